@@ -1,0 +1,6 @@
+CREATE TABLE gifts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  donor_name TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  given_on TEXT NOT NULL
+);

@@ -1,0 +1,88 @@
+//! `strata check` and `strata resolve`: everything that needs no database.
+
+use std::io::Write;
+
+use super::{io, print_json, table, Context};
+use crate::project::Project;
+use crate::resolve::{self, Resolution};
+use crate::source::WorkTree;
+use crate::Error;
+
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    /// Only this tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+/// Loads the work tree's project and resolves every tenant (or one), failing on the first problem.
+fn resolve_all(context: &Context, only: Option<&str>) -> Result<(Project, Vec<Resolution>), Error> {
+    let project = Project::load(&WorkTree::new(&context.repo))?;
+    // Orders all templates and modules once: a requires cycle is found even if no tenant uses it.
+    resolve::order_layers(&project, project.templates.values().chain(project.modules.values()).map(|p| p.id.clone()))?;
+    if let Some(id) = only {
+        if !project.tenants.contains_key(id) {
+            return Err(Error::Usage(format!("unknown tenant '{id}' (no tenants/{id}/tenant.yaml)")));
+        }
+    }
+    let mut resolutions = Vec::new();
+    for id in project.tenants.keys().filter(|id| only.is_none_or(|o| o == id.as_str())) {
+        resolutions.push(resolve::resolve_tenant(&project, id)?);
+    }
+    Ok((project, resolutions))
+}
+
+pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
+    let (project, resolutions) = resolve_all(context, None)?;
+    if !context.quiet {
+        writeln!(
+            out,
+            "ok: {} templates, {} modules, {} tenants resolved, {} environments",
+            project.templates.len(),
+            project.modules.len(),
+            resolutions.len(),
+            project.environments.len()
+        )
+        .map_err(io)?;
+    }
+    Ok(crate::exit::OK)
+}
+
+#[derive(serde::Serialize)]
+struct LayerJson {
+    layer: String,
+    version: Option<String>,
+    reason: String,
+}
+
+pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Result<u8, Error> {
+    let (project, resolutions) = resolve_all(context, args.tenant.as_deref())?;
+    let layers_of = |r: &Resolution| -> Vec<LayerJson> {
+        r.layers
+            .iter()
+            .map(|l| LayerJson {
+                layer: l.to_string(),
+                version: project.package(l).map(|p| p.manifest.version.to_string()),
+                reason: r.reasons.get(l).cloned().unwrap_or_default(),
+            })
+            .collect()
+    };
+    if context.json {
+        let json: std::collections::BTreeMap<&str, Vec<LayerJson>> =
+            resolutions.iter().map(|r| (r.tenant.as_str(), layers_of(r))).collect();
+        print_json(out, &json)?;
+        return Ok(crate::exit::OK);
+    }
+    for (i, resolution) in resolutions.iter().enumerate() {
+        if i > 0 {
+            writeln!(out).map_err(io)?;
+        }
+        writeln!(out, "tenant {}:", resolution.tenant).map_err(io)?;
+        let rows: Vec<Vec<String>> = layers_of(resolution)
+            .into_iter()
+            .map(|l| vec![format!("  {}", l.layer), l.version.unwrap_or_else(|| "-".into()), l.reason])
+            .collect();
+        table(out, &["  LAYER", "VERSION", "WHY"], &rows)?;
+    }
+    Ok(crate::exit::OK)
+}

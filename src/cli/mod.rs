@@ -1,0 +1,101 @@
+//! Command-line definitions and one file per command. Commands write to an `impl Write` so their
+//! output is testable; they return the process exit code.
+
+mod apply;
+mod check;
+mod commit;
+mod init;
+mod status;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::Error;
+
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about = "Database schemas of multi-tenant applications as code in git")]
+pub struct Cli {
+    /// The schema repository (default: the current directory).
+    #[arg(long, global = true, default_value = ".")]
+    pub repo: PathBuf,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Less output: only errors and results.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold a repository from the starter catalog and make its first commit.
+    Init(init::Args),
+    /// Check manifests, names, module resolution and layer cycles (fast, no database).
+    Check,
+    /// Show each tenant's layers in application order, and why each is there.
+    Resolve(check::ResolveArgs),
+    /// Write migrations for every declarative change, update strata.sum, and git-commit.
+    Commit(commit::Args),
+    /// Apply a commit's migrations to an environment's tenants.
+    Apply(apply::Args),
+    /// Per tenant of an environment: applied, pending and failed migrations.
+    Status(status::Args),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
+    let context = Context { repo: cli.repo.clone(), json: cli.json, quiet: cli.quiet };
+    match &cli.command {
+        Command::Init(args) => init::run(&context, args, out),
+        Command::Check => check::check(&context, out),
+        Command::Resolve(args) => check::resolve(&context, args, out),
+        Command::Commit(args) => commit::run(&context, args, out),
+        Command::Apply(args) => apply::run(&context, args, out),
+        Command::Status(args) => status::run(&context, args, out),
+    }
+}
+
+/// Global options every command sees.
+pub struct Context {
+    pub repo: PathBuf,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Io(e.to_string())
+}
+
+/// Prints a value as pretty JSON.
+fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io(e.to_string()))?;
+    writeln!(out, "{text}").map_err(io)
+}
+
+/// A tokio runtime for the commands that talk to databases.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(io)
+}
+
+/// Left-aligned columns for terminal tables.
+fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> Result<(), Error> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.iter().map(|h| h.to_string()).collect())).map_err(io)?;
+    for row in rows {
+        writeln!(out, "{}", line(row.clone())).map_err(io)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Tenant databases: connections, the `strata_history` table (DESIGN §6), locks and the execution
+//! of one migration. One file per engine.
+
+pub mod sqlite;
+pub mod url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("{target}: {message}")]
+    Query { target: String, message: String },
+    #[error("{id} failed: {message}")]
+    Migration { id: String, message: String },
+}
+
+/// One row of `strata_history`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryRow {
+    pub id: String,
+    pub layer: String,
+    pub seq: i64,
+    pub checksum: String,
+    pub commit_sha: String,
+    pub state: String,
+    pub schema_hash: Option<String>,
+    pub applied_at: String,
+    pub applied_by: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+/// What the executor needs to run and record one migration for one tenant.
+#[derive(Debug, Clone)]
+pub struct MigrationRun<'a> {
+    pub id: &'a str,
+    pub layer: &'a str,
+    pub seq: u32,
+    pub checksum: &'a str,
+    /// Rendered for this tenant.
+    pub sql: &'a str,
+    pub commit_sha: &'a str,
+    pub schema_hash: &'a str,
+}
+
+/// Whether a run did the work or found another runner had done it meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    Applied,
+    AlreadyApplied,
+}
+
+/// Who applied a migration, for the history table: the OS user, else "strata".
+pub fn applied_by() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "strata".to_string())
+}

@@ -1,0 +1,66 @@
+//! Connection URLs come from the environment, never from the repository, and never reach output.
+
+/// A URL in an environment file must take its secrets from `${VAR}`: a literal password is refused.
+pub fn check_is_reference(url: &str) -> Result<(), String> {
+    let literal_password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .is_some_and(|(_, password)| !password.is_empty() && !password.contains("${"));
+    if literal_password {
+        Err("the url holds a literal password; write `url: ${SOME_VARIABLE}` and set the variable in the job's environment".to_string())
+    } else {
+        Ok(())
+    }
+}
+
+/// Replaces every `${VAR}` with the variable's value; a missing variable is an error naming it.
+pub fn expand(template: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').ok_or_else(|| format!("unclosed `${{` in `{}`", redact(template)))?;
+        let name = &rest[start + 2..start + end];
+        let value = std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
+        out.push_str(&value);
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The URL with any password replaced by `***`, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_passwords_are_refused_and_redacted() {
+        assert!(check_is_reference("postgres://app:hunter2@db/x").is_err());
+        assert!(check_is_reference("${PROD_URL}").is_ok());
+        assert!(check_is_reference("postgres://app:${PW}@db/x").is_ok());
+        assert!(check_is_reference("postgres://app@db/x").is_ok());
+        assert_eq!(redact("postgres://app:hunter2@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn variables_expand_and_missing_ones_are_named() {
+        std::env::set_var("STRATA_TEST_URL_PART", "db.example");
+        assert_eq!(expand("postgres://${STRATA_TEST_URL_PART}/x").unwrap(), "postgres://db.example/x");
+        assert_eq!(
+            expand("${STRATA_TEST_SURELY_UNSET}").unwrap_err(),
+            "environment variable STRATA_TEST_SURELY_UNSET is not set"
+        );
+    }
+}

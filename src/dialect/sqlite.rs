@@ -1,0 +1,466 @@
+//! SQLite's SQL for each change. SQLite's ALTER TABLE can add a plain column, drop an
+//! unconstrained one and rename; everything else goes through the documented 12-step rebuild
+//! (create the new table, copy, drop, rename, recreate indexes), which the executor runs with
+//! foreign-key enforcement off and a `foreign_key_check` before commit.
+
+use std::collections::BTreeSet;
+
+use super::plan::{Hazard, Step};
+use super::Dialect;
+use crate::schema::{Change, Column, Index, Table, TableChange};
+
+const D: Dialect = Dialect::Sqlite;
+
+/// https://sqlite.org/lang_keywords.html, sorted.
+pub const KEYWORDS: &[&str] = &[
+    "ABORT",
+    "ACTION",
+    "ADD",
+    "AFTER",
+    "ALL",
+    "ALTER",
+    "ALWAYS",
+    "ANALYZE",
+    "AND",
+    "AS",
+    "ASC",
+    "ATTACH",
+    "AUTOINCREMENT",
+    "BEFORE",
+    "BEGIN",
+    "BETWEEN",
+    "BY",
+    "CASCADE",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "COMMIT",
+    "CONFLICT",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "DATABASE",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DEFERRED",
+    "DELETE",
+    "DESC",
+    "DETACH",
+    "DISTINCT",
+    "DO",
+    "DROP",
+    "EACH",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXCLUDE",
+    "EXCLUSIVE",
+    "EXISTS",
+    "EXPLAIN",
+    "FAIL",
+    "FILTER",
+    "FIRST",
+    "FOLLOWING",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "FULL",
+    "GENERATED",
+    "GLOB",
+    "GROUP",
+    "GROUPS",
+    "HAVING",
+    "IF",
+    "IGNORE",
+    "IMMEDIATE",
+    "IN",
+    "INDEX",
+    "INDEXED",
+    "INITIALLY",
+    "INNER",
+    "INSERT",
+    "INSTEAD",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "KEY",
+    "LAST",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "MATCH",
+    "MATERIALIZED",
+    "NATURAL",
+    "NO",
+    "NOT",
+    "NOTHING",
+    "NOTNULL",
+    "NULL",
+    "NULLS",
+    "OF",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OTHERS",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PLAN",
+    "PRAGMA",
+    "PRECEDING",
+    "PRIMARY",
+    "QUERY",
+    "RAISE",
+    "RANGE",
+    "RECURSIVE",
+    "REFERENCES",
+    "REGEXP",
+    "REINDEX",
+    "RELEASE",
+    "RENAME",
+    "REPLACE",
+    "RESTRICT",
+    "RETURNING",
+    "RIGHT",
+    "ROLLBACK",
+    "ROW",
+    "ROWS",
+    "SAVEPOINT",
+    "SELECT",
+    "SET",
+    "TABLE",
+    "TEMP",
+    "TEMPORARY",
+    "THEN",
+    "TIES",
+    "TO",
+    "TRANSACTION",
+    "TRIGGER",
+    "UNBOUNDED",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USING",
+    "VACUUM",
+    "VALUES",
+    "VIEW",
+    "VIRTUAL",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+    "WITHOUT",
+];
+
+fn list(names: &[String]) -> String {
+    names.iter().map(|n| index_part(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// A column name or expression of a key/index, quoted if it is a name.
+fn index_part(part: &str) -> String {
+    let (body, desc) = match part.strip_suffix(" DESC") {
+        Some(body) => (body, " DESC"),
+        None => (part, ""),
+    };
+    let is_name = body.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if is_name {
+        format!("{}{desc}", D.ident(body))
+    } else {
+        format!("{body}{desc}")
+    }
+}
+
+fn column_sql(table: &Table, column: &Column) -> String {
+    let mut sql = format!("{} {}", D.ident(&column.name), column.data_type);
+    if inline_primary_key(table).is_some_and(|c| c == column.name) {
+        sql.push_str(" PRIMARY KEY");
+        if column.autoincrement {
+            sql.push_str(" AUTOINCREMENT");
+        }
+    }
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    sql
+}
+
+/// A single-column unnamed primary key is written on its column (AUTOINCREMENT requires it).
+fn inline_primary_key(table: &Table) -> Option<&str> {
+    match &table.primary_key {
+        Some(pk) if pk.name.is_none() && pk.columns.len() == 1 => Some(pk.columns[0].as_str()),
+        _ => None,
+    }
+}
+
+fn constraint_name(name: &Option<String>) -> String {
+    name.as_ref().map(|n| format!("CONSTRAINT {} ", D.ident(n))).unwrap_or_default()
+}
+
+fn create_table_sql(table: &Table, name: &str) -> String {
+    let mut lines: Vec<String> = table.columns.iter().map(|c| column_sql(table, c)).collect();
+    if let Some(pk) = &table.primary_key {
+        if inline_primary_key(table).is_none() {
+            lines.push(format!("{}PRIMARY KEY ({})", constraint_name(&pk.name), list(&pk.columns)));
+        }
+    }
+    for unique in &table.uniques {
+        lines.push(format!("{}UNIQUE ({})", constraint_name(&unique.name), list(&unique.columns)));
+    }
+    for check in &table.checks {
+        lines.push(format!("{}CHECK ({})", constraint_name(&check.name), check.expr));
+    }
+    for fk in &table.foreign_keys {
+        let mut line = format!(
+            "{}FOREIGN KEY ({}) REFERENCES {} ({})",
+            constraint_name(&fk.name),
+            list(&fk.columns),
+            D.ident(&fk.ref_table),
+            list(&fk.ref_columns)
+        );
+        if let Some(action) = &fk.on_delete {
+            line.push_str(&format!(" ON DELETE {action}"));
+        }
+        if let Some(action) = &fk.on_update {
+            line.push_str(&format!(" ON UPDATE {action}"));
+        }
+        lines.push(line);
+    }
+    format!("CREATE TABLE {} (\n  {}\n);", D.ident(name), lines.join(",\n  "))
+}
+
+fn create_index_sql(table: &str, index: &Index) -> String {
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        D.ident(&index.name),
+        D.ident(table),
+        list(&index.columns)
+    );
+    if let Some(predicate) = &index.predicate {
+        sql.push_str(&format!(" WHERE {predicate}"));
+    }
+    sql.push(';');
+    sql
+}
+
+fn step(summary: String, sql: String, hazards: &[Hazard]) -> Step {
+    Step { summary, sql, hazards: hazards.iter().copied().collect() }
+}
+
+pub fn steps(change: &Change) -> Vec<Step> {
+    match change {
+        Change::CreateTable(table) => {
+            let mut sql = vec![create_table_sql(table, &table.name)];
+            sql.extend(table.indexes.iter().map(|i| create_index_sql(&table.name, i)));
+            vec![step(format!("create table {}", table.name), sql.join("\n"), &[])]
+        }
+        Change::DropTable(table) => {
+            vec![step(
+                format!("drop table {}", table.name),
+                format!("DROP TABLE {};", D.ident(&table.name)),
+                &[Hazard::Destructive],
+            )]
+        }
+        Change::AlterTable { from, to, changes } => {
+            if changes.iter().all(|c| natively_alterable(from, to, c)) {
+                changes.iter().map(|c| native_step(&to.name, c)).collect()
+            } else {
+                vec![rebuild(from, to, changes)]
+            }
+        }
+    }
+}
+
+/// Whether `ALTER TABLE` (or CREATE/DROP INDEX) can do this change in place.
+fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
+    match change {
+        TableChange::CreateIndex(_) | TableChange::DropIndex(_) => true,
+        // SQLite refuses to drop a column that a key, index or constraint names. Index drops run
+        // first, so only the indexes that stay count; keys and checks are unchanged here, or the
+        // change list holds ConstraintsChanged and the table is rebuilt anyway.
+        TableChange::DropColumn(column) => {
+            let mut remaining = from.clone();
+            remaining.indexes.retain(|i| to.index(&i.name) == Some(i));
+            !remaining.column_is_constrained(&column.name)
+        }
+        // ADD COLUMN: no PRIMARY KEY, NOT NULL only with a default, and the default a constant.
+        TableChange::AddColumn(column) => {
+            let constant_default = column.default.as_deref().is_none_or(|d| {
+                let upper = d.to_ascii_uppercase();
+                !d.starts_with('(') && !matches!(upper.as_str(), "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP")
+            });
+            !column.autoincrement && (column.nullable || column.default.is_some()) && constant_default
+        }
+        TableChange::ModifyColumn { .. } | TableChange::ConstraintsChanged => false,
+    }
+}
+
+fn native_step(table: &str, change: &TableChange) -> Step {
+    let t = D.ident(table);
+    match change {
+        TableChange::AddColumn(column) => {
+            let sql = format!("ALTER TABLE {t} ADD COLUMN {};", column_sql(&Table::new(table), column));
+            step(format!("add column {table}.{}", column.name), sql, &[])
+        }
+        TableChange::DropColumn(column) => step(
+            format!("drop column {table}.{}", column.name),
+            format!("ALTER TABLE {t} DROP COLUMN {};", D.ident(&column.name)),
+            &[Hazard::Destructive],
+        ),
+        TableChange::CreateIndex(index) => {
+            let hazards: &[Hazard] = if index.unique { &[Hazard::DataDependent] } else { &[] };
+            step(format!("create index {} on {table}", index.name), create_index_sql(table, index), hazards)
+        }
+        TableChange::DropIndex(index) => {
+            step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])
+        }
+        TableChange::ModifyColumn { .. } | TableChange::ConstraintsChanged => {
+            unreachable!("natively_alterable() sends these to rebuild()")
+        }
+    }
+}
+
+/// The 12-step procedure of https://sqlite.org/lang_altertable.html#otheralter, steps 4-9.
+fn rebuild(from: &Table, to: &Table, changes: &[TableChange]) -> Step {
+    let temp = format!("_strata_new_{}", to.name);
+    let common: Vec<String> =
+        to.columns.iter().filter(|c| from.column(&c.name).is_some()).map(|c| D.ident(&c.name)).collect();
+    let mut sql = vec![
+        create_table_sql(to, &temp),
+        format!(
+            "INSERT INTO {} ({cols}) SELECT {cols} FROM {};",
+            D.ident(&temp),
+            D.ident(&from.name),
+            cols = common.join(", ")
+        ),
+        format!("DROP TABLE {};", D.ident(&from.name)),
+        format!("ALTER TABLE {} RENAME TO {};", D.ident(&temp), D.ident(&to.name)),
+    ];
+    sql.extend(to.indexes.iter().map(|i| create_index_sql(&to.name, i)));
+    let mut hazards = BTreeSet::from([Hazard::Rewrite]);
+    for change in changes {
+        match change {
+            TableChange::DropColumn(_) => {
+                hazards.insert(Hazard::Destructive);
+            }
+            TableChange::ModifyColumn { from, to } => {
+                if from.data_type != to.data_type {
+                    hazards.insert(Hazard::Destructive);
+                }
+                if from.nullable && !to.nullable {
+                    hazards.insert(Hazard::DataDependent);
+                }
+            }
+            TableChange::AddColumn(column) if !column.nullable && column.default.is_none() => {
+                hazards.insert(Hazard::DataDependent);
+            }
+            TableChange::ConstraintsChanged => {
+                hazards.insert(Hazard::DataDependent);
+            }
+            TableChange::CreateIndex(index) if index.unique => {
+                hazards.insert(Hazard::DataDependent);
+            }
+            _ => {}
+        }
+    }
+    Step { summary: format!("rebuild table {} ({} changes)", to.name, changes.len()), sql: sql.join("\n"), hazards }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::parse::{parse_statements, Interpreter, Mode};
+    use crate::schema::{diff, Schema};
+
+    fn schema(sql: &str) -> Schema {
+        let interpreter = Interpreter { dialect: D, mode: Mode::Replay };
+        let mut schema = Schema::default();
+        for located in parse_statements(D, sql).unwrap() {
+            interpreter.apply(&mut schema, &located.statement).unwrap();
+        }
+        schema
+    }
+
+    /// Planning a -> b and replaying the SQL on a gives b: the generated SQL means what the diff says.
+    fn assert_round_trip(a: &str, b: &str) -> Vec<Step> {
+        let (from, to) = (schema(a), schema(b));
+        let steps = steps_for(&from, &to);
+        let sql: Vec<String> = steps.iter().map(|s| s.sql.clone()).collect();
+        let replayed = schema(&format!("{a}\n{}", sql.join("\n")));
+        assert!(diff(&replayed, &to).is_empty(), "replay of\n{}\ndiffers: {:?}", sql.join("\n"), diff(&replayed, &to));
+        steps
+    }
+
+    fn steps_for(from: &Schema, to: &Schema) -> Vec<Step> {
+        diff(from, to).iter().flat_map(steps).collect()
+    }
+
+    #[test]
+    fn plain_changes_use_native_alter() {
+        let steps = assert_round_trip(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\nCREATE INDEX t_a ON t (a);",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER NOT NULL DEFAULT 0);\nCREATE INDEX t_b ON t (b);",
+        );
+        let sql: Vec<&str> = steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            ["DROP INDEX t_a;", "ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT 0;", "CREATE INDEX t_b ON t (b);"]
+        );
+        assert!(steps.iter().all(|s| s.hazards.is_empty()));
+    }
+
+    #[test]
+    fn an_indexed_column_dropped_with_its_index_needs_no_rebuild() {
+        let steps = assert_round_trip(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\nCREATE INDEX t_a ON t (a);",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        );
+        let sql: Vec<&str> = steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["DROP INDEX t_a;", "ALTER TABLE t DROP COLUMN a;"]);
+    }
+
+    #[test]
+    fn type_changes_rebuild_the_table_and_say_so() {
+        let steps = assert_round_trip(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);\nCREATE INDEX t_a ON t (a);",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a INTEGER NOT NULL);\nCREATE INDEX t_a ON t (a);",
+        );
+        assert_eq!(steps.len(), 1);
+        assert!(steps[0].sql.starts_with("CREATE TABLE _strata_new_t"));
+        let hazards: Vec<Hazard> = steps[0].hazards.iter().copied().collect();
+        assert_eq!(hazards, [Hazard::Destructive, Hazard::Rewrite, Hazard::DataDependent]);
+    }
+
+    #[test]
+    fn dropping_tables_and_constrained_columns_is_destructive() {
+        let steps = assert_round_trip(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT, y TEXT);\nCREATE INDEX a_x ON a (x);\nCREATE TABLE b (id INTEGER);",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, y TEXT);",
+        );
+        assert!(steps.iter().all(|s| s.hazards.contains(&Hazard::Destructive) || s.summary.starts_with("drop index")));
+        assert!(steps.iter().any(|s| s.sql == "DROP TABLE b;"));
+    }
+
+    #[test]
+    fn create_table_renders_every_constraint() {
+        let steps = assert_round_trip(
+            "",
+            "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE \"Order\" (a INTEGER, b TEXT, PRIMARY KEY (a, b), \
+             CONSTRAINT b_u UNIQUE (b), CHECK (a > 0), FOREIGN KEY (a) REFERENCES p (id) ON DELETE CASCADE);",
+        );
+        assert!(steps[1].sql.contains("CREATE TABLE \"Order\""), "{}", steps[1].sql);
+    }
+}

@@ -1,0 +1,185 @@
+//! What `strata commit` writes: for each layer whose declarative state differs from its committed
+//! migrations replayed, the next migration.
+//!
+//! Layers are processed dependencies first. For a layer L with required layers R, the desired state
+//! is the composition of R + L and the current state is the replay of the migrations of R + L
+//! (including those just generated for R). Since every layer of R already replays to its
+//! declarative state, the difference is exactly L's change. Everything is rendered symbolically, so
+//! one migration serves every tenant whatever its variables.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{order::dag_order, sum, Migration, MigrationError, MigrationKey};
+use crate::compose::{compose, render, restore_symbols, ComposeError, Composition, RenderContext};
+use crate::dialect::plan::{plan, PlanError, Step};
+use crate::dialect::Dialect;
+use crate::project::{LayerId, Project};
+use crate::resolve::{self, ResolveError};
+use crate::schema::diff;
+use crate::schema::parse::Mode;
+use crate::source::Source;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+/// Replays migrations (rendered for `context`) into a model, recording each object's owner.
+pub fn replay(
+    dialect: Dialect,
+    migrations: &[&Migration],
+    context: &RenderContext,
+) -> Result<Composition, ComposeError> {
+    let mut composition = Composition::default();
+    for migration in migrations {
+        let sql = render(dialect, &migration.up_path, &migration.up, context)?;
+        composition.apply_sql(dialect, Mode::Replay, &migration.key.layer, &migration.up_path, &sql)?;
+    }
+    Ok(composition)
+}
+
+/// The committed migrations of every layer the project has, each folder checked against its sum.
+pub fn load_all(project: &Project, source: &dyn Source) -> Result<BTreeMap<LayerId, Vec<Migration>>, MigrationError> {
+    let layers = project
+        .templates
+        .values()
+        .chain(project.modules.values())
+        .map(|p| p.id.clone())
+        .chain(project.tenants.values().map(|t| t.layer()));
+    let mut all = BTreeMap::new();
+    for layer in layers {
+        let migrations = super::load_layer(source, &layer)?;
+        all.insert(layer, migrations);
+    }
+    Ok(all)
+}
+
+/// The migrations to add, given the committed ones. `message` names them when given.
+pub fn generate(
+    project: &Project,
+    mut all: BTreeMap<LayerId, Vec<Migration>>,
+    message: Option<&str>,
+) -> Result<Vec<Migration>, GenerateError> {
+    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
+    let mut work: Vec<(LayerId, Vec<LayerId>)> = Vec::new();
+    for layer in resolve::order_layers(project, packages)? {
+        let closure = resolve::layer_closure(project, &layer)?;
+        work.push((layer, closure));
+    }
+    for tenant in project.tenants.values() {
+        let layer = tenant.layer();
+        let files = &tenant.files;
+        let has_overlay = !files.schema.is_empty() || !files.sql_patches.is_empty() || !files.yaml_patches.is_empty();
+        if has_overlay || all.get(&layer).is_some_and(|m| !m.is_empty()) {
+            work.push((layer, resolve::resolve_tenant(project, &tenant.id)?.layers));
+        }
+    }
+    let mut new = Vec::new();
+    for (layer, layers) in work {
+        if let Some(migration) = next_migration(project, &all, &layer, &layers, message)? {
+            all.entry(layer).or_default().push(migration.clone());
+            new.push(migration);
+        }
+    }
+    Ok(new)
+}
+
+fn next_migration(
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    layer: &LayerId,
+    layers: &[LayerId],
+    message: Option<&str>,
+) -> Result<Option<Migration>, GenerateError> {
+    let dialect = project.config.dialect;
+    let desired = compose(project, layers, &RenderContext::Symbolic)?;
+    let current = replay(dialect, &dag_order(layers, all)?, &RenderContext::Symbolic)?;
+    let up_changes = diff(&current.schema, &desired.schema);
+    if up_changes.is_empty() {
+        return Ok(None);
+    }
+    let up_steps = plan(dialect, &up_changes)?;
+    let down_steps = plan(dialect, &diff(&desired.schema, &current.schema))?;
+    let existing = all.get(layer).map(Vec::as_slice).unwrap_or_default();
+    let seq = existing.len() as u32 + 1;
+    let slug = match (seq, message) {
+        (1, _) => "init".to_string(),
+        (_, Some(message)) => super::file::slugify(message),
+        _ => super::file::slugify(&up_steps.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>().join(" ")),
+    };
+    let requires = layers
+        .iter()
+        .filter(|l| *l != layer)
+        .filter_map(|l| {
+            all.get(l).filter(|m| !m.is_empty()).map(|m| MigrationKey { layer: l.clone(), seq: m.len() as u32 })
+        })
+        .collect();
+    let mut migration = Migration {
+        key: MigrationKey { layer: layer.clone(), seq },
+        slug,
+        up_path: String::new(),
+        up: String::new(),
+        down: None,
+        requires,
+        hazards: up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
+    };
+    migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
+    let header = migration.header();
+    migration.up = format!("{header}{}", body(dialect, &up_steps));
+    migration.down = Some(format!("{header}{}", body(dialect, &down_steps)));
+    Ok(Some(migration))
+}
+
+fn body(dialect: Dialect, steps: &[Step]) -> String {
+    let parts: Vec<String> = steps.iter().map(|s| format!("-- {}\n{}\n", s.summary, s.sql)).collect();
+    restore_symbols(dialect, &parts.join("\n"))
+}
+
+/// Writes new migrations under `root` and rewrites the sum of every layer they belong to.
+pub fn write(root: &Path, new: &[Migration]) -> Result<Vec<String>, GenerateError> {
+    let write_file = |path: &str, text: &str| {
+        let full = root.join(path);
+        let result = full.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&full, text));
+        result.map_err(|e| GenerateError::Write { path: path.to_string(), message: e.to_string() })
+    };
+    let mut written = Vec::new();
+    let mut layers: Vec<&LayerId> = Vec::new();
+    for migration in new {
+        write_file(&migration.up_path, &migration.up)?;
+        written.push(migration.up_path.clone());
+        if let Some(down) = &migration.down {
+            let down_path = migration.up_path.replace(".up.sql", ".down.sql");
+            write_file(&down_path, down)?;
+            written.push(down_path);
+        }
+        if !layers.contains(&&migration.key.layer) {
+            layers.push(&migration.key.layer);
+        }
+    }
+    for layer in layers {
+        let dir = layer.migrations_dir();
+        let worktree = crate::source::WorkTree::new(root);
+        let mut files = Vec::new();
+        for entry in worktree.list(&dir).map_err(MigrationError::from)? {
+            if !entry.is_dir && entry.name != sum::SUM_FILE {
+                let text =
+                    worktree.read(&format!("{dir}/{}", entry.name)).map_err(MigrationError::from)?.unwrap_or_default();
+                files.push((entry.name, text));
+            }
+        }
+        let sum_path = format!("{dir}/{}", sum::SUM_FILE);
+        write_file(&sum_path, &sum::render(&files))?;
+        written.push(sum_path);
+    }
+    Ok(written)
+}

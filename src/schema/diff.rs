@@ -1,0 +1,162 @@
+//! `from -> to` as an ordered list of neutral changes. Which SQL carries a change out (native ALTER
+//! or a table rebuild) is the dialect's decision, not the diff's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::*;
+use crate::resolve::topo::kahn_order;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new table, with its indexes.
+    CreateTable(Table),
+    DropTable(Table),
+    /// A table that exists on both sides but differs.
+    AlterTable {
+        from: Table,
+        to: Table,
+        changes: Vec<TableChange>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableChange {
+    AddColumn(Column),
+    DropColumn(Column),
+    ModifyColumn {
+        from: Column,
+        to: Column,
+    },
+    CreateIndex(Index),
+    DropIndex(Index),
+    /// Primary key, unique, check or foreign key constraints differ.
+    ConstraintsChanged,
+}
+
+/// Orders the changes so that every step is valid when it runs: tables are created after the
+/// tables they reference, altered next, and dropped last, referencing tables first.
+pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
+    let created: Vec<&Table> = to.tables.values().filter(|t| !from.tables.contains_key(&t.name)).collect();
+    let dropped: Vec<&Table> = from.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
+    let mut changes: Vec<Change> =
+        by_references(&created).into_iter().map(|t| Change::CreateTable(t.clone())).collect();
+    for table in to.tables.values() {
+        if let Some(old) = from.tables.get(&table.name) {
+            let table_changes = diff_table(old, table);
+            if !table_changes.is_empty() {
+                changes.push(Change::AlterTable { from: old.clone(), to: table.clone(), changes: table_changes });
+            }
+        }
+    }
+    let mut drops = by_references(&dropped);
+    drops.reverse();
+    changes.extend(drops.into_iter().map(|t| Change::DropTable(t.clone())));
+    changes
+}
+
+/// Referenced tables before referencing ones; a reference cycle falls back to name order, which
+/// engines that check references at creation reject with their own message.
+fn by_references<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
+    let names: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let edges: BTreeMap<&str, BTreeSet<&str>> = tables
+        .iter()
+        .map(|t| (t.name.as_str(), t.referenced_tables().filter(|r| names.contains(r)).collect()))
+        .collect();
+    let by_name: BTreeMap<&str, &Table> = tables.iter().map(|t| (t.name.as_str(), *t)).collect();
+    let order = kahn_order(&edges).unwrap_or_else(|_| names.iter().copied().collect());
+    order.into_iter().map(|n| by_name[n]).collect()
+}
+
+fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
+    let mut changes = Vec::new();
+    for index in &from.indexes {
+        if to.index(&index.name) != Some(index) {
+            changes.push(TableChange::DropIndex(index.clone()));
+        }
+    }
+    for column in &from.columns {
+        match to.column(&column.name) {
+            None => changes.push(TableChange::DropColumn(column.clone())),
+            Some(new) if new != column => {
+                changes.push(TableChange::ModifyColumn { from: column.clone(), to: new.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    for column in &to.columns {
+        if from.column(&column.name).is_none() {
+            changes.push(TableChange::AddColumn(column.clone()));
+        }
+    }
+    if !from.constraints_equal(to) {
+        changes.push(TableChange::ConstraintsChanged);
+    }
+    for index in &to.indexes {
+        if from.index(&index.name) != Some(index) {
+            changes.push(TableChange::CreateIndex(index.clone()));
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Dialect;
+    use crate::schema::parse::{parse_statements, Interpreter, Mode};
+
+    fn schema(sql: &str) -> Schema {
+        let interpreter = Interpreter { dialect: Dialect::Sqlite, mode: Mode::Declarative };
+        let mut schema = Schema::default();
+        for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
+            interpreter.apply(&mut schema, &located.statement).unwrap();
+        }
+        schema
+    }
+
+    #[test]
+    fn identical_schemas_and_column_order_give_no_change() {
+        let a = schema("CREATE TABLE t (a INTEGER, b TEXT);");
+        let b = schema("CREATE TABLE t (b text, a integer);");
+        assert!(diff(&a, &b).is_empty());
+    }
+
+    #[test]
+    fn referenced_tables_are_created_first_and_dropped_last() {
+        let empty = Schema::default();
+        let full = schema(
+            "CREATE TABLE child (p INTEGER REFERENCES parent(id));\nCREATE TABLE parent (id INTEGER PRIMARY KEY);",
+        );
+        let names = |changes: Vec<Change>| -> Vec<String> {
+            changes
+                .into_iter()
+                .map(|c| match c {
+                    Change::CreateTable(t) => format!("+{}", t.name),
+                    Change::DropTable(t) => format!("-{}", t.name),
+                    Change::AlterTable { to, .. } => format!("~{}", to.name),
+                })
+                .collect()
+        };
+        assert_eq!(names(diff(&empty, &full)), ["+parent", "+child"]);
+        assert_eq!(names(diff(&full, &empty)), ["-child", "-parent"]);
+    }
+
+    #[test]
+    fn table_changes_are_listed_per_kind() {
+        let a = schema("CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_b ON t (b);");
+        let b = schema("CREATE TABLE t (a INTEGER NOT NULL, c TEXT, UNIQUE (a));\nCREATE INDEX t_c ON t (c);");
+        let Change::AlterTable { changes, .. } = &diff(&a, &b)[0] else { panic!("expected an alter") };
+        let kinds: Vec<&str> = changes
+            .iter()
+            .map(|c| match c {
+                TableChange::AddColumn(_) => "add",
+                TableChange::DropColumn(_) => "drop",
+                TableChange::ModifyColumn { .. } => "modify",
+                TableChange::CreateIndex(_) => "create-index",
+                TableChange::DropIndex(_) => "drop-index",
+                TableChange::ConstraintsChanged => "constraints",
+            })
+            .collect();
+        assert_eq!(kinds, ["drop-index", "modify", "drop", "add", "constraints", "create-index"]);
+    }
+}

@@ -1,0 +1,44 @@
+//! Merkle hashes of a schema (DESIGN §5): one leaf per object of the normalised model, leaves in
+//! key order, one root for the whole schema. Column order is not part of a table's meaning, so
+//! columns hash in name order.
+
+use sha2::{Digest, Sha256};
+
+use super::model::*;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Leaves `(key, hash)` sorted by key.
+pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
+    let mut leaves = Vec::new();
+    for table in schema.tables.values() {
+        let mut columns = table.columns.clone();
+        columns.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut constrained = table.clone();
+        constrained.columns = columns;
+        constrained.indexes = Vec::new();
+        constrained.uniques.sort();
+        constrained.checks.sort();
+        constrained.foreign_keys.sort();
+        leaves.push((format!("table:{}", table.name), hex(&Sha256::digest(format!("{constrained:?}")))));
+        for index in &table.indexes {
+            leaves.push((format!("index:{}", index.name), hex(&Sha256::digest(format!("{}:{index:?}", table.name)))));
+        }
+    }
+    leaves.sort();
+    leaves
+}
+
+/// The root over all leaves.
+pub fn root(schema: &Schema) -> String {
+    let mut hasher = Sha256::new();
+    for (key, hash) in leaves(schema) {
+        hasher.update(key.as_bytes());
+        hasher.update(b"\0");
+        hasher.update(hash.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
+}

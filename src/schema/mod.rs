@@ -1,0 +1,9 @@
+//! The dialect-neutral schema model and what is done with it: built from SQL, compared, hashed.
+
+pub mod diff;
+pub mod hash;
+pub mod model;
+pub mod parse;
+
+pub use diff::{diff, Change, TableChange};
+pub use model::*;

@@ -1,0 +1,153 @@
+//! The dialect-neutral schema model (DESIGN §4). Names are stored normalised by the dialect at
+//! parse time, types and expressions in one canonical spelling, so that two schemas that mean the
+//! same thing compare equal whatever text produced them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    /// In declaration order; order is kept for rendering but is never a difference.
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<UniqueKey>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub data_type: String,
+    pub nullable: bool,
+    pub default: Option<String>,
+    pub autoincrement: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UniqueKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Check {
+    pub name: Option<String>,
+    pub expr: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    /// `None` means NO ACTION, the default of every engine.
+    pub on_delete: Option<String>,
+    pub on_update: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    /// Column names, or expression text for expression indexes; ` DESC` appended where descending.
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub predicate: Option<String>,
+}
+
+/// Names one object of a schema, for messages and ownership.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectRef {
+    Table(String),
+    Column(String, String),
+    Index(String),
+    Constraint(String, String),
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectRef::Table(t) => write!(f, "table {t}"),
+            ObjectRef::Column(t, c) => write!(f, "column {t}.{c}"),
+            ObjectRef::Index(i) => write!(f, "index {i}"),
+            ObjectRef::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
+        }
+    }
+}
+
+impl Table {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// Everything but columns and indexes, the parts SQLite can only change by rebuilding the
+    /// table; compared order-insensitively.
+    pub fn constraints_equal(&self, other: &Table) -> bool {
+        fn sorted<T: Clone + Ord>(v: &[T]) -> Vec<T> {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        }
+        self.primary_key == other.primary_key
+            && sorted(&self.uniques) == sorted(&other.uniques)
+            && sorted(&self.checks) == sorted(&other.checks)
+            && sorted(&self.foreign_keys) == sorted(&other.foreign_keys)
+    }
+
+    /// Tables this one references through foreign keys (other than itself).
+    pub fn referenced_tables(&self) -> impl Iterator<Item = &str> {
+        self.foreign_keys.iter().map(|fk| fk.ref_table.as_str()).filter(move |t| *t != self.name)
+    }
+
+    /// Whether a column is named by a key, constraint or index, which SQLite's DROP COLUMN refuses.
+    pub fn column_is_constrained(&self, column: &str) -> bool {
+        let named = |cols: &[String]| cols.iter().any(|c| c == column);
+        self.primary_key.as_ref().is_some_and(|pk| named(&pk.columns))
+            || self.uniques.iter().any(|u| named(&u.columns))
+            || self.foreign_keys.iter().any(|fk| named(&fk.columns))
+            || self.indexes.iter().any(|i| named(&i.columns) || i.columns.iter().any(|e| mentions(e, column)))
+            || self.checks.iter().any(|c| mentions(&c.expr, column))
+    }
+}
+
+/// Whether expression text mentions an identifier (word-boundary match, quotes ignored).
+fn mentions(expr: &str, ident: &str) -> bool {
+    expr.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == ident)
+}
+
+impl Schema {
+    /// The table owning an index, by index name (index names are schema-wide).
+    pub fn index_owner(&self, index: &str) -> Option<&Table> {
+        self.tables.values().find(|t| t.index(index).is_some())
+    }
+}

@@ -1,0 +1,465 @@
+//! SQL text -> statements with line numbers -> changes to a [`Schema`].
+//!
+//! One interpreter serves declarative files and migration replay: a schema file is a sequence of
+//! DDL statements applied to an empty model, and a layer's migrations are the same applied in
+//! order. Declarative files may only hold DDL the model understands; migrations may also hold data
+//! statements, which leave the model unchanged.
+
+use sqlparser::ast::{
+    self, AlterTableOperation, ColumnOption, CreateIndex, Expr, ObjectName, ObjectType, ReferentialAction, Statement,
+    TableConstraint,
+};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+
+use super::model::*;
+use crate::dialect::Dialect;
+
+/// What went wrong applying one statement; the caller adds file, line and owning layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{0} already exists")]
+    Exists(ObjectRef),
+    #[error("{0} does not exist")]
+    Missing(ObjectRef),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// A parse failure at a line of the rendered text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// One statement and the line it starts on (1-based).
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub line: u64,
+    pub statement: Statement,
+}
+
+/// Splits SQL into statements, recording where each starts (sqlparser's own spans are incomplete,
+/// so the parser is driven statement by statement).
+pub fn parse_statements(dialect: Dialect, sql: &str) -> Result<Vec<Located>, SyntaxError> {
+    let parser_dialect = dialect.parser();
+    let syntax = |e: sqlparser::parser::ParserError, line: u64| SyntaxError { line, message: e.to_string() };
+    let mut parser = Parser::new(parser_dialect.as_ref()).try_with_sql(sql).map_err(|e| syntax(e, 1))?;
+    let mut statements = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            break;
+        }
+        let line = next.span.start.line.max(1);
+        let statement = parser.parse_statement().map_err(|e| syntax(e, line))?;
+        statements.push(Located { line, statement });
+        let after = parser.peek_token();
+        if after.token != Token::SemiColon && after.token != Token::EOF {
+            return Err(SyntaxError {
+                line: after.span.start.line,
+                message: format!("expected ';' before {}", after.token),
+            });
+        }
+    }
+    Ok(statements)
+}
+
+/// Whether data statements are allowed (migrations) or an error (declarative schema files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Declarative,
+    Replay,
+}
+
+/// Applies statements to a schema model for one dialect.
+pub struct Interpreter {
+    pub dialect: Dialect,
+    pub mode: Mode,
+}
+
+impl Interpreter {
+    fn name(&self, ident: &ast::Ident) -> String {
+        self.dialect.normalize_ident(ident)
+    }
+
+    /// The last part of a possibly qualified name (`public.members` -> `members`): schema
+    /// qualifiers are tenant-local and resolved by isolation, not by the model.
+    fn object_name(&self, name: &ObjectName) -> Result<String, ApplyError> {
+        match name.0.last() {
+            Some(ast::ObjectNamePart::Identifier(ident)) => Ok(self.name(ident)),
+            _ => Err(ApplyError::Unsupported(format!("unsupported object name {name}"))),
+        }
+    }
+
+    fn names(&self, idents: &[ast::Ident]) -> Vec<String> {
+        idents.iter().map(|i| self.name(i)).collect()
+    }
+
+    fn index_columns(&self, columns: &[ast::IndexColumn]) -> Vec<String> {
+        columns
+            .iter()
+            .map(|c| {
+                let mut text = match &c.column.expr {
+                    Expr::Identifier(ident) => self.name(ident),
+                    other => other.to_string(),
+                };
+                if c.column.options.sort == Some(ast::OrderBySort::Desc) {
+                    text.push_str(" DESC");
+                }
+                text
+            })
+            .collect()
+    }
+
+    /// Applies one statement. Returns the objects it created, so that composition can record
+    /// which layer owns them.
+    pub fn apply(&self, schema: &mut Schema, statement: &Statement) -> Result<Vec<ObjectRef>, ApplyError> {
+        match statement {
+            Statement::CreateTable(create) => self.create_table(schema, create),
+            Statement::CreateIndex(create) => self.create_index(schema, create),
+            Statement::AlterTable(alter) => {
+                let table = self.object_name(&alter.name)?;
+                let mut created = Vec::new();
+                for op in &alter.operations {
+                    created.extend(self.alter_table(schema, &table, op)?);
+                }
+                Ok(created)
+            }
+            Statement::Drop { object_type, if_exists, names, .. } => {
+                for name in names {
+                    self.drop(schema, *object_type, *if_exists, &self.object_name(name)?)?;
+                }
+                Ok(Vec::new())
+            }
+            Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) | Statement::Pragma { .. }
+                if self.mode == Mode::Replay =>
+            {
+                Ok(Vec::new())
+            }
+            Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) => Err(ApplyError::Unsupported(
+                "data statements belong in seed/*.sql or a hand-written migration, not in schema files".to_string(),
+            )),
+            other => {
+                let text = other.to_string();
+                let head: String = text.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+                Err(ApplyError::Unsupported(format!("statement not supported by the schema model yet: {head} ...")))
+            }
+        }
+    }
+
+    fn create_table(&self, schema: &mut Schema, create: &ast::CreateTable) -> Result<Vec<ObjectRef>, ApplyError> {
+        let name = self.object_name(&create.name)?;
+        if schema.tables.contains_key(&name) {
+            if create.if_not_exists {
+                return Ok(Vec::new());
+            }
+            return Err(ApplyError::Exists(ObjectRef::Table(name)));
+        }
+        if create.query.is_some() || create.like.is_some() || create.clone.is_some() {
+            return Err(ApplyError::Unsupported(format!("CREATE TABLE {name} AS/LIKE/CLONE is not declarative DDL")));
+        }
+        let mut table = Table::new(&name);
+        for column in &create.columns {
+            self.add_column(&mut table, column)?;
+        }
+        for constraint in &create.constraints {
+            self.add_constraint(&mut table, constraint)?;
+        }
+        let mut created = vec![ObjectRef::Table(name.clone())];
+        created.extend(table.columns.iter().map(|c| ObjectRef::Column(name.clone(), c.name.clone())));
+        schema.tables.insert(name, table);
+        Ok(created)
+    }
+
+    fn add_column(&self, table: &mut Table, def: &ast::ColumnDef) -> Result<ObjectRef, ApplyError> {
+        let name = self.name(&def.name);
+        if table.column(&name).is_some() {
+            return Err(ApplyError::Exists(ObjectRef::Column(table.name.clone(), name)));
+        }
+        let mut column = Column {
+            name: name.clone(),
+            data_type: def.data_type.to_string().to_uppercase(),
+            nullable: true,
+            default: None,
+            autoincrement: false,
+        };
+        for option in &def.options {
+            match &option.option {
+                ColumnOption::Null => column.nullable = true,
+                ColumnOption::NotNull => column.nullable = false,
+                ColumnOption::Default(expr) => column.default = Some(expr.to_string()),
+                ColumnOption::PrimaryKey(pk) => {
+                    if table.primary_key.is_some() {
+                        return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
+                    }
+                    table.primary_key = Some(PrimaryKey { name: pk.name.as_ref().map(|n| self.name(n)), columns: vec![name.clone()] });
+                }
+                ColumnOption::Unique(unique) => table.uniques.push(UniqueKey {
+                    name: unique.name.as_ref().map(|n| self.name(n)),
+                    columns: vec![name.clone()],
+                }),
+                ColumnOption::ForeignKey(fk) => table.foreign_keys.push(ForeignKey {
+                    name: fk.name.as_ref().map(|n| self.name(n)),
+                    columns: vec![name.clone()],
+                    ref_table: self.object_name(&fk.foreign_table)?,
+                    ref_columns: self.names(&fk.referred_columns),
+                    on_delete: action(fk.on_delete),
+                    on_update: action(fk.on_update),
+                }),
+                ColumnOption::Check(check) => table.checks.push(Check {
+                    name: check.name.as_ref().map(|n| self.name(n)),
+                    expr: check.expr.to_string(),
+                }),
+                ColumnOption::DialectSpecific(tokens)
+                    if tokens.iter().any(|t| matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTOINCREMENT") || w.value.eq_ignore_ascii_case("AUTO_INCREMENT"))) =>
+                {
+                    column.autoincrement = true;
+                }
+                other => {
+                    return Err(ApplyError::Unsupported(format!("column option `{other}` on {}.{name} is not supported yet", table.name)));
+                }
+            }
+        }
+        table.columns.push(column);
+        Ok(ObjectRef::Column(table.name.clone(), name))
+    }
+
+    fn add_constraint(&self, table: &mut Table, constraint: &TableConstraint) -> Result<Option<ObjectRef>, ApplyError> {
+        let name_of = |n: &Option<ast::Ident>| n.as_ref().map(|n| self.name(n));
+        let created = |n: &Option<String>| n.as_ref().map(|n| ObjectRef::Constraint(table.name.clone(), n.clone()));
+        match constraint {
+            TableConstraint::PrimaryKey(pk) => {
+                if table.primary_key.is_some() {
+                    return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
+                }
+                let pk = PrimaryKey { name: name_of(&pk.name), columns: self.index_columns(&pk.columns) };
+                let made = created(&pk.name);
+                table.primary_key = Some(pk);
+                Ok(made)
+            }
+            TableConstraint::Unique(u) => {
+                let unique = UniqueKey { name: name_of(&u.name), columns: self.index_columns(&u.columns) };
+                let made = created(&unique.name);
+                table.uniques.push(unique);
+                Ok(made)
+            }
+            TableConstraint::ForeignKey(fk) => {
+                let foreign = ForeignKey {
+                    name: name_of(&fk.name),
+                    columns: self.names(&fk.columns),
+                    ref_table: self.object_name(&fk.foreign_table)?,
+                    ref_columns: self.names(&fk.referred_columns),
+                    on_delete: action(fk.on_delete),
+                    on_update: action(fk.on_update),
+                };
+                let made = created(&foreign.name);
+                table.foreign_keys.push(foreign);
+                Ok(made)
+            }
+            TableConstraint::Check(c) => {
+                let check = Check { name: name_of(&c.name), expr: c.expr.to_string() };
+                let made = created(&check.name);
+                table.checks.push(check);
+                Ok(made)
+            }
+            other => {
+                Err(ApplyError::Unsupported(format!("constraint `{other}` on {} is not supported yet", table.name)))
+            }
+        }
+    }
+
+    fn create_index(&self, schema: &mut Schema, create: &CreateIndex) -> Result<Vec<ObjectRef>, ApplyError> {
+        let Some(name) = &create.name else {
+            return Err(ApplyError::Unsupported(
+                "an index needs a name, so that later changes can refer to it".to_string(),
+            ));
+        };
+        let name = self.object_name(name)?;
+        if schema.index_owner(&name).is_some() {
+            if create.if_not_exists {
+                return Ok(Vec::new());
+            }
+            return Err(ApplyError::Exists(ObjectRef::Index(name)));
+        }
+        let table_name = self.object_name(&create.table_name)?;
+        let table = schema
+            .tables
+            .get_mut(&table_name)
+            .ok_or_else(|| ApplyError::Missing(ObjectRef::Table(table_name.clone())))?;
+        let columns = self.index_columns(&create.columns);
+        for column in &columns {
+            let plain = column.trim_end_matches(" DESC");
+            let is_name = plain.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if is_name && table.column(plain).is_none() {
+                return Err(ApplyError::Missing(ObjectRef::Column(table_name.clone(), plain.to_string())));
+            }
+        }
+        table.indexes.push(Index {
+            name: name.clone(),
+            columns,
+            unique: create.unique,
+            predicate: create.predicate.as_ref().map(ToString::to_string),
+        });
+        Ok(vec![ObjectRef::Index(name)])
+    }
+
+    fn alter_table(
+        &self,
+        schema: &mut Schema,
+        table_name: &str,
+        op: &AlterTableOperation,
+    ) -> Result<Vec<ObjectRef>, ApplyError> {
+        let missing = || ApplyError::Missing(ObjectRef::Table(table_name.to_string()));
+        if let AlterTableOperation::RenameTable { table_name: new } = op {
+            let new_name = match new {
+                ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => self.object_name(n)?,
+            };
+            if schema.tables.contains_key(&new_name) {
+                return Err(ApplyError::Exists(ObjectRef::Table(new_name)));
+            }
+            let mut table = schema.tables.remove(table_name).ok_or_else(missing)?;
+            table.name = new_name.clone();
+            schema.tables.insert(new_name, table);
+            return Ok(Vec::new());
+        }
+        let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+        match op {
+            AlterTableOperation::AddColumn { column_def, if_not_exists, .. } => {
+                if *if_not_exists && table.column(&self.name(&column_def.name)).is_some() {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![self.add_column(table, column_def)?])
+            }
+            AlterTableOperation::DropColumn { column_names, if_exists, .. } => {
+                for ident in column_names {
+                    let name = self.name(ident);
+                    let before = table.columns.len();
+                    table.columns.retain(|c| c.name != name);
+                    if table.columns.len() == before && !if_exists {
+                        return Err(ApplyError::Missing(ObjectRef::Column(table_name.to_string(), name)));
+                    }
+                }
+                Ok(Vec::new())
+            }
+            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                let (old, new) = (self.name(old_column_name), self.name(new_column_name));
+                let column = table
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name == old)
+                    .ok_or_else(|| ApplyError::Missing(ObjectRef::Column(table_name.to_string(), old.clone())))?;
+                column.name = new;
+                Ok(Vec::new())
+            }
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                Ok(self.add_constraint(table, constraint)?.into_iter().collect())
+            }
+            other => Err(ApplyError::Unsupported(format!("ALTER TABLE {table_name} {other} is not supported yet"))),
+        }
+    }
+
+    fn drop(&self, schema: &mut Schema, kind: ObjectType, if_exists: bool, name: &str) -> Result<(), ApplyError> {
+        let found = match kind {
+            ObjectType::Table => schema.tables.remove(name).is_some(),
+            ObjectType::Index => {
+                let owner = schema.tables.values_mut().find(|t| t.index(name).is_some());
+                owner.map(|t| t.indexes.retain(|i| i.name != name)).is_some()
+            }
+            other => return Err(ApplyError::Unsupported(format!("DROP {other} is not supported yet"))),
+        };
+        if found || if_exists {
+            Ok(())
+        } else if kind == ObjectType::Table {
+            Err(ApplyError::Missing(ObjectRef::Table(name.to_string())))
+        } else {
+            Err(ApplyError::Missing(ObjectRef::Index(name.to_string())))
+        }
+    }
+}
+
+/// NO ACTION is every engine's default, so it is stored as "no action given".
+fn action(action: Option<ReferentialAction>) -> Option<String> {
+    match action {
+        None | Some(ReferentialAction::NoAction) => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(mode: Mode, sql: &str) -> Result<Schema, ApplyError> {
+        let interpreter = Interpreter { dialect: Dialect::Sqlite, mode };
+        let mut schema = Schema::default();
+        for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
+            interpreter.apply(&mut schema, &located.statement)?;
+        }
+        Ok(schema)
+    }
+
+    #[test]
+    fn columns_keys_and_indexes_reach_the_model() {
+        let schema = build(
+            Mode::Declarative,
+            "CREATE TABLE members (id INTEGER PRIMARY KEY AUTOINCREMENT, email text NOT NULL UNIQUE, \
+             org_id integer REFERENCES orgs(id) ON DELETE CASCADE, joined TEXT DEFAULT (datetime('now')));\n\
+             CREATE UNIQUE INDEX members_email_idx ON members (email DESC) WHERE email IS NOT NULL;",
+        )
+        .unwrap();
+        let t = &schema.tables["members"];
+        assert_eq!(t.primary_key.as_ref().unwrap().columns, ["id"]);
+        assert!(t.column("id").unwrap().autoincrement);
+        assert_eq!(t.column("email").unwrap().data_type, "TEXT");
+        assert!(!t.column("email").unwrap().nullable);
+        assert_eq!(t.uniques[0].columns, ["email"]);
+        assert_eq!(t.foreign_keys[0].ref_table, "orgs");
+        assert_eq!(t.foreign_keys[0].on_delete.as_deref(), Some("CASCADE"));
+        assert_eq!(t.column("joined").unwrap().default.as_deref(), Some("(datetime('now'))"));
+        let index = t.index("members_email_idx").unwrap();
+        assert!(index.unique);
+        assert_eq!(index.columns, ["email DESC"]);
+        assert_eq!(index.predicate.as_deref(), Some("email IS NOT NULL"));
+    }
+
+    #[test]
+    fn replay_follows_alters_renames_and_drops() {
+        let schema = build(
+            Mode::Replay,
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);\nINSERT INTO a VALUES (1, 'x');\n\
+             ALTER TABLE a ADD COLUMN y INTEGER NOT NULL DEFAULT 0;\nCREATE INDEX a_y ON a (y);\n\
+             ALTER TABLE a RENAME TO b;\nALTER TABLE b DROP COLUMN x;\nDROP INDEX a_y;",
+        )
+        .unwrap();
+        let b = &schema.tables["b"];
+        assert_eq!(b.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "y"]);
+        assert!(b.indexes.is_empty());
+        assert!(!schema.tables.contains_key("a"));
+    }
+
+    #[test]
+    fn declarative_files_refuse_data_and_duplicates() {
+        assert!(matches!(build(Mode::Declarative, "INSERT INTO a VALUES (1);"), Err(ApplyError::Unsupported(_))));
+        assert_eq!(
+            build(Mode::Declarative, "CREATE TABLE a (id INTEGER);\nCREATE TABLE a (id INTEGER);"),
+            Err(ApplyError::Exists(ObjectRef::Table("a".into())))
+        );
+        assert_eq!(
+            build(Mode::Declarative, "CREATE INDEX i ON nope (x);"),
+            Err(ApplyError::Missing(ObjectRef::Table("nope".into())))
+        );
+    }
+
+    #[test]
+    fn statements_carry_their_line() {
+        let located =
+            parse_statements(Dialect::Sqlite, "-- c\nCREATE TABLE a (id INTEGER);\n\n\nCREATE TABLE b (id INTEGER);")
+                .unwrap();
+        assert_eq!(located.iter().map(|l| l.line).collect::<Vec<_>>(), [2, 5]);
+        let err = parse_statements(Dialect::Sqlite, "CREATE TABLE a (id INTEGER);\nCREATE TABLE (;").unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+}

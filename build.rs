@@ -7,7 +7,7 @@ fn main() {
     println!("cargo:rerun-if-changed=schemas");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let mut entries = Vec::new();
-    collect(&root, &root, &mut entries);
+    collect(&root, &mut entries);
     entries.sort();
     let mut code = String::from("pub static CATALOG: &[(&str, &str, &str)] = &[\n");
     for path in entries {
@@ -20,13 +20,13 @@ fn main() {
     std::fs::write(out, code).unwrap();
 }
 
-fn collect(root: &Path, dir: &Path, entries: &mut Vec<std::path::PathBuf>) {
+fn collect(dir: &Path, entries: &mut Vec<std::path::PathBuf>) {
     let Ok(read) = std::fs::read_dir(dir) else { return };
     for entry in read.flatten() {
         let path = entry.path();
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
-            collect(root, &path, entries);
+            collect(&path, entries);
         } else {
             entries.push(path);
         }

@@ -4,6 +4,9 @@
 //! Model (`schema`), SQL generation (`dialect`), migration files (`migrations`) and execution
 //! (`db`, `rollout`) are kept apart.
 
+// Errors are the cold path of a CLI and carry file names and context; their size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod catalog;
 pub mod cli;
 pub mod compose;

@@ -77,11 +77,14 @@ pub fn generate(
         work.push((layer, closure));
     }
     for tenant in project.tenants.values() {
+        // Every tenant must resolve, so a commit never records a fleet that cannot be applied;
+        // only tenants with an overlay (now or before) have migrations of their own.
+        let resolution = resolve::resolve_tenant(project, &tenant.id)?;
         let layer = tenant.layer();
         let files = &tenant.files;
         let has_overlay = !files.schema.is_empty() || !files.sql_patches.is_empty() || !files.yaml_patches.is_empty();
         if has_overlay || all.get(&layer).is_some_and(|m| !m.is_empty()) {
-            work.push((layer, resolve::resolve_tenant(project, &tenant.id)?.layers));
+            work.push((layer, resolution.layers));
         }
     }
     let mut new = Vec::new();

@@ -125,7 +125,17 @@ impl Project {
 
 /// YAML into `T`; errors carry the file and serde-saphyr's line:column.
 pub fn parse_yaml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, ProjectError> {
-    serde_saphyr::from_str(text).map_err(|e| ProjectError::Yaml { path: path.to_string(), message: e.to_string() })
+    serde_saphyr::from_str(text).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        let message = e.render_with_options(serde_saphyr::render_options! { source_name: Some(path) });
+        // The location is already in front of the message; drop serde-saphyr's "line N column M: ".
+        let message = message.trim_start_matches("error: ");
+        let message = match message.split_once(": ") {
+            Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
+            _ => message,
+        };
+        ProjectError::Yaml { path: format!("{path}{at}"), message: message.to_string() }
+    })
 }
 
 fn check_name(path: &str, what: &'static str, name: &str) -> Result<(), ProjectError> {

@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn layer_ids_order_by_kind_then_name() {
-        let mut ids = vec![LayerId::tenant("a"), LayerId::module("b"), LayerId::template("z"), LayerId::module("a")];
+        let mut ids = [LayerId::tenant("a"), LayerId::module("b"), LayerId::template("z"), LayerId::module("a")];
         ids.sort();
         let shown: Vec<String> = ids.iter().map(ToString::to_string).collect();
         assert_eq!(shown, ["template.z", "module.a", "module.b", "tenant.a"]);

@@ -13,8 +13,8 @@ pub enum Change {
     DropTable(Table),
     /// A table that exists on both sides but differs.
     AlterTable {
-        from: Table,
-        to: Table,
+        from: Box<Table>,
+        to: Box<Table>,
         changes: Vec<TableChange>,
     },
 }
@@ -44,7 +44,11 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         if let Some(old) = from.tables.get(&table.name) {
             let table_changes = diff_table(old, table);
             if !table_changes.is_empty() {
-                changes.push(Change::AlterTable { from: old.clone(), to: table.clone(), changes: table_changes });
+                changes.push(Change::AlterTable {
+                    from: Box::new(old.clone()),
+                    to: Box::new(table.clone()),
+                    changes: table_changes,
+                });
             }
         }
     }

@@ -1,0 +1,187 @@
+//! The whole loop of issue #2 on the starter catalog: init -> commit -> apply -> edit a module ->
+//! commit -> apply by commit hash, against real git repositories and real SQLite files.
+
+mod util;
+
+use util::Repo;
+
+const TENANTS: [&str; 3] = ["demo", "nrna", "uml"];
+
+/// Adds `capacity` and an index on it to the events module (nrna and demo have events; uml not).
+fn add_event_capacity(repo: &Repo) {
+    let path = "modules/events/schema/01_events.sql";
+    let schema = repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n");
+    repo.write(path, &format!("{schema}CREATE INDEX events_capacity_idx ON events (capacity);\n"));
+}
+
+#[test]
+fn init_commit_apply_edit_commit_apply_by_hash() {
+    let repo = Repo::init();
+    let first = repo.commit("initial schema");
+    assert_eq!(first.len(), 40, "commit prints the full hash: {first}");
+    assert_eq!(repo.head(), first);
+
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains("3 tenants, 3 migrated, 0 up to date, 0 failed"), "{out}");
+    let again = repo.ok(&["apply", "--env", "local"]);
+    assert!(again.contains("3 tenants, 0 migrated, 3 up to date, 0 failed"), "a second apply is a no-op: {again}");
+
+    add_event_capacity(&repo);
+    let second = repo.commit("event capacity");
+    assert_ne!(first, second);
+    insta::assert_snapshot!("events_0002_up", repo.read("migrations/modules/events/0002_event_capacity.up.sql"));
+    insta::assert_snapshot!("events_0002_down", repo.read("migrations/modules/events/0002_event_capacity.down.sql"));
+
+    // The first commit does not have the new migration: nothing to do.
+    let out = repo.ok(&["apply", "--env", "local", "--commit", &first]);
+    assert!(out.contains("0 migrated, 3 up to date"), "{out}");
+    for tenant in TENANTS {
+        assert!(!repo.columns_of(tenant, "events").contains(&"capacity".to_string()));
+    }
+
+    // The second applies exactly the new migration, to the tenants that have the module.
+    let out = repo.ok(&["apply", "--env", "local", "--commit", &second]);
+    assert!(out.contains("demo: applied module.events/0002_event_capacity\n"), "{out}");
+    assert!(out.contains("nrna: applied module.events/0002_event_capacity\n"), "{out}");
+    assert!(out.contains("uml: up to date\n"), "{out}");
+
+    for tenant in ["demo", "nrna"] {
+        assert!(repo.columns_of(tenant, "events").contains(&"capacity".to_string()), "{tenant} has the column");
+        assert!(repo.indexes_of(tenant).contains(&"events_capacity_idx".to_string()), "{tenant} has the index");
+        let history = repo.query(tenant, "SELECT id, commit_sha, state FROM strata_history ORDER BY applied_at, rowid");
+        let newest = history.last().unwrap();
+        assert_eq!(newest, &["module.events/0002_event_capacity", second.as_str(), "applied"]);
+        assert!(history[..history.len() - 1].iter().all(|row| row[1] == first), "older rows keep the first hash");
+    }
+    assert!(!repo.tables_of("uml").contains(&"events".to_string()), "uml never had events");
+    let uml_history = repo.column("uml", "SELECT commit_sha FROM strata_history");
+    assert!(uml_history.iter().all(|sha| *sha == first), "uml got nothing from the second commit");
+
+    // Overlays stay in their tenant.
+    assert!(repo.tables_of("nrna").contains(&"diaspora_chapters".to_string()));
+    for tenant in ["demo", "uml"] {
+        assert!(!repo.tables_of(tenant).contains(&"diaspora_chapters".to_string()), "{tenant}");
+    }
+    assert!(repo.columns_of("uml", "members").contains(&"ward_no".to_string()));
+    assert!(!repo.columns_of("nrna", "members").contains(&"ward_no".to_string()));
+
+    // Tenant variables stay symbolic in the file and are rendered per tenant.
+    let donations = repo.read("migrations/modules/donations/0001_init.up.sql");
+    assert!(donations.contains("DEFAULT {{ tenant.vars.currency | sql_literal }}"), "{donations}");
+    let default_of =
+        |tenant| repo.column(tenant, "SELECT dflt_value FROM pragma_table_info('donations') WHERE name = 'currency'");
+    assert_eq!(default_of("nrna"), ["'USD'"]);
+    assert_eq!(default_of("uml"), ["'NPR'"]);
+
+    // Every history row records its checksum and the schema's Merkle root after it.
+    let rows = repo.query("nrna", "SELECT checksum, schema_hash FROM strata_history");
+    assert!(rows.iter().all(|r| r[0].len() == 64 && r[1].len() == 64), "{rows:?}");
+
+    let status = repo.ok(&["status", "--env", "local"]);
+    assert!(status.contains("3 tenants in local at commit"), "{status}");
+    assert!(status.contains("3 up to date, 0 behind"), "{status}");
+}
+
+#[test]
+fn a_hand_edited_migration_is_refused_by_its_sum_and_nothing_is_applied() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    add_event_capacity(&repo);
+    repo.commit("event capacity");
+
+    let path = "migrations/modules/events/0002_event_capacity.up.sql";
+    repo.write(path, &repo.read(path).replace("capacity INTEGER", "capacity BIGINT"));
+    let edited = repo.git_commit_all("tweak a migration by hand");
+
+    let run = repo.run(&["apply", "--env", "local", "--commit", &edited]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("migrations/modules/events/strata.sum: 0002_event_capacity.up.sql was edited"),
+        "{}",
+        run.stderr
+    );
+    for tenant in TENANTS {
+        assert!(!repo.column(tenant, "SELECT id FROM strata_history").iter().any(|id| id.contains("0002")), "{tenant}");
+    }
+}
+
+#[test]
+fn an_applied_migration_edited_with_its_sum_rewritten_is_refused_per_tenant() {
+    let repo = Repo::init();
+    let first = repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+
+    // Someone edits an applied migration and regenerates the sum to hide it.
+    let dir = "migrations/modules/events";
+    let path = format!("{dir}/0001_init.up.sql");
+    repo.write(&path, &repo.read(&path).replace("venue TEXT", "venue TEXT NOT NULL"));
+    let files: Vec<(String, String)> = ["0001_init.down.sql", "0001_init.up.sql"]
+        .iter()
+        .map(|n| (n.to_string(), repo.read(&format!("{dir}/{n}"))))
+        .collect();
+    repo.write(&format!("{dir}/strata.sum"), &strata::migrations::sum::render(&files));
+    let tampered = repo.git_commit_all("rewrite history");
+
+    let run = repo.run(&["apply", "--env", "local", "--commit", &tampered]);
+    assert_eq!(run.code, 4, "tenants with the module fail, the rollout reports it: {}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("nrna: FAILED"), "{}", run.stdout);
+    assert!(run.stdout.contains("module.events/0001_init was applied with checksum"), "{}", run.stdout);
+    assert!(run.stdout.contains("migrations/modules/events/0001_init.up.sql"), "{}", run.stdout);
+    assert!(run.stdout.contains("uml: up to date"), "uml does not have events: {}", run.stdout);
+    let history = repo.column("nrna", "SELECT DISTINCT commit_sha FROM strata_history");
+    assert_eq!(history, [first]);
+}
+
+#[test]
+fn commit_with_nothing_to_do_makes_no_commit() {
+    let repo = Repo::init();
+    let first = repo.commit("initial schema");
+    let out = repo.ok(&["commit"]);
+    assert!(out.contains("Nothing to commit"), "{out}");
+    assert_eq!(repo.head(), first);
+}
+
+#[test]
+fn commit_stages_schema_edits_whether_or_not_they_were_committed_already() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    add_event_capacity(&repo);
+    repo.git_commit_all("schema edit committed by hand, migration not yet generated");
+    let out = repo.ok(&["commit"]);
+    assert!(out.contains("migrations/modules/events/0002_"), "{out}");
+    assert!(repo.git_status().is_empty(), "everything is committed: {:?}", repo.git_status());
+}
+
+#[test]
+fn commit_refuses_unrelated_changes_unless_allowed() {
+    let repo = Repo::init();
+    repo.write("README.md", "team notes\n");
+    repo.git_commit_all("add notes");
+    repo.write("README.md", "team notes, edited\n");
+    add_event_capacity(&repo);
+    let head = repo.head();
+    let run = repo.run(&["commit"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("README.md"), "{}", run.stderr);
+    assert_eq!(repo.head(), head);
+    assert!(!repo.path().join("migrations").exists(), "nothing was written");
+
+    repo.ok(&["commit", "--allow-dirty"]);
+    let status = repo.git_status();
+    assert_eq!(status.len(), 1, "only the unrelated file is left: {status:?}");
+    assert!(status[0].ends_with("README.md"));
+}
+
+#[test]
+fn a_module_patch_column_lives_in_the_module_and_its_down_removes_it() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let up = repo.read("migrations/modules/membership/0001_init.up.sql");
+    assert!(up.contains("ALTER TABLE members ADD COLUMN membership_tier TEXT;"), "{up}");
+    let down = repo.read("migrations/modules/membership/0001_init.down.sql");
+    assert!(down.contains("DROP INDEX members_membership_tier_idx;"), "{down}");
+    assert!(down.contains("ALTER TABLE members DROP COLUMN membership_tier;"), "{down}");
+    let template = repo.read("migrations/templates/party/0001_init.up.sql");
+    assert!(!template.contains("membership_tier"));
+}

@@ -37,6 +37,15 @@ fn chain(files: &[(String, String)]) -> Vec<(String, String)> {
 }
 
 /// The text of a sum file for these files (everything in the folder but the sum itself).
+///
+/// ```
+/// use strata::migrations::sum::{render, verify, SumMismatch};
+/// let files = vec![("0001_init.up.sql".to_string(), "CREATE TABLE a (id INTEGER);\n".to_string())];
+/// let sum = render(&files);
+/// assert!(sum.starts_with("total sha256:"));
+/// let edited = vec![("0001_init.up.sql".to_string(), "CREATE TABLE a (id TEXT);\n".to_string())];
+/// assert_eq!(verify(&sum, &edited), Err(SumMismatch::Edited("0001_init.up.sql".into())));
+/// ```
 pub fn render(files: &[(String, String)]) -> String {
     let lines = chain(files);
     let total =

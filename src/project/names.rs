@@ -4,6 +4,11 @@
 use std::fmt;
 
 /// `^[a-z][a-z0-9_-]{0,62}$`
+///
+/// ```
+/// assert!(strata::project::is_valid_name("legacy-donations"));
+/// assert!(!strata::project::is_valid_name("Robert'); DROP TABLE students;--"));
+/// ```
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     match chars.next() {

@@ -185,3 +185,49 @@ fn a_module_patch_column_lives_in_the_module_and_its_down_removes_it() {
     let template = repo.read("migrations/templates/party/0001_init.up.sql");
     assert!(!template.contains("membership_tier"));
 }
+
+#[test]
+fn dry_run_lists_what_would_run_and_creates_nothing() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let out = repo.ok(&["apply", "--env", "local", "--dry-run", "--tenant", "uml"]);
+    assert!(
+        out.contains("uml: would apply template.party/0001_init, module.membership/0001_init, module.donations/0001_init, tenant.uml/0001_init"),
+        "{out}"
+    );
+    assert!(!repo.path().join(".strata").exists());
+}
+
+#[test]
+fn two_concurrent_applies_apply_each_migration_once() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["--repo", repo.path().to_str().unwrap(), "apply", "--env", "local", "--json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    for tenant in TENANTS {
+        let ids = repo.column(tenant, "SELECT id FROM strata_history");
+        let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len(), "{tenant}: {ids:?}");
+    }
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history"), ["6"]);
+    // Between them the two runners applied every migration exactly once.
+    let applied = |out: &[u8]| -> usize {
+        let report: serde_json::Value = serde_json::from_slice(out).unwrap();
+        report["tenants"].as_array().unwrap().iter().map(|t| t["applied"].as_array().unwrap().len()).sum()
+    };
+    assert_eq!(applied(&a.stdout) + applied(&b.stdout), 3 + 6 + 4);
+}

@@ -3,21 +3,14 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::{io, print_json, runtime, Context};
+use super::{io, print_json, runtime, Context, EnvArgs};
 use crate::rollout::{self, short, ApplyOptions, TenantStatus};
 use crate::Error;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Environment (environments/<env>.yaml at the commit).
-    #[arg(long)]
-    pub env: String,
-    /// Commit to apply: hash, branch, tag or any git revision.
-    #[arg(long, default_value = "HEAD")]
-    pub commit: String,
-    /// Only these tenants (repeatable).
-    #[arg(long = "tenant")]
-    pub tenants: Vec<String>,
+    #[command(flatten)]
+    pub target: EnvArgs,
     /// List what would be applied without changing any database.
     #[arg(long)]
     pub dry_run: bool,
@@ -28,9 +21,9 @@ pub struct Args {
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
     let options = ApplyOptions {
-        env: args.env.clone(),
-        reference: args.commit.clone(),
-        tenants: args.tenants.clone(),
+        env: args.target.env.clone(),
+        reference: args.target.commit.clone(),
+        tenants: args.target.tenants.clone(),
         dry_run: args.dry_run,
         lock_timeout: Duration::from_secs(args.lock_timeout),
     };

@@ -59,6 +59,21 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
     }
 }
 
+/// Which tenants of which environment, against which commit: shared by the commands that reach
+/// tenant databases.
+#[derive(Debug, clap::Args)]
+pub struct EnvArgs {
+    /// Environment (environments/<env>.yaml at the commit).
+    #[arg(long)]
+    pub env: String,
+    /// Commit to read migrations from: hash, branch, tag or any git revision.
+    #[arg(long, default_value = "HEAD")]
+    pub commit: String,
+    /// Only these tenants (repeatable).
+    #[arg(long = "tenant")]
+    pub tenants: Vec<String>,
+}
+
 /// Global options every command sees.
 pub struct Context {
     pub repo: PathBuf,

@@ -2,25 +2,20 @@
 
 use std::io::Write;
 
-use super::{io, print_json, runtime, table, Context};
+use super::{io, print_json, runtime, table, Context, EnvArgs};
 use crate::rollout::{short, status::status};
 use crate::Error;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Environment (environments/<env>.yaml at the commit).
-    #[arg(long)]
-    pub env: String,
-    /// Commit to compare against: pending means "in this commit, not yet applied".
-    #[arg(long, default_value = "HEAD")]
-    pub commit: String,
-    /// Only these tenants (repeatable).
-    #[arg(long = "tenant")]
-    pub tenants: Vec<String>,
+    /// Pending means "in this commit, not yet applied".
+    #[command(flatten)]
+    pub target: EnvArgs,
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
-    let report = runtime()?.block_on(status(&context.repo, &args.env, &args.commit, &args.tenants))?;
+    let report =
+        runtime()?.block_on(status(&context.repo, &args.target.env, &args.target.commit, &args.target.tenants))?;
     if context.json {
         print_json(out, &report)?;
         return Ok(crate::exit::OK);

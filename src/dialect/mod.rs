@@ -7,6 +7,17 @@ pub mod sqlite;
 use serde::{Deserialize, Serialize};
 use sqlparser::ast::Ident;
 
+/// Reading a live database into the model failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("cannot read the database catalog: {0}")]
+    Query(String),
+    #[error("{object}: its definition in the database cannot be read: {message}")]
+    Parse { object: String, message: String },
+    #[error("{object}: this kind of object is not supported by the schema model yet")]
+    Unsupported { object: String },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {

@@ -1,0 +1,185 @@
+//! Round trips of the schema engine on a real SQLite file, for every pair (A, B) of the corpus:
+//! create A, check introspect(A) == parse(A); run diff(A, B) up, check introspect == parse(B); run
+//! diff(B, A) down, check introspect == parse(A) again. "Equal" is the Merkle root of the model.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::Connection;
+use strata::dialect::plan::{plan, Hazard};
+use strata::dialect::Dialect;
+use strata::schema::hash::root;
+use strata::schema::parse::{parse_statements, Interpreter, Mode};
+use strata::schema::{diff, Schema};
+
+const D: Dialect = Dialect::Sqlite;
+
+/// (name, A, B)
+const PAIRS: &[(&str, &str, &str)] = &[
+    ("create table", "", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"),
+    ("drop table", "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE u (id INTEGER);", "CREATE TABLE t (id INTEGER PRIMARY KEY);"),
+    ("add nullable column", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT);"),
+    ("add not null column with default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, n INTEGER NOT NULL DEFAULT 0);"),
+    ("add not null column without default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, n INTEGER NOT NULL);"),
+    ("add column with non-constant default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, at TEXT DEFAULT CURRENT_TIMESTAMP);"),
+    ("add column with expression default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, at TEXT DEFAULT (datetime('now')));"),
+    ("drop column", "CREATE TABLE t (id INTEGER, a TEXT, b TEXT);", "CREATE TABLE t (id INTEGER, b TEXT);"),
+    ("drop indexed column", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE INDEX t_a ON t (a);", "CREATE TABLE t (id INTEGER);"),
+    ("drop column in a check", "CREATE TABLE t (id INTEGER, a INTEGER, CHECK (a > 0));", "CREATE TABLE t (id INTEGER);"),
+    ("change column type", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER, a INTEGER);"),
+    ("make column not null", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER, a TEXT NOT NULL);"),
+    ("add default", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER, a TEXT DEFAULT 'x');"),
+    ("change default", "CREATE TABLE t (id INTEGER, a TEXT DEFAULT 'x');", "CREATE TABLE t (id INTEGER, a TEXT DEFAULT 'y');"),
+    ("add index", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE INDEX t_a ON t (a);"),
+    ("unique index", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE UNIQUE INDEX t_a ON t (a);"),
+    ("index columns change", "CREATE TABLE t (a TEXT, b TEXT);\nCREATE INDEX t_i ON t (a);", "CREATE TABLE t (a TEXT, b TEXT);\nCREATE INDEX t_i ON t (a, b);"),
+    ("index becomes unique", "CREATE TABLE t (a TEXT);\nCREATE INDEX t_i ON t (a);", "CREATE TABLE t (a TEXT);\nCREATE UNIQUE INDEX t_i ON t (a);"),
+    ("partial index", "CREATE TABLE t (a TEXT, deleted INTEGER);", "CREATE TABLE t (a TEXT, deleted INTEGER);\nCREATE INDEX t_live ON t (a) WHERE deleted = 0;"),
+    ("expression index", "CREATE TABLE t (email TEXT);", "CREATE TABLE t (email TEXT);\nCREATE UNIQUE INDEX t_email ON t (lower(email));"),
+    ("descending index", "CREATE TABLE t (at TEXT);", "CREATE TABLE t (at TEXT);\nCREATE INDEX t_at ON t (at DESC);"),
+    ("add primary key", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"),
+    ("composite primary key change", "CREATE TABLE t (a INTEGER, b INTEGER, PRIMARY KEY (a));", "CREATE TABLE t (a INTEGER, b INTEGER, PRIMARY KEY (a, b));"),
+    ("autoincrement", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);", "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);"),
+    ("add unique constraint", "CREATE TABLE t (a TEXT, b TEXT);", "CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b));"),
+    ("drop named unique constraint", "CREATE TABLE t (a TEXT, CONSTRAINT t_a_key UNIQUE (a));", "CREATE TABLE t (a TEXT);"),
+    ("add check", "CREATE TABLE t (n INTEGER);", "CREATE TABLE t (n INTEGER, CHECK (n >= 0));"),
+    ("change named check", "CREATE TABLE t (n INTEGER, CONSTRAINT n_ok CHECK (n > 0));", "CREATE TABLE t (n INTEGER, CONSTRAINT n_ok CHECK (n > 1));"),
+    ("add foreign key", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER);", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id));"),
+    ("drop foreign key", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER, FOREIGN KEY (p) REFERENCES p (id));", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER);"),
+    ("foreign key action", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id) ON DELETE CASCADE);", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id) ON DELETE SET NULL ON UPDATE CASCADE);"),
+    ("create referencing tables", "", "CREATE TABLE c (p INTEGER REFERENCES p (id));\nCREATE TABLE p (id INTEGER PRIMARY KEY);"),
+    ("drop referencing tables", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id));", ""),
+    ("self reference", "", "CREATE TABLE node (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES node (id) ON DELETE SET NULL);"),
+    ("rebuild a referenced table", "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT);\nCREATE TABLE c (p INTEGER REFERENCES p (id));", "CREATE TABLE p (id INTEGER PRIMARY KEY, a INTEGER);\nCREATE TABLE c (p INTEGER REFERENCES p (id));"),
+    ("keyword and mixed-case names", "", "CREATE TABLE \"order\" (\"Id\" INTEGER PRIMARY KEY, \"group\" TEXT);\nCREATE INDEX \"order_Group\" ON \"order\" (\"group\");"),
+    ("add column to keyword table", "CREATE TABLE \"order\" (id INTEGER);", "CREATE TABLE \"order\" (id INTEGER, \"select\" TEXT);"),
+    ("several tables at once", "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);", "CREATE TABLE a (id INTEGER, x TEXT);\nCREATE TABLE c (id INTEGER);\nCREATE INDEX a_x ON a (x);"),
+    ("rebuild keeps other indexes", "CREATE TABLE t (a TEXT, b TEXT);\nCREATE INDEX t_b ON t (b);", "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_b ON t (b);"),
+    ("new table with indexes", "", "CREATE TABLE t (a TEXT, b TEXT);\nCREATE INDEX t_a ON t (a);\nCREATE UNIQUE INDEX t_b ON t (b);"),
+    ("column and index together", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE INDEX t_a ON t (a);"),
+    ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
+];
+
+fn parse(sql: &str) -> Schema {
+    let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
+    let mut schema = Schema::default();
+    for located in parse_statements(D, sql).unwrap() {
+        interpreter.apply(&mut schema, &located.statement).unwrap();
+    }
+    schema
+}
+
+fn migration(from: &Schema, to: &Schema) -> String {
+    plan(D, &diff(from, to)).unwrap().iter().map(|s| s.sql.clone()).collect::<Vec<_>>().join("\n")
+}
+
+struct Scratch {
+    _dir: tempfile::TempDir,
+    conn: SqliteConnection,
+}
+
+impl Scratch {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let options =
+            SqliteConnectOptions::new().filename(dir.path().join("t.db")).create_if_missing(true).foreign_keys(false);
+        Scratch { conn: SqliteConnection::connect_with(&options).await.unwrap(), _dir: dir }
+    }
+
+    /// Runs SQL the way `apply` does: one transaction, foreign keys checked before commit.
+    async fn run(&mut self, sql: &str) -> Result<(), String> {
+        let script = format!("BEGIN IMMEDIATE;\n{sql}\nCOMMIT;");
+        sqlx::raw_sql(&script).execute(&mut self.conn).await.map(|_| ()).map_err(|e| format!("{e}\n{sql}"))
+    }
+
+    async fn inspect(&mut self) -> Schema {
+        strata::dialect::sqlite::inspect(&mut self.conn).await.unwrap()
+    }
+}
+
+fn same(label: &str, name: &str, actual: &Schema, expected: &Schema) -> Result<(), String> {
+    if root(actual) == root(expected) {
+        Ok(())
+    } else {
+        Err(format!("{name}: {label}: introspected schema differs: {:#?}", diff(actual, expected)))
+    }
+}
+
+async fn round_trip(name: &str, a_sql: &str, b_sql: &str) -> Result<(), String> {
+    let (a, b) = (parse(a_sql), parse(b_sql));
+    let mut db = Scratch::new().await;
+    db.run(a_sql).await?;
+    same("create(A)", name, &db.inspect().await, &a)?;
+    db.run(&migration(&a, &b)).await?;
+    same("up", name, &db.inspect().await, &b)?;
+    db.run(&migration(&b, &a)).await?;
+    same("down", name, &db.inspect().await, &a)
+}
+
+#[tokio::test]
+async fn every_corpus_pair_round_trips_on_sqlite() {
+    assert!(PAIRS.len() >= 40);
+    let mut failures = Vec::new();
+    for (name, a, b) in PAIRS {
+        if let Err(e) = round_trip(name, a, b).await {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} pairs failed:\n{}", failures.len(), PAIRS.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn identical_meaning_in_other_spelling_is_no_change() {
+    let a =
+        parse("CREATE TABLE t (id integer PRIMARY KEY, a text not null default 'x', b int);\nCREATE INDEX i ON t (a);");
+    let b = parse("create table t (\n  b INT,\n  a TEXT NOT NULL DEFAULT 'x',\n  id INTEGER PRIMARY KEY\n);\ncreate index i on t(a);");
+    assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
+    assert_eq!(root(&a), root(&b));
+}
+
+#[tokio::test]
+async fn a_table_rebuild_keeps_the_rows_and_the_references() {
+    let a = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) ON DELETE CASCADE);";
+    let b = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\nCREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) ON DELETE CASCADE);";
+    let mut db = Scratch::new().await;
+    db.run(a).await.unwrap();
+    db.run("INSERT INTO p VALUES (1, 'one'), (2, 'two'); INSERT INTO c VALUES (10, 1), (20, 2);").await.unwrap();
+    let up = migration(&parse(a), &parse(b));
+    assert!(up.contains("DROP TABLE p;"), "a rebuild: {up}");
+    db.run(&up).await.unwrap();
+    let children: i64 = sqlx::query_scalar("SELECT count(*) FROM c").fetch_one(&mut db.conn).await.unwrap();
+    assert_eq!(children, 2, "dropping the old table must not cascade to its children");
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM p ORDER BY id").fetch_all(&mut db.conn).await.unwrap();
+    assert_eq!(names, ["one", "two"]);
+}
+
+#[test]
+fn hazards_are_flagged_where_they_apply_and_only_there() {
+    let hazards = |a: &str, b: &str| -> Vec<Hazard> {
+        let steps = plan(D, &diff(&parse(a), &parse(b))).unwrap();
+        let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let t = "CREATE TABLE t (id INTEGER, a TEXT);";
+    assert_eq!(hazards(t, "CREATE TABLE t (id INTEGER);"), [Hazard::Destructive], "drop column");
+    assert_eq!(hazards(t, ""), [Hazard::Destructive], "drop table");
+    assert_eq!(hazards(t, "CREATE TABLE t (id INTEGER, a TEXT, b TEXT);"), [], "add nullable column");
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id INTEGER, a INTEGER);"),
+        [Hazard::Destructive, Hazard::Rewrite],
+        "type change"
+    );
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id INTEGER, a TEXT NOT NULL);"),
+        [Hazard::Rewrite, Hazard::DataDependent],
+        "set not null"
+    );
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id INTEGER, a TEXT, CHECK (id > 0));"),
+        [Hazard::Rewrite, Hazard::DataDependent],
+        "new check"
+    );
+    assert_eq!(hazards(t, &format!("{t}\nCREATE UNIQUE INDEX u ON t (a);")), [Hazard::DataDependent], "unique index");
+    assert_eq!(hazards(t, &format!("{t}\nCREATE INDEX i ON t (a);")), [], "plain index");
+}

@@ -23,14 +23,11 @@ pub enum Change {
 pub enum TableChange {
     AddColumn(Column),
     DropColumn(Column),
-    ModifyColumn {
-        from: Column,
-        to: Column,
-    },
+    ModifyColumn { from: Column, to: Column },
     CreateIndex(Index),
     DropIndex(Index),
-    /// Primary key, unique, check or foreign key constraints differ.
-    ConstraintsChanged,
+    AddConstraint(Constraint),
+    DropConstraint(Constraint),
 }
 
 /// Orders the changes so that every step is valid when it runs: tables are created after the
@@ -71,12 +68,18 @@ fn by_references<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
     order.into_iter().map(|n| by_name[n]).collect()
 }
 
+/// In an order every engine can run: indexes and constraints go before the columns they use, and
+/// come back after the columns they need.
 fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
     let mut changes = Vec::new();
     for index in &from.indexes {
         if to.index(&index.name) != Some(index) {
             changes.push(TableChange::DropIndex(index.clone()));
         }
+    }
+    let (old_constraints, new_constraints) = (from.constraints(), to.constraints());
+    for constraint in old_constraints.iter().filter(|c| !new_constraints.contains(c)) {
+        changes.push(TableChange::DropConstraint(constraint.clone()));
     }
     for column in &from.columns {
         match to.column(&column.name) {
@@ -92,8 +95,8 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
             changes.push(TableChange::AddColumn(column.clone()));
         }
     }
-    if !from.constraints_equal(to) {
-        changes.push(TableChange::ConstraintsChanged);
+    for constraint in new_constraints.iter().filter(|c| !old_constraints.contains(c)) {
+        changes.push(TableChange::AddConstraint(constraint.clone()));
     }
     for index in &to.indexes {
         if from.index(&index.name) != Some(index) {
@@ -158,9 +161,10 @@ mod tests {
                 TableChange::ModifyColumn { .. } => "modify",
                 TableChange::CreateIndex(_) => "create-index",
                 TableChange::DropIndex(_) => "drop-index",
-                TableChange::ConstraintsChanged => "constraints",
+                TableChange::AddConstraint(_) => "add-constraint",
+                TableChange::DropConstraint(_) => "drop-constraint",
             })
             .collect();
-        assert_eq!(kinds, ["drop-index", "modify", "drop", "add", "constraints", "create-index"]);
+        assert_eq!(kinds, ["drop-index", "modify", "drop", "add", "add-constraint", "create-index"]);
     }
 }

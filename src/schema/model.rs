@@ -31,7 +31,7 @@ pub struct Column {
     pub autoincrement: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
@@ -67,6 +67,27 @@ pub struct Index {
     pub columns: Vec<String>,
     pub unique: bool,
     pub predicate: Option<String>,
+}
+
+/// A table-level constraint of any kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Constraint {
+    PrimaryKey(PrimaryKey),
+    Unique(UniqueKey),
+    Check(Check),
+    ForeignKey(ForeignKey),
+}
+
+impl Constraint {
+    /// The name given in the schema; `None` leaves naming to the engine.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Constraint::PrimaryKey(c) => c.name.as_deref(),
+            Constraint::Unique(c) => c.name.as_deref(),
+            Constraint::Check(c) => c.name.as_deref(),
+            Constraint::ForeignKey(c) => c.name.as_deref(),
+        }
+    }
 }
 
 /// Names one object of a schema, for messages and ownership.
@@ -110,18 +131,14 @@ impl Table {
         self.indexes.iter().find(|i| i.name == name)
     }
 
-    /// Everything but columns and indexes, the parts SQLite can only change by rebuilding the
-    /// table; compared order-insensitively.
-    pub fn constraints_equal(&self, other: &Table) -> bool {
-        fn sorted<T: Clone + Ord>(v: &[T]) -> Vec<T> {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        }
-        self.primary_key == other.primary_key
-            && sorted(&self.uniques) == sorted(&other.uniques)
-            && sorted(&self.checks) == sorted(&other.checks)
-            && sorted(&self.foreign_keys) == sorted(&other.foreign_keys)
+    /// Primary key, unique, check and foreign-key constraints, in a canonical order.
+    pub fn constraints(&self) -> Vec<Constraint> {
+        let mut all: Vec<Constraint> = self.primary_key.iter().cloned().map(Constraint::PrimaryKey).collect();
+        all.extend(self.uniques.iter().cloned().map(Constraint::Unique));
+        all.extend(self.checks.iter().cloned().map(Constraint::Check));
+        all.extend(self.foreign_keys.iter().cloned().map(Constraint::ForeignKey));
+        all.sort();
+        all
     }
 
     /// Tables this one references through foreign keys (other than itself).

@@ -139,7 +139,7 @@ fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
         TableChange::CreateIndex(_) | TableChange::DropIndex(_) => true,
         // SQLite refuses to drop a column that a key, index or constraint names. Index drops run
         // first, so only the indexes that stay count; keys and checks are unchanged here, or the
-        // change list holds ConstraintsChanged and the table is rebuilt anyway.
+        // change list holds a constraint change and the table is rebuilt anyway.
         TableChange::DropColumn(column) => {
             let mut remaining = from.clone();
             remaining.indexes.retain(|i| to.index(&i.name) == Some(i));
@@ -153,7 +153,7 @@ fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
             });
             !column.autoincrement && (column.nullable || column.default.is_some()) && constant_default
         }
-        TableChange::ModifyColumn { .. } | TableChange::ConstraintsChanged => false,
+        TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => false,
     }
 }
 
@@ -176,7 +176,7 @@ fn native_step(table: &str, change: &TableChange) -> Step {
         TableChange::DropIndex(index) => {
             step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])
         }
-        TableChange::ModifyColumn { .. } | TableChange::ConstraintsChanged => {
+        TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => {
             unreachable!("natively_alterable() sends these to rebuild()")
         }
     }
@@ -216,7 +216,7 @@ fn rebuild(from: &Table, to: &Table, changes: &[TableChange]) -> Step {
             TableChange::AddColumn(column) if !column.nullable && column.default.is_none() => {
                 hazards.insert(Hazard::DataDependent);
             }
-            TableChange::ConstraintsChanged => {
+            TableChange::AddConstraint(_) => {
                 hazards.insert(Hazard::DataDependent);
             }
             TableChange::CreateIndex(index) if index.unique => {

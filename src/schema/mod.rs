@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod hash;
 pub mod model;
+pub mod normalize;
 pub mod parse;
 
 pub use diff::{diff, Change, TableChange};

@@ -13,6 +13,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
 use super::model::*;
+use super::normalize;
 use crate::dialect::Dialect;
 
 /// What went wrong applying one statement; the caller adds file, line and owning layer.
@@ -94,6 +95,10 @@ impl Interpreter {
         }
     }
 
+    fn expr(&self, expr: &Expr) -> String {
+        normalize::expr(self.dialect, expr)
+    }
+
     fn names(&self, idents: &[ast::Ident]) -> Vec<String> {
         idents.iter().map(|i| self.name(i)).collect()
     }
@@ -104,7 +109,7 @@ impl Interpreter {
             .map(|c| {
                 let mut text = match &c.column.expr {
                     Expr::Identifier(ident) => self.name(ident),
-                    other => other.to_string(),
+                    other => self.expr(other),
                 };
                 if c.column.options.sort == Some(ast::OrderBySort::Desc) {
                     text.push_str(" DESC");
@@ -179,18 +184,13 @@ impl Interpreter {
         if table.column(&name).is_some() {
             return Err(ApplyError::Exists(ObjectRef::Column(table.name.clone(), name)));
         }
-        let mut column = Column {
-            name: name.clone(),
-            data_type: def.data_type.to_string().to_uppercase(),
-            nullable: true,
-            default: None,
-            autoincrement: false,
-        };
+        let (data_type, serial) = normalize::data_type(self.dialect, &def.data_type);
+        let mut column = Column { name: name.clone(), data_type, nullable: true, default: None, autoincrement: serial };
         for option in &def.options {
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
                 ColumnOption::NotNull => column.nullable = false,
-                ColumnOption::Default(expr) => column.default = Some(expr.to_string()),
+                ColumnOption::Default(expr) => column.default = Some(self.expr(expr)),
                 ColumnOption::PrimaryKey(pk) => {
                     if table.primary_key.is_some() {
                         return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
@@ -209,10 +209,9 @@ impl Interpreter {
                     on_delete: action(fk.on_delete),
                     on_update: action(fk.on_update),
                 }),
-                ColumnOption::Check(check) => table.checks.push(Check {
-                    name: check.name.as_ref().map(|n| self.name(n)),
-                    expr: check.expr.to_string(),
-                }),
+                ColumnOption::Check(check) => table
+                    .checks
+                    .push(Check { name: check.name.as_ref().map(|n| self.name(n)), expr: self.expr(&check.expr) }),
                 ColumnOption::DialectSpecific(tokens)
                     if tokens.iter().any(|t| matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTOINCREMENT") || w.value.eq_ignore_ascii_case("AUTO_INCREMENT"))) =>
                 {
@@ -260,7 +259,7 @@ impl Interpreter {
                 Ok(made)
             }
             TableConstraint::Check(c) => {
-                let check = Check { name: name_of(&c.name), expr: c.expr.to_string() };
+                let check = Check { name: name_of(&c.name), expr: self.expr(&c.expr) };
                 let made = created(&check.name);
                 table.checks.push(check);
                 Ok(made)
@@ -301,7 +300,7 @@ impl Interpreter {
             name: name.clone(),
             columns,
             unique: create.unique,
-            predicate: create.predicate.as_ref().map(ToString::to_string),
+            predicate: create.predicate.as_ref().map(|p| self.expr(p)),
         });
         Ok(vec![ObjectRef::Index(name)])
     }
@@ -418,7 +417,7 @@ mod tests {
         assert_eq!(t.uniques[0].columns, ["email"]);
         assert_eq!(t.foreign_keys[0].ref_table, "orgs");
         assert_eq!(t.foreign_keys[0].on_delete.as_deref(), Some("CASCADE"));
-        assert_eq!(t.column("joined").unwrap().default.as_deref(), Some("(datetime('now'))"));
+        assert_eq!(t.column("joined").unwrap().default.as_deref(), Some("datetime('now')"));
         let index = t.index("members_email_idx").unwrap();
         assert!(index.unique);
         assert_eq!(index.columns, ["email DESC"]);

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::dialect::plan::{Hazard, Step};
 use crate::dialect::Dialect;
-use crate::schema::{Change, Column, Index, Table, TableChange};
+use crate::schema::{normalize, Change, Column, Index, Table, TableChange};
 
 const D: Dialect = Dialect::Sqlite;
 
@@ -41,9 +41,22 @@ fn column_sql(table: &Table, column: &Column) -> String {
         sql.push_str(" NOT NULL");
     }
     if let Some(default) = &column.default {
-        sql.push_str(&format!(" DEFAULT {default}"));
+        sql.push_str(&format!(" DEFAULT {}", default_sql(default)));
     }
     sql
+}
+
+/// SQLite takes a literal or CURRENT_* bare; any other default expression in parentheses.
+fn default_sql(default: &str) -> String {
+    if normalize::is_literal(default) || is_current_time(default) {
+        default.to_string()
+    } else {
+        format!("({default})")
+    }
+}
+
+fn is_current_time(default: &str) -> bool {
+    matches!(default.to_ascii_uppercase().as_str(), "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP")
 }
 
 /// A single-column unnamed primary key is written on its column (AUTOINCREMENT requires it).
@@ -147,10 +160,7 @@ fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
         }
         // ADD COLUMN: no PRIMARY KEY, NOT NULL only with a default, and the default a constant.
         TableChange::AddColumn(column) => {
-            let constant_default = column.default.as_deref().is_none_or(|d| {
-                let upper = d.to_ascii_uppercase();
-                !d.starts_with('(') && !matches!(upper.as_str(), "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP")
-            });
+            let constant_default = column.default.as_deref().is_none_or(normalize::is_literal);
             !column.autoincrement && (column.nullable || column.default.is_some()) && constant_default
         }
         TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => false,

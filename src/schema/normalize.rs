@@ -1,0 +1,226 @@
+//! One canonical spelling for types and expressions, so that the model compares meaning and not
+//! text: `int4` and `INTEGER`, `'x'::text` and `'x'`, `CHECK ((a > 0))` and `CHECK (a > 0)`,
+//! `x = ANY (ARRAY['a', 'b'])` and `x IN ('a', 'b')` are the same thing. Both the project's files
+//! and an engine's catalog go through here.
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, InTarget, UnaryOperator,
+    Value,
+};
+
+use crate::dialect::Dialect;
+
+/// A column type in the dialect's canonical spelling, and whether it implies an auto-increment
+/// (PostgreSQL's `serial` family).
+pub fn data_type(dialect: Dialect, data_type: &DataType) -> (String, bool) {
+    let text = data_type.to_string();
+    match dialect {
+        Dialect::Sqlite => (text.to_uppercase(), false),
+        Dialect::Postgres => postgres_type(&text),
+        Dialect::Mysql => (text.to_lowercase(), false),
+    }
+}
+
+/// PostgreSQL's own spelling, the one `format_type()` reports.
+fn postgres_type(text: &str) -> (String, bool) {
+    let upper = text.to_uppercase();
+    let (base, rest) = match upper.find(['(', '[']) {
+        Some(at) => (upper[..at].trim(), upper[at..].replace(' ', "")),
+        None => (upper.trim(), String::new()),
+    };
+    let (name, serial) = match base {
+        "INT" | "INTEGER" | "INT4" => ("integer", false),
+        "BIGINT" | "INT8" => ("bigint", false),
+        "SMALLINT" | "INT2" => ("smallint", false),
+        "SERIAL" | "SERIAL4" => ("integer", true),
+        "BIGSERIAL" | "SERIAL8" => ("bigint", true),
+        "SMALLSERIAL" | "SERIAL2" => ("smallint", true),
+        "BOOL" | "BOOLEAN" => ("boolean", false),
+        "VARCHAR" | "CHARACTER VARYING" => ("character varying", false),
+        "CHAR" | "CHARACTER" | "BPCHAR" => ("character", false),
+        "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => ("timestamp without time zone", false),
+        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => ("timestamp with time zone", false),
+        "TIME" | "TIME WITHOUT TIME ZONE" => ("time without time zone", false),
+        "TIMETZ" | "TIME WITH TIME ZONE" => ("time with time zone", false),
+        "DOUBLE PRECISION" | "FLOAT8" | "DOUBLE" => ("double precision", false),
+        "REAL" | "FLOAT4" => ("real", false),
+        "DECIMAL" | "NUMERIC" => ("numeric", false),
+        other => return (format!("{}{}", other.to_lowercase(), rest.to_lowercase()), false),
+    };
+    // `char` alone means character(1), as format_type() says.
+    let rest = if name == "character" && rest.is_empty() { "(1)".to_string() } else { rest };
+    (format!("{name}{}", rest.to_lowercase()), serial)
+}
+
+/// An expression as canonical text: redundant parentheses and literal casts to text removed,
+/// every binary operation parenthesised once (so precedence never depends on spelling),
+/// `= ANY (ARRAY[...])` written as `IN (...)`, names quoted only where the dialect needs it.
+pub fn expr(dialect: Dialect, expr: &Expr) -> String {
+    Canonical { dialect }.top(expr)
+}
+
+struct Canonical {
+    dialect: Dialect,
+}
+
+impl Canonical {
+    /// At the top, outer parentheses add nothing.
+    fn top(&self, expr: &Expr) -> String {
+        let text = self.text(expr);
+        match strip_nested(expr) {
+            Expr::BinaryOp { .. } => strip_outer_parens(&text).to_string(),
+            _ => text,
+        }
+    }
+
+    fn text(&self, expr: &Expr) -> String {
+        match expr {
+            Expr::Nested(inner) => self.text(inner),
+            Expr::BinaryOp { left, op, right } => format!("({} {op} {})", self.text(left), self.text(right)),
+            Expr::UnaryOp { op: op @ (UnaryOperator::Minus | UnaryOperator::Plus), expr } => {
+                format!("{op}{}", self.text(expr))
+            }
+            Expr::UnaryOp { op, expr } => format!("{op} {}", self.text(expr)),
+            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. } if is_text_cast(data_type) => {
+                match inner.as_ref() {
+                    Expr::Value(_) | Expr::Identifier(_) | Expr::Nested(_) => self.text(inner),
+                    _ => expr.to_string(),
+                }
+            }
+            Expr::Identifier(ident) => self.dialect.ident(&self.dialect.normalize_ident(ident)),
+            Expr::IsNull(inner) => format!("{} IS NULL", self.text(inner)),
+            Expr::IsNotNull(inner) => format!("{} IS NOT NULL", self.text(inner)),
+            Expr::In { expr, target: InTarget::List(list), negated, global: false } => {
+                self.in_list(expr, list, *negated)
+            }
+            Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match strip_nested(right) {
+                Expr::Array(array) => self.in_list(left, &array.elem, false),
+                _ => expr.to_string(),
+            },
+            Expr::Between { expr, negated, low, high } => format!(
+                "{} {}BETWEEN {} AND {}",
+                self.text(expr),
+                if *negated { "NOT " } else { "" },
+                self.text(low),
+                self.text(high)
+            ),
+            Expr::Function(function) => {
+                let FunctionArguments::List(list) = &function.args else { return expr.to_string() };
+                if list.duplicate_treatment.is_some() || !list.clauses.is_empty() || function.over.is_some() {
+                    return expr.to_string();
+                }
+                let mut args = Vec::with_capacity(list.args.len());
+                for arg in &list.args {
+                    match arg {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.text(e)),
+                        other => args.push(other.to_string()),
+                    }
+                }
+                format!("{}({})", function.name.to_string().to_lowercase(), args.join(", "))
+            }
+            Expr::Value(value) => match &value.value {
+                Value::Boolean(b) => b.to_string(),
+                other => other.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    fn in_list(&self, expr: &Expr, list: &[Expr], negated: bool) -> String {
+        let items: Vec<String> = list.iter().map(|e| self.text(e)).collect();
+        format!("{} {}IN ({})", self.text(expr), if negated { "NOT " } else { "" }, items.join(", "))
+    }
+}
+
+/// Whether canonical expression text is a plain literal (a string, number, NULL or boolean),
+/// which every engine accepts as a default without parentheses.
+pub fn is_literal(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    text.starts_with('\'')
+        || (!unsigned.is_empty() && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        || matches!(text.to_ascii_uppercase().as_str(), "NULL" | "TRUE" | "FALSE")
+}
+
+fn strip_nested(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Nested(inner) => strip_nested(inner),
+        other => other,
+    }
+}
+
+/// `(a AND b)` -> `a AND b`, but `(a) AND (b)` stays as it is.
+fn strip_outer_parens(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else { return text };
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return text;
+        }
+    }
+    inner
+}
+
+/// Casts PostgreSQL adds on its own when it stores text-typed literals and columns.
+fn is_text_cast(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_))
+        || matches!(data_type.to_string().to_lowercase().as_str(), "text" | "character varying" | "bpchar")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::parser::Parser;
+
+    fn canonical(dialect: Dialect, sql: &str) -> String {
+        let parser_dialect = dialect.parser();
+        let expr = Parser::new(parser_dialect.as_ref()).try_with_sql(sql).unwrap().parse_expr().unwrap();
+        expr_text(dialect, &expr)
+    }
+
+    fn expr_text(dialect: Dialect, e: &Expr) -> String {
+        expr(dialect, e)
+    }
+
+    #[test]
+    fn postgres_catalog_spelling_equals_the_declared_one() {
+        let pg = Dialect::Postgres;
+        assert_eq!(canonical(pg, "((amount > 0))"), canonical(pg, "amount > 0"));
+        assert_eq!(canonical(pg, "'active'::text"), "'active'");
+        assert_eq!(
+            canonical(pg, "(status = ANY (ARRAY['a'::text, 'b'::text]))"),
+            canonical(pg, "status IN ('a', 'b')")
+        );
+        assert_eq!(canonical(pg, "((a > 0) AND (b IS NULL))"), "(a > 0) AND b IS NULL");
+        assert_eq!(canonical(pg, "a > 0 AND b > 0 OR c"), "((a > 0) AND (b > 0)) OR c");
+        assert_eq!(canonical(pg, "(a > 0) AND ((b > 0) OR c)"), "(a > 0) AND ((b > 0) OR c)");
+        assert_eq!(canonical(pg, "lower((email)::text)"), "lower(email)");
+        assert_eq!(canonical(pg, "LOWER(Email)"), "lower(email)");
+        assert_eq!(canonical(pg, "TRUE"), "true");
+        assert_eq!(canonical(pg, "-1"), "-1");
+        assert!(is_literal("'x'") && is_literal("-1.5") && is_literal("true") && is_literal("NULL"));
+        assert!(!is_literal("now()") && !is_literal("CURRENT_TIMESTAMP") && !is_literal("(1 + 2)"));
+    }
+
+    #[test]
+    fn postgres_types_use_format_type_spelling() {
+        let t = |s: &str| {
+            let parser_dialect = Dialect::Postgres.parser();
+            let dt = Parser::new(parser_dialect.as_ref()).try_with_sql(s).unwrap().parse_data_type().unwrap();
+            data_type(Dialect::Postgres, &dt)
+        };
+        assert_eq!(t("int4"), ("integer".into(), false));
+        assert_eq!(t("INT"), ("integer".into(), false));
+        assert_eq!(t("serial"), ("integer".into(), true));
+        assert_eq!(t("VARCHAR(64)"), ("character varying(64)".into(), false));
+        assert_eq!(t("timestamptz"), ("timestamp with time zone".into(), false));
+        assert_eq!(t("TIMESTAMP"), ("timestamp without time zone".into(), false));
+        assert_eq!(t("numeric(10, 2)"), ("numeric(10,2)".into(), false));
+        assert_eq!(t("char"), ("character(1)".into(), false));
+        assert_eq!(t("bool"), ("boolean".into(), false));
+    }
+}

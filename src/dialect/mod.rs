@@ -2,6 +2,7 @@
 //! project's SQL, and (in one file per engine) the SQL that carries out each schema change.
 
 pub mod plan;
+pub mod sql;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};

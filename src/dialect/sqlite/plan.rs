@@ -6,28 +6,11 @@
 use std::collections::BTreeSet;
 
 use crate::dialect::plan::{Hazard, Step};
+use crate::dialect::sql::{self, step};
 use crate::dialect::Dialect;
 use crate::schema::{normalize, Change, Column, Index, Table, TableChange};
 
 const D: Dialect = Dialect::Sqlite;
-
-fn list(names: &[String]) -> String {
-    names.iter().map(|n| index_part(n)).collect::<Vec<_>>().join(", ")
-}
-
-/// A column name or expression of a key/index, quoted if it is a name.
-fn index_part(part: &str) -> String {
-    let (body, desc) = match part.strip_suffix(" DESC") {
-        Some(body) => (body, " DESC"),
-        None => (part, ""),
-    };
-    let is_name = body.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if is_name {
-        format!("{}{desc}", D.ident(body))
-    } else {
-        format!("{body}{desc}")
-    }
-}
 
 fn column_sql(table: &Table, column: &Column) -> String {
     let mut sql = format!("{} {}", D.ident(&column.name), column.data_type);
@@ -67,59 +50,12 @@ fn inline_primary_key(table: &Table) -> Option<&str> {
     }
 }
 
-fn constraint_name(name: &Option<String>) -> String {
-    name.as_ref().map(|n| format!("CONSTRAINT {} ", D.ident(n))).unwrap_or_default()
-}
-
 fn create_table_sql(table: &Table, name: &str) -> String {
-    let mut lines: Vec<String> = table.columns.iter().map(|c| column_sql(table, c)).collect();
-    if let Some(pk) = &table.primary_key {
-        if inline_primary_key(table).is_none() {
-            lines.push(format!("{}PRIMARY KEY ({})", constraint_name(&pk.name), list(&pk.columns)));
-        }
-    }
-    for unique in &table.uniques {
-        lines.push(format!("{}UNIQUE ({})", constraint_name(&unique.name), list(&unique.columns)));
-    }
-    for check in &table.checks {
-        lines.push(format!("{}CHECK ({})", constraint_name(&check.name), check.expr));
-    }
-    for fk in &table.foreign_keys {
-        let mut line = format!(
-            "{}FOREIGN KEY ({}) REFERENCES {} ({})",
-            constraint_name(&fk.name),
-            list(&fk.columns),
-            D.ident(&fk.ref_table),
-            list(&fk.ref_columns)
-        );
-        if let Some(action) = &fk.on_delete {
-            line.push_str(&format!(" ON DELETE {action}"));
-        }
-        if let Some(action) = &fk.on_update {
-            line.push_str(&format!(" ON UPDATE {action}"));
-        }
-        lines.push(line);
-    }
-    format!("CREATE TABLE {} (\n  {}\n);", D.ident(name), lines.join(",\n  "))
+    sql::create_table_sql(D, table, name, |c| column_sql(table, c), inline_primary_key(table).is_some())
 }
 
 fn create_index_sql(table: &str, index: &Index) -> String {
-    let mut sql = format!(
-        "CREATE {}INDEX {} ON {} ({})",
-        if index.unique { "UNIQUE " } else { "" },
-        D.ident(&index.name),
-        D.ident(table),
-        list(&index.columns)
-    );
-    if let Some(predicate) = &index.predicate {
-        sql.push_str(&format!(" WHERE {predicate}"));
-    }
-    sql.push(';');
-    sql
-}
-
-fn step(summary: String, sql: String, hazards: &[Hazard]) -> Step {
-    Step { summary, sql, hazards: hazards.iter().copied().collect() }
+    sql::create_index_sql(D, table, index)
 }
 
 pub fn steps(change: &Change) -> Vec<Step> {

@@ -2,17 +2,16 @@
 //! create A, check introspect(A) == parse(A); run diff(A, B) up, check introspect == parse(B); run
 //! diff(B, A) down, check introspect == parse(A) again. "Equal" is the Merkle root of the model.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::Connection;
+mod util;
+
 use strata::dialect::plan::{plan, Hazard};
 use strata::dialect::Dialect;
 use strata::schema::hash::root;
 use strata::schema::parse::{parse_statements, Interpreter, Mode};
 use strata::schema::{diff, Schema};
+use util::engines::Scratch;
 
-const D: Dialect = Dialect::Sqlite;
-
-/// (name, A, B)
+/// (name, A, B); `{now}` and `{autoinc_pk}` are spelled per dialect by [`for_dialect`].
 const PAIRS: &[(&str, &str, &str)] = &[
     ("create table", "", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"),
     ("drop table", "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE u (id INTEGER);", "CREATE TABLE t (id INTEGER PRIMARY KEY);"),
@@ -20,7 +19,7 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("add not null column with default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, n INTEGER NOT NULL DEFAULT 0);"),
     ("add not null column without default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, n INTEGER NOT NULL);"),
     ("add column with non-constant default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, at TEXT DEFAULT CURRENT_TIMESTAMP);"),
-    ("add column with expression default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, at TEXT DEFAULT (datetime('now')));"),
+    ("add column with expression default", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, at TEXT DEFAULT ({now}));"),
     ("drop column", "CREATE TABLE t (id INTEGER, a TEXT, b TEXT);", "CREATE TABLE t (id INTEGER, b TEXT);"),
     ("drop indexed column", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE INDEX t_a ON t (a);", "CREATE TABLE t (id INTEGER);"),
     ("drop column in a check", "CREATE TABLE t (id INTEGER, a INTEGER, CHECK (a > 0));", "CREATE TABLE t (id INTEGER);"),
@@ -37,7 +36,8 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("descending index", "CREATE TABLE t (at TEXT);", "CREATE TABLE t (at TEXT);\nCREATE INDEX t_at ON t (at DESC);"),
     ("add primary key", "CREATE TABLE t (id INTEGER, a TEXT);", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"),
     ("composite primary key change", "CREATE TABLE t (a INTEGER, b INTEGER, PRIMARY KEY (a));", "CREATE TABLE t (a INTEGER, b INTEGER, PRIMARY KEY (a, b));"),
-    ("autoincrement", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);", "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);"),
+    ("create table with auto-increment key", "", "CREATE TABLE t (id {autoinc_pk}, a TEXT);"),
+    ("add auto-increment key column", "CREATE TABLE t (a TEXT);", "CREATE TABLE t (id {autoinc_pk}, a TEXT);"),
     ("add unique constraint", "CREATE TABLE t (a TEXT, b TEXT);", "CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b));"),
     ("drop named unique constraint", "CREATE TABLE t (a TEXT, CONSTRAINT t_a_key UNIQUE (a));", "CREATE TABLE t (a TEXT);"),
     ("add check", "CREATE TABLE t (n INTEGER);", "CREATE TABLE t (n INTEGER, CHECK (n >= 0));"),
@@ -58,41 +58,27 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
-fn parse(sql: &str) -> Schema {
-    let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
+fn for_dialect(dialect: Dialect, sql: &str) -> String {
+    let (now, autoinc_pk) = match dialect {
+        Dialect::Sqlite => ("datetime('now')", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        Dialect::Postgres => ("now()", "SERIAL PRIMARY KEY"),
+        Dialect::Mysql => ("now()", "INTEGER PRIMARY KEY AUTO_INCREMENT"),
+    };
+    sql.replace("{now}", now).replace("{autoinc_pk}", autoinc_pk)
+}
+
+fn parse(dialect: Dialect, sql: &str) -> Schema {
+    let interpreter = Interpreter { dialect, mode: Mode::Declarative };
     let mut schema = Schema::default();
-    for located in parse_statements(D, sql).unwrap() {
+    for located in parse_statements(dialect, sql).unwrap() {
         interpreter.apply(&mut schema, &located.statement).unwrap();
     }
     schema
 }
 
-fn migration(from: &Schema, to: &Schema) -> String {
-    plan(D, &diff(from, to)).unwrap().iter().map(|s| s.sql.clone()).collect::<Vec<_>>().join("\n")
-}
-
-struct Scratch {
-    _dir: tempfile::TempDir,
-    conn: SqliteConnection,
-}
-
-impl Scratch {
-    async fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let options =
-            SqliteConnectOptions::new().filename(dir.path().join("t.db")).create_if_missing(true).foreign_keys(false);
-        Scratch { conn: SqliteConnection::connect_with(&options).await.unwrap(), _dir: dir }
-    }
-
-    /// Runs SQL the way `apply` does: one transaction, foreign keys checked before commit.
-    async fn run(&mut self, sql: &str) -> Result<(), String> {
-        let script = format!("BEGIN IMMEDIATE;\n{sql}\nCOMMIT;");
-        sqlx::raw_sql(&script).execute(&mut self.conn).await.map(|_| ()).map_err(|e| format!("{e}\n{sql}"))
-    }
-
-    async fn inspect(&mut self) -> Schema {
-        strata::dialect::sqlite::inspect(&mut self.conn).await.unwrap()
-    }
+fn migration(dialect: Dialect, from: &Schema, to: &Schema) -> Result<String, String> {
+    let steps = plan(dialect, &diff(from, to)).map_err(|e| e.to_string())?;
+    Ok(steps.iter().map(|s| s.sql.clone()).collect::<Vec<_>>().join("\n"))
 }
 
 fn same(label: &str, name: &str, actual: &Schema, expected: &Schema) -> Result<(), String> {
@@ -103,34 +89,57 @@ fn same(label: &str, name: &str, actual: &Schema, expected: &Schema) -> Result<(
     }
 }
 
-async fn round_trip(name: &str, a_sql: &str, b_sql: &str) -> Result<(), String> {
-    let (a, b) = (parse(a_sql), parse(b_sql));
-    let mut db = Scratch::new().await;
-    db.run(a_sql).await?;
+async fn round_trip(db: &mut Scratch, dialect: Dialect, name: &str, a_sql: &str, b_sql: &str) -> Result<(), String> {
+    let (a_sql, b_sql) = (for_dialect(dialect, a_sql), for_dialect(dialect, b_sql));
+    let (a, b) = (parse(dialect, &a_sql), parse(dialect, &b_sql));
+    db.run(&a_sql).await.map_err(|e| format!("{name}: create(A): {e}"))?;
     same("create(A)", name, &db.inspect().await, &a)?;
-    db.run(&migration(&a, &b)).await?;
+    db.run(&migration(dialect, &a, &b)?).await.map_err(|e| format!("{name}: up: {e}"))?;
     same("up", name, &db.inspect().await, &b)?;
-    db.run(&migration(&b, &a)).await?;
+    db.run(&migration(dialect, &b, &a)?).await.map_err(|e| format!("{name}: down: {e}"))?;
     same("down", name, &db.inspect().await, &a)
+}
+
+/// Every pair on a fresh database of the dialect; all failures reported together.
+async fn corpus_round_trips(dialect: Dialect) {
+    assert!(PAIRS.len() >= 40);
+    let mut failures = Vec::new();
+    for (name, a, b) in PAIRS {
+        let Some(mut db) = Scratch::new(dialect).await else { return };
+        if let Err(e) = round_trip(&mut db, dialect, name, a, b).await {
+            failures.push(e);
+        }
+        db.cleanup().await;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} pairs failed on {dialect}:\n{}",
+        failures.len(),
+        PAIRS.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[tokio::test]
 async fn every_corpus_pair_round_trips_on_sqlite() {
-    assert!(PAIRS.len() >= 40);
-    let mut failures = Vec::new();
-    for (name, a, b) in PAIRS {
-        if let Err(e) = round_trip(name, a, b).await {
-            failures.push(e);
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} pairs failed:\n{}", failures.len(), PAIRS.len(), failures.join("\n\n"));
+    corpus_round_trips(Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_corpus_pair_round_trips_on_postgres() {
+    corpus_round_trips(Dialect::Postgres).await;
 }
 
 #[test]
 fn identical_meaning_in_other_spelling_is_no_change() {
-    let a =
-        parse("CREATE TABLE t (id integer PRIMARY KEY, a text not null default 'x', b int);\nCREATE INDEX i ON t (a);");
-    let b = parse("create table t (\n  b INT,\n  a TEXT NOT NULL DEFAULT 'x',\n  id INTEGER PRIMARY KEY\n);\ncreate index i on t(a);");
+    let a = "CREATE TABLE t (id integer PRIMARY KEY, a text not null default 'x', b int);\nCREATE INDEX i ON t (a);";
+    let b = "create table t (\n  b INT,\n  a TEXT NOT NULL DEFAULT 'x',\n  id INTEGER PRIMARY KEY\n);\ncreate index i on t(a);";
+    let (a, b) = (parse(Dialect::Sqlite, a), parse(Dialect::Sqlite, b));
+    assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
+    assert_eq!(root(&a), root(&b));
+    let a = "CREATE TABLE t (id int4 NOT NULL, a varchar(10) DEFAULT 'x'::text, CHECK ((id > 0)), PRIMARY KEY (id));";
+    let b = "CREATE TABLE T (ID integer PRIMARY KEY, A character varying(10) DEFAULT 'x', CHECK (id > 0));";
+    let (a, b) = (parse(Dialect::Postgres, a), parse(Dialect::Postgres, b));
     assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
     assert_eq!(root(&a), root(&b));
 }
@@ -139,23 +148,23 @@ fn identical_meaning_in_other_spelling_is_no_change() {
 async fn a_table_rebuild_keeps_the_rows_and_the_references() {
     let a = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) ON DELETE CASCADE);";
     let b = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\nCREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) ON DELETE CASCADE);";
-    let mut db = Scratch::new().await;
+    let mut db = Scratch::new(Dialect::Sqlite).await.unwrap();
     db.run(a).await.unwrap();
     db.run("INSERT INTO p VALUES (1, 'one'), (2, 'two'); INSERT INTO c VALUES (10, 1), (20, 2);").await.unwrap();
-    let up = migration(&parse(a), &parse(b));
+    let up = migration(Dialect::Sqlite, &parse(Dialect::Sqlite, a), &parse(Dialect::Sqlite, b)).unwrap();
     assert!(up.contains("DROP TABLE p;"), "a rebuild: {up}");
     db.run(&up).await.unwrap();
-    let children: i64 = sqlx::query_scalar("SELECT count(*) FROM c").fetch_one(&mut db.conn).await.unwrap();
+    let Scratch::Sqlite { conn, .. } = &mut db else { unreachable!("a SQLite scratch") };
+    let children: i64 = sqlx::query_scalar("SELECT count(*) FROM c").fetch_one(&mut *conn).await.unwrap();
     assert_eq!(children, 2, "dropping the old table must not cascade to its children");
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM p ORDER BY id").fetch_all(&mut db.conn).await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM p ORDER BY id").fetch_all(&mut *conn).await.unwrap();
     assert_eq!(names, ["one", "two"]);
 }
 
 #[test]
-fn hazards_are_flagged_where_they_apply_and_only_there() {
+fn sqlite_hazards_are_flagged_where_they_apply_and_only_there() {
     let hazards = |a: &str, b: &str| -> Vec<Hazard> {
-        let steps = plan(D, &diff(&parse(a), &parse(b))).unwrap();
+        let steps = plan(Dialect::Sqlite, &diff(&parse(Dialect::Sqlite, a), &parse(Dialect::Sqlite, b))).unwrap();
         let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
         all.sort();
         all.dedup();
@@ -182,4 +191,36 @@ fn hazards_are_flagged_where_they_apply_and_only_there() {
     );
     assert_eq!(hazards(t, &format!("{t}\nCREATE UNIQUE INDEX u ON t (a);")), [Hazard::DataDependent], "unique index");
     assert_eq!(hazards(t, &format!("{t}\nCREATE INDEX i ON t (a);")), [], "plain index");
+}
+
+#[test]
+fn postgres_hazards_are_flagged_where_they_apply_and_only_there() {
+    let hazards = |a: &str, b: &str| -> Vec<Hazard> {
+        let steps = plan(Dialect::Postgres, &diff(&parse(Dialect::Postgres, a), &parse(Dialect::Postgres, b))).unwrap();
+        let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let t = "CREATE TABLE t (id integer, a varchar(10));";
+    assert_eq!(hazards(t, "CREATE TABLE t (id integer);"), [Hazard::Destructive], "drop column");
+    assert_eq!(hazards(t, "CREATE TABLE t (id integer, a varchar(10), b text);"), [], "add nullable column");
+    assert_eq!(hazards(t, "CREATE TABLE t (id integer, a varchar(10), b text NOT NULL);"), [Hazard::DataDependent]);
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id integer, a varchar(10), b uuid DEFAULT gen_random_uuid());"),
+        [Hazard::Rewrite]
+    );
+    assert_eq!(hazards(t, "CREATE TABLE t (id integer, a varchar(20));"), [], "widening a varchar is catalog-only");
+    assert_eq!(hazards(t, "CREATE TABLE t (id integer, a varchar(5));"), [Hazard::Destructive, Hazard::Rewrite]);
+    assert_eq!(hazards(t, "CREATE TABLE t (id bigint, a varchar(10));"), [Hazard::Rewrite], "int to bigint");
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id integer NOT NULL, a varchar(10));"),
+        [Hazard::Rewrite, Hazard::DataDependent]
+    );
+    assert_eq!(hazards(t, &format!("{t}\nCREATE INDEX i ON t (a);")), [Hazard::Rewrite], "index without CONCURRENTLY");
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id integer, a varchar(10), CHECK (id > 0));"),
+        [Hazard::Rewrite, Hazard::DataDependent]
+    );
+    assert_eq!(hazards("", t), [], "a new table");
 }

@@ -2,11 +2,15 @@
 //! project's SQL, and (in one file per engine) the SQL that carries out each schema change.
 
 pub mod plan;
+pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};
 use sqlparser::ast::Ident;
+
+/// Tables strata owns in every tenant database; they are not part of the tenant's schema.
+pub const INTERNAL_TABLES: [&str; 1] = ["strata_history"];
 
 /// Reading a live database into the model failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +59,11 @@ impl Dialect {
         }
     }
 
+    /// PostgreSQL and MySQL make primary-key columns NOT NULL; SQLite (for legacy reasons) does not.
+    pub fn primary_key_implies_not_null(self) -> bool {
+        self != Dialect::Sqlite
+    }
+
     /// Always-correct quoting; generated SQL uses [`Dialect::ident`], which quotes only when needed.
     pub fn quote_ident(self, name: &str) -> String {
         match self {
@@ -75,13 +84,14 @@ impl Dialect {
         }
     }
 
-    /// Words that need quoting as names. SQLite's list is its own, short one; the others use
+    /// Words that need quoting as names: each engine's reserved words; MySQL still uses
     /// sqlparser's union of every dialect's keywords, which quotes more than needed but never less.
     fn is_keyword(self, name: &str) -> bool {
         let upper = name.to_ascii_uppercase();
         match self {
             Dialect::Sqlite => sqlite::KEYWORDS.binary_search(&upper.as_str()).is_ok(),
-            _ => sqlparser::keywords::ALL_KEYWORDS.binary_search(&upper.as_str()).is_ok(),
+            Dialect::Postgres => postgres::KEYWORDS.binary_search(&upper.as_str()).is_ok(),
+            Dialect::Mysql => sqlparser::keywords::ALL_KEYWORDS.binary_search(&upper.as_str()).is_ok(),
         }
     }
 
@@ -103,6 +113,7 @@ mod tests {
         assert_eq!(d.ident("members"), "members");
         assert_eq!(d.ident("name"), "name");
         assert!(sqlite::KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted for binary search");
+        assert!(postgres::KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted for binary search");
         assert_eq!(d.ident("order"), "\"order\"");
         assert_eq!(d.ident("Artist"), "\"Artist\"");
         assert_eq!(d.ident("we\"ird"), "\"we\"\"ird\"");

@@ -54,10 +54,13 @@ pub enum PlanError {
 pub fn plan(dialect: Dialect, changes: &[Change]) -> Result<Vec<Step>, PlanError> {
     match dialect {
         Dialect::Sqlite => Ok(changes.iter().flat_map(super::sqlite::steps).collect()),
-        other => Err(PlanError::Unsupported {
-            dialect: other,
-            what: "migrations for PostgreSQL and MySQL projects (only SQLite projects can be planned so far)"
-                .to_string(),
+        Dialect::Postgres => {
+            let steps = changes.iter().map(super::postgres::steps).collect::<Result<Vec<_>, _>>()?;
+            Ok(steps.concat())
+        }
+        Dialect::Mysql => Err(PlanError::Unsupported {
+            dialect: Dialect::Mysql,
+            what: "migrations for MySQL projects (SQLite and PostgreSQL can be planned so far)".to_string(),
         }),
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::plan::{Hazard, Step};
 use super::Dialect;
-use crate::schema::{Column, Constraint, Index, Table};
+use crate::schema::{Constraint, Index, Table};
 
 /// Key or index parts: names quoted as needed, expressions as they are, ` DESC` kept.
 pub fn list(d: Dialect, parts: &[String]) -> String {
@@ -52,16 +52,10 @@ pub fn constraint_sql(d: Dialect, constraint: &Constraint) -> String {
     }
 }
 
-/// `CREATE TABLE name (...)` with the dialect's column definitions; `inline_pk` says the primary
+/// `CREATE TABLE name (...)` from the dialect's column definitions; `inline_pk` says the primary
 /// key is already written on its column.
-pub fn create_table_sql(
-    d: Dialect,
-    table: &Table,
-    name: &str,
-    column: impl Fn(&Column) -> String,
-    inline_pk: bool,
-) -> String {
-    let mut lines: Vec<String> = table.columns.iter().map(column).collect();
+pub fn create_table_sql(d: Dialect, table: &Table, name: &str, columns: Vec<String>, inline_pk: bool) -> String {
+    let mut lines = columns;
     for constraint in table.constraints() {
         if !(inline_pk && matches!(constraint, Constraint::PrimaryKey(_))) {
             lines.push(constraint_sql(d, &constraint));

@@ -122,6 +122,21 @@ impl Interpreter {
     /// Applies one statement. Returns the objects it created, so that composition can record
     /// which layer owns them.
     pub fn apply(&self, schema: &mut Schema, statement: &Statement) -> Result<Vec<ObjectRef>, ApplyError> {
+        let created = self.apply_statement(schema, statement)?;
+        if self.dialect == Dialect::Postgres {
+            let touched = match statement {
+                Statement::CreateTable(create) => Some(&create.name),
+                Statement::AlterTable(alter) => Some(&alter.name),
+                _ => None,
+            };
+            if let Some(table) = touched.and_then(|name| schema.tables.get_mut(&self.object_name(name).ok()?)) {
+                crate::dialect::postgres::forget_default_names(table);
+            }
+        }
+        Ok(created)
+    }
+
+    fn apply_statement(&self, schema: &mut Schema, statement: &Statement) -> Result<Vec<ObjectRef>, ApplyError> {
         match statement {
             Statement::CreateTable(create) => self.create_table(schema, create),
             Statement::CreateIndex(create) => self.create_index(schema, create),
@@ -185,7 +200,9 @@ impl Interpreter {
             return Err(ApplyError::Exists(ObjectRef::Column(table.name.clone(), name)));
         }
         let (data_type, serial) = normalize::data_type(self.dialect, &def.data_type);
-        let mut column = Column { name: name.clone(), data_type, nullable: true, default: None, autoincrement: serial };
+        // A serial column is NOT NULL on PostgreSQL whether or not the file says so.
+        let mut column =
+            Column { name: name.clone(), data_type, nullable: !serial, default: None, autoincrement: serial };
         for option in &def.options {
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
@@ -196,6 +213,9 @@ impl Interpreter {
                         return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
                     }
                     table.primary_key = Some(PrimaryKey { name: pk.name.as_ref().map(|n| self.name(n)), columns: vec![name.clone()] });
+                    if self.dialect.primary_key_implies_not_null() {
+                        column.nullable = false;
+                    }
                 }
                 ColumnOption::Unique(unique) => table.uniques.push(UniqueKey {
                     name: unique.name.as_ref().map(|n| self.name(n)),
@@ -236,6 +256,11 @@ impl Interpreter {
                 }
                 let pk = PrimaryKey { name: name_of(&pk.name), columns: self.index_columns(&pk.columns) };
                 let made = created(&pk.name);
+                if self.dialect.primary_key_implies_not_null() {
+                    for column in table.columns.iter_mut().filter(|c| pk.columns.contains(&c.name)) {
+                        column.nullable = false;
+                    }
+                }
                 table.primary_key = Some(pk);
                 Ok(made)
             }

@@ -2,6 +2,8 @@
 //! hand-made git commits, and queries against the real SQLite tenant files.
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod engines;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

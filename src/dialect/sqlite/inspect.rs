@@ -6,12 +6,9 @@
 use sqlx::sqlite::SqliteConnection;
 use sqlx::Row;
 
-use crate::dialect::{Dialect, InspectError};
+use crate::dialect::{Dialect, InspectError, INTERNAL_TABLES};
 use crate::schema::parse::{parse_statements, Interpreter, Mode};
 use crate::schema::Schema;
-
-/// Tables strata owns in every tenant database; they are not part of the tenant's schema.
-pub const INTERNAL_TABLES: [&str; 1] = ["strata_history"];
 
 pub async fn inspect(conn: &mut SqliteConnection) -> Result<Schema, InspectError> {
     let rows = sqlx::query(

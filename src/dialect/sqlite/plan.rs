@@ -51,7 +51,8 @@ fn inline_primary_key(table: &Table) -> Option<&str> {
 }
 
 fn create_table_sql(table: &Table, name: &str) -> String {
-    sql::create_table_sql(D, table, name, |c| column_sql(table, c), inline_primary_key(table).is_some())
+    let columns = table.columns.iter().map(|c| column_sql(table, c)).collect();
+    sql::create_table_sql(D, table, name, columns, inline_primary_key(table).is_some())
 }
 
 fn create_index_sql(table: &str, index: &Index) -> String {

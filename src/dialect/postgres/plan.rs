@@ -1,0 +1,215 @@
+//! PostgreSQL's SQL for each change. Every change is a native ALTER; hazards follow what
+//! PostgreSQL actually does: a type change rewrites the table unless it only widens a varchar,
+//! SET NOT NULL and new constraints scan it under an exclusive lock, CREATE INDEX without
+//! CONCURRENTLY blocks writes while it builds.
+
+use crate::dialect::plan::{Hazard, PlanError, Step};
+use crate::dialect::sql::{self, step};
+use crate::dialect::Dialect;
+use crate::schema::{Change, Column, Constraint, Index, Table, TableChange};
+
+use super::default_constraint_name;
+
+const D: Dialect = Dialect::Postgres;
+
+/// `serial` and friends for auto-increment columns of the integer types.
+fn column_type(column: &Column) -> Result<String, PlanError> {
+    if !column.autoincrement {
+        return Ok(column.data_type.clone());
+    }
+    match column.data_type.as_str() {
+        "integer" => Ok("serial".to_string()),
+        "bigint" => Ok("bigserial".to_string()),
+        "smallint" => Ok("smallserial".to_string()),
+        other => Err(PlanError::Unsupported { dialect: D, what: format!("auto-increment column of type {other}") }),
+    }
+}
+
+fn column_sql(column: &Column) -> Result<String, PlanError> {
+    let mut sql = format!("{} {}", D.ident(&column.name), column_type(column)?);
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    Ok(sql)
+}
+
+pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
+    match change {
+        Change::CreateTable(table) => {
+            let columns = table.columns.iter().map(column_sql).collect::<Result<Vec<String>, PlanError>>()?;
+            let mut text = vec![sql::create_table_sql(D, table, &table.name, columns, false)];
+            text.extend(table.indexes.iter().map(|i| sql::create_index_sql(D, &table.name, i)));
+            Ok(vec![step(format!("create table {}", table.name), text.join("\n"), &[])])
+        }
+        Change::DropTable(table) => Ok(vec![step(
+            format!("drop table {}", table.name),
+            format!("DROP TABLE {};", D.ident(&table.name)),
+            &[Hazard::Destructive],
+        )]),
+        Change::AlterTable { from, to, changes } => {
+            let mut steps = Vec::new();
+            for change in changes {
+                steps.extend(alter(from, to, change)?);
+            }
+            Ok(steps)
+        }
+    }
+}
+
+fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, PlanError> {
+    let t = D.ident(&to.name);
+    let name = &to.name;
+    Ok(match change {
+        TableChange::AddColumn(column) => {
+            let mut hazards = Vec::new();
+            if !column.nullable && column.default.is_none() {
+                hazards.push(Hazard::DataDependent);
+            }
+            if column.default.as_deref().is_some_and(is_volatile) {
+                hazards.push(Hazard::Rewrite);
+            }
+            vec![step(
+                format!("add column {name}.{}", column.name),
+                format!("ALTER TABLE {t} ADD COLUMN {};", column_sql(column)?),
+                &hazards,
+            )]
+        }
+        TableChange::DropColumn(column) => vec![step(
+            format!("drop column {name}.{}", column.name),
+            format!("ALTER TABLE {t} DROP COLUMN {};", D.ident(&column.name)),
+            &[Hazard::Destructive],
+        )],
+        TableChange::ModifyColumn { from: old, to: new } => modify_column(name, old, new)?,
+        TableChange::AddConstraint(constraint) => {
+            let mut hazards = vec![Hazard::DataDependent];
+            if !matches!(constraint, Constraint::ForeignKey(_)) {
+                hazards.push(Hazard::Rewrite);
+            }
+            vec![step(
+                format!("add {} on {name}", kind(constraint)),
+                format!("ALTER TABLE {t} ADD {};", sql::constraint_sql(D, constraint)),
+                &hazards,
+            )]
+        }
+        TableChange::DropConstraint(constraint) => {
+            let constraint_name =
+                constraint.name().map(str::to_string).unwrap_or_else(|| default_constraint_name(from, constraint));
+            vec![step(
+                format!("drop {} {constraint_name} on {name}", kind(constraint)),
+                format!("ALTER TABLE {t} DROP CONSTRAINT {};", D.ident(&constraint_name)),
+                &[],
+            )]
+        }
+        TableChange::CreateIndex(index) => vec![create_index(name, index)],
+        TableChange::DropIndex(index) => {
+            vec![step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])]
+        }
+    })
+}
+
+/// An index on an existing table blocks writes while it builds; a unique one may fail on data.
+fn create_index(table: &str, index: &Index) -> Step {
+    let mut hazards = vec![Hazard::Rewrite];
+    if index.unique {
+        hazards.push(Hazard::DataDependent);
+    }
+    step(format!("create index {} on {table}", index.name), sql::create_index_sql(D, table, index), &hazards)
+}
+
+fn kind(constraint: &Constraint) -> &'static str {
+    match constraint {
+        Constraint::PrimaryKey(_) => "primary key",
+        Constraint::Unique(_) => "unique constraint",
+        Constraint::Check(_) => "check",
+        Constraint::ForeignKey(_) => "foreign key",
+    }
+}
+
+/// Defaults evaluated per row: adding a column with one rewrites the table.
+fn is_volatile(default: &str) -> bool {
+    let lower = default.to_ascii_lowercase();
+    ["random(", "gen_random_uuid(", "uuid_generate", "clock_timestamp(", "nextval("].iter().any(|f| lower.contains(f))
+}
+
+fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, PlanError> {
+    if old.autoincrement != new.autoincrement {
+        return Err(PlanError::Unsupported {
+            dialect: D,
+            what: format!("turning auto-increment on or off for {table}.{} (write that migration by hand)", new.name),
+        });
+    }
+    let t = D.ident(table);
+    let c = D.ident(&new.name);
+    let what = format!("{table}.{}", new.name);
+    let mut steps = Vec::new();
+    if old.data_type != new.data_type {
+        let hazards = type_change_hazards(&old.data_type, &new.data_type);
+        steps.push(step(
+            format!("change type of {what} to {}", new.data_type),
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {} USING {c}::{};", new.data_type, new.data_type),
+            &hazards,
+        ));
+    }
+    if old.default != new.default {
+        let sql = match &new.default {
+            Some(default) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};"),
+            None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"),
+        };
+        steps.push(step(format!("change default of {what}"), sql, &[]));
+    }
+    if old.nullable != new.nullable {
+        steps.push(if new.nullable {
+            step(format!("allow NULL in {what}"), format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;"), &[])
+        } else {
+            step(
+                format!("forbid NULL in {what}"),
+                format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"),
+                &[Hazard::DataDependent, Hazard::Rewrite],
+            )
+        });
+    }
+    Ok(steps)
+}
+
+/// Widening a varchar (or to text) only changes the catalog; anything else rewrites the table,
+/// and anything but a widening integer may lose or reject data.
+fn type_change_hazards(old: &str, new: &str) -> Vec<Hazard> {
+    let length = |t: &str, base: &str| -> Option<u64> {
+        t.strip_prefix(base)?.strip_prefix('(')?.strip_suffix(')')?.parse().ok()
+    };
+    let varchar = "character varying";
+    let widening_text = match (length(old, varchar), length(new, varchar)) {
+        (Some(a), Some(b)) => b >= a,
+        (Some(_), None) => new == varchar || new == "text",
+        _ => false,
+    };
+    if widening_text {
+        return Vec::new();
+    }
+    let rank = |t: &str| ["smallint", "integer", "bigint"].iter().position(|x| *x == t);
+    match (rank(old), rank(new)) {
+        (Some(a), Some(b)) if b > a => vec![Hazard::Rewrite],
+        _ => vec![Hazard::Destructive, Hazard::Rewrite],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_changes_are_judged_by_what_postgres_does() {
+        assert_eq!(type_change_hazards("character varying(10)", "character varying(20)"), []);
+        assert_eq!(type_change_hazards("character varying(10)", "text"), []);
+        assert_eq!(type_change_hazards("integer", "bigint"), [Hazard::Rewrite]);
+        assert_eq!(type_change_hazards("bigint", "integer"), [Hazard::Destructive, Hazard::Rewrite]);
+        assert_eq!(
+            type_change_hazards("character varying(20)", "character varying(10)"),
+            [Hazard::Destructive, Hazard::Rewrite]
+        );
+        assert_eq!(type_change_hazards("text", "integer"), [Hazard::Destructive, Hazard::Rewrite]);
+    }
+}

@@ -1,0 +1,99 @@
+//! Scratch databases on the real engines for schema tests: a SQLite file in a temp dir, or a
+//! uniquely named schema on the PostgreSQL at `STRATA_TEST_PG_URL`. With `CI=true` an unreachable
+//! server fails the test; elsewhere the test prints one line saying which server was missing and
+//! skips, so `cargo test` passes on a machine with only Rust and git.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::Connection;
+use strata::dialect::Dialect;
+use strata::schema::Schema;
+
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique_name(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A connection to the test PostgreSQL, or `None` (with one line on stderr) outside CI.
+pub async fn postgres() -> Option<PgConnection> {
+    let url = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+    match PgConnection::connect(&url).await {
+        Ok(conn) => Some(conn),
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true and PostgreSQL is unreachable at {}: {e}", strata::db::url::redact(&url))
+        }
+        Err(e) => {
+            eprintln!("skipping: PostgreSQL is not reachable at {} ({e})", strata::db::url::redact(&url));
+            None
+        }
+    }
+}
+
+pub enum Scratch {
+    Sqlite { _dir: tempfile::TempDir, conn: SqliteConnection },
+    Postgres { conn: PgConnection, schema: String },
+}
+
+impl Scratch {
+    /// An empty database of the dialect, or `None` when its server is not there (outside CI).
+    pub async fn new(dialect: Dialect) -> Option<Self> {
+        match dialect {
+            Dialect::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let options = SqliteConnectOptions::new()
+                    .filename(dir.path().join("t.db"))
+                    .create_if_missing(true)
+                    .foreign_keys(false);
+                Some(Scratch::Sqlite { conn: SqliteConnection::connect_with(&options).await.unwrap(), _dir: dir })
+            }
+            Dialect::Postgres => {
+                let mut conn = postgres().await?;
+                let schema = unique_name("strata_test");
+                let sql = format!("CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\";");
+                sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
+                Some(Scratch::Postgres { conn, schema })
+            }
+            Dialect::Mysql => unimplemented!("MySQL scratch databases arrive with the MySQL dialect"),
+        }
+    }
+
+    /// Runs SQL in one transaction, the way `apply` does on these engines.
+    pub async fn run(&mut self, sql: &str) -> Result<(), String> {
+        let result = match self {
+            Scratch::Sqlite { conn, .. } => {
+                sqlx::raw_sql(&format!("BEGIN IMMEDIATE;\n{sql}\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
+            }
+            Scratch::Postgres { conn, .. } => {
+                sqlx::raw_sql(&format!("BEGIN;\n{sql}\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
+            }
+        };
+        if let Err(e) = result {
+            let rollback = match self {
+                Scratch::Sqlite { conn, .. } => sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.map(|_| ()),
+                Scratch::Postgres { conn, .. } => sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.map(|_| ()),
+            };
+            drop(rollback); // there may be no transaction left to roll back
+            return Err(format!("{e}\n--- while running:\n{sql}"));
+        }
+        Ok(())
+    }
+
+    pub async fn inspect(&mut self) -> Schema {
+        match self {
+            Scratch::Sqlite { conn, .. } => strata::dialect::sqlite::inspect(conn).await.unwrap(),
+            Scratch::Postgres { conn, schema } => strata::dialect::postgres::inspect(conn, schema).await.unwrap(),
+        }
+    }
+
+    /// Drops what the scratch made on a server (a temp dir cleans itself).
+    pub async fn cleanup(self) {
+        if let Scratch::Postgres { mut conn, schema } = self {
+            sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&mut conn).await.unwrap();
+        }
+    }
+}

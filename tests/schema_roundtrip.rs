@@ -1,6 +1,7 @@
-//! Round trips of the schema engine on a real SQLite file, for every pair (A, B) of the corpus:
-//! create A, check introspect(A) == parse(A); run diff(A, B) up, check introspect == parse(B); run
-//! diff(B, A) down, check introspect == parse(A) again. "Equal" is the Merkle root of the model.
+//! Round trips of the schema engine on the real engines (a SQLite file, the PostgreSQL and the
+//! MariaDB on the machine), for every pair (A, B) of the corpus: A as written introspects to
+//! parse(A); A as strata creates it does too; diff(A, B) up introspects to parse(B); diff(B, A)
+//! down introspects to parse(A) again. "Equal" is the Merkle root of the model.
 
 mod util;
 
@@ -58,13 +59,25 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
+/// Pairs an engine cannot express: MariaDB has neither partial nor expression indexes.
+fn unsupported(dialect: Dialect, name: &str) -> bool {
+    dialect == Dialect::Mysql && matches!(name, "partial index" | "expression index")
+}
+
 fn for_dialect(dialect: Dialect, sql: &str) -> String {
     let (now, autoinc_pk) = match dialect {
         Dialect::Sqlite => ("datetime('now')", "INTEGER PRIMARY KEY AUTOINCREMENT"),
         Dialect::Postgres => ("now()", "SERIAL PRIMARY KEY"),
         Dialect::Mysql => ("now()", "INTEGER PRIMARY KEY AUTO_INCREMENT"),
     };
-    sql.replace("{now}", now).replace("{autoinc_pk}", autoinc_pk)
+    let sql = sql.replace("{now}", now).replace("{autoinc_pk}", autoinc_pk);
+    // MySQL cannot index TEXT without a prefix length (the corpus means "a string"), and quotes
+    // names with backticks.
+    if dialect == Dialect::Mysql {
+        sql.replace(" TEXT", " VARCHAR(100)").replace('"', "`")
+    } else {
+        sql
+    }
 }
 
 fn parse(dialect: Dialect, sql: &str) -> Schema {
@@ -89,11 +102,22 @@ fn same(label: &str, name: &str, actual: &Schema, expected: &Schema) -> Result<(
     }
 }
 
-async fn round_trip(db: &mut Scratch, dialect: Dialect, name: &str, a_sql: &str, b_sql: &str) -> Result<(), String> {
+/// On `raw`: A as written, introspected, equals parse(A). On `db`: A as strata creates it (the
+/// way tenant databases come to be), then up to B and down to A, each introspected and compared.
+async fn round_trip(
+    raw: &mut Scratch,
+    db: &mut Scratch,
+    dialect: Dialect,
+    name: &str,
+    a_sql: &str,
+    b_sql: &str,
+) -> Result<(), String> {
     let (a_sql, b_sql) = (for_dialect(dialect, a_sql), for_dialect(dialect, b_sql));
     let (a, b) = (parse(dialect, &a_sql), parse(dialect, &b_sql));
-    db.run(&a_sql).await.map_err(|e| format!("{name}: create(A): {e}"))?;
-    same("create(A)", name, &db.inspect().await, &a)?;
+    raw.run(&a_sql).await.map_err(|e| format!("{name}: raw A: {e}"))?;
+    same("raw A", name, &raw.inspect().await, &a)?;
+    db.run(&migration(dialect, &Schema::default(), &a)?).await.map_err(|e| format!("{name}: create A: {e}"))?;
+    same("create A", name, &db.inspect().await, &a)?;
     db.run(&migration(dialect, &a, &b)?).await.map_err(|e| format!("{name}: up: {e}"))?;
     same("up", name, &db.inspect().await, &b)?;
     db.run(&migration(dialect, &b, &a)?).await.map_err(|e| format!("{name}: down: {e}"))?;
@@ -104,11 +128,12 @@ async fn round_trip(db: &mut Scratch, dialect: Dialect, name: &str, a_sql: &str,
 async fn corpus_round_trips(dialect: Dialect) {
     assert!(PAIRS.len() >= 40);
     let mut failures = Vec::new();
-    for (name, a, b) in PAIRS {
-        let Some(mut db) = Scratch::new(dialect).await else { return };
-        if let Err(e) = round_trip(&mut db, dialect, name, a, b).await {
+    for (name, a, b) in PAIRS.iter().filter(|(name, _, _)| !unsupported(dialect, name)) {
+        let (Some(mut raw), Some(mut db)) = (Scratch::new(dialect).await, Scratch::new(dialect).await) else { return };
+        if let Err(e) = round_trip(&mut raw, &mut db, dialect, name, a, b).await {
             failures.push(e);
         }
+        raw.cleanup().await;
         db.cleanup().await;
     }
     assert!(
@@ -130,6 +155,11 @@ async fn every_corpus_pair_round_trips_on_postgres() {
     corpus_round_trips(Dialect::Postgres).await;
 }
 
+#[tokio::test]
+async fn every_corpus_pair_round_trips_on_mysql() {
+    corpus_round_trips(Dialect::Mysql).await;
+}
+
 #[test]
 fn identical_meaning_in_other_spelling_is_no_change() {
     let a = "CREATE TABLE t (id integer PRIMARY KEY, a text not null default 'x', b int);\nCREATE INDEX i ON t (a);";
@@ -140,6 +170,14 @@ fn identical_meaning_in_other_spelling_is_no_change() {
     let a = "CREATE TABLE t (id int4 NOT NULL, a varchar(10) DEFAULT 'x'::text, CHECK ((id > 0)), PRIMARY KEY (id));";
     let b = "CREATE TABLE T (ID integer PRIMARY KEY, A character varying(10) DEFAULT 'x', CHECK (id > 0));";
     let (a, b) = (parse(Dialect::Postgres, a), parse(Dialect::Postgres, b));
+    assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
+    assert_eq!(root(&a), root(&b));
+    let a = "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT, ok BOOLEAN DEFAULT TRUE, d DECIMAL(10,2) DEFAULT 0, \
+             at TIMESTAMP NULL DEFAULT now(), code VARCHAR(10) UNIQUE, PRIMARY KEY (id))";
+    let b = "CREATE TABLE `t` (`id` int(11) NOT NULL AUTO_INCREMENT, `ok` tinyint(1) DEFAULT 1, `d` decimal(10,2) DEFAULT 0.00, \
+             `at` timestamp NULL DEFAULT current_timestamp(), `code` varchar(10) DEFAULT NULL, PRIMARY KEY (`id`), \
+             UNIQUE KEY `code` (`code`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+    let (a, b) = (parse(Dialect::Mysql, a), parse(Dialect::Mysql, b));
     assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
     assert_eq!(root(&a), root(&b));
 }
@@ -223,4 +261,27 @@ fn postgres_hazards_are_flagged_where_they_apply_and_only_there() {
         [Hazard::Rewrite, Hazard::DataDependent]
     );
     assert_eq!(hazards("", t), [], "a new table");
+}
+
+#[test]
+fn mysql_hazards_are_flagged_where_they_apply_and_only_there() {
+    let hazards = |a: &str, b: &str| -> Vec<Hazard> {
+        let steps = plan(Dialect::Mysql, &diff(&parse(Dialect::Mysql, a), &parse(Dialect::Mysql, b))).unwrap();
+        let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let t = "CREATE TABLE t (id int, a varchar(10));";
+    assert_eq!(hazards(t, "CREATE TABLE t (id int);"), [Hazard::Destructive], "drop column");
+    assert_eq!(hazards(t, ""), [Hazard::Destructive], "drop table");
+    assert_eq!(hazards(t, "CREATE TABLE t (id int, a varchar(10), b text);"), [], "add column (instant)");
+    assert_eq!(hazards(t, "CREATE TABLE t (id bigint, a varchar(10));"), [Hazard::Rewrite], "int to bigint");
+    assert_eq!(hazards(t, "CREATE TABLE t (id int, a varchar(5));"), [Hazard::Destructive, Hazard::Rewrite]);
+    assert_eq!(
+        hazards(t, "CREATE TABLE t (id int NOT NULL, a varchar(10));"),
+        [Hazard::Rewrite, Hazard::DataDependent]
+    );
+    assert_eq!(hazards(t, &format!("{t}\nCREATE UNIQUE INDEX u ON t (a);")), [Hazard::DataDependent], "unique index");
+    assert_eq!(hazards(t, &format!("{t}\nCREATE INDEX i ON t (a);")), [], "plain index (online)");
 }

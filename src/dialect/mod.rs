@@ -1,6 +1,7 @@
 //! Per-engine knowledge: how names are quoted and folded, which sqlparser dialect reads the
 //! project's SQL, and (in one file per engine) the SQL that carries out each schema change.
 
+pub mod mysql;
 pub mod plan;
 pub mod postgres;
 pub mod sql;
@@ -59,6 +60,16 @@ impl Dialect {
         }
     }
 
+    /// What the engine does to a table on its own (names it chooses, indexes it adds), applied to
+    /// the model after every statement so declared and introspected schemas agree.
+    pub fn normalize_table(self, table: &mut crate::schema::Table) {
+        match self {
+            Dialect::Sqlite => {}
+            Dialect::Postgres => postgres::normalize_table(table),
+            Dialect::Mysql => mysql::normalize_table(table),
+        }
+    }
+
     /// PostgreSQL and MySQL make primary-key columns NOT NULL; SQLite (for legacy reasons) does not.
     pub fn primary_key_implies_not_null(self) -> bool {
         self != Dialect::Sqlite
@@ -84,14 +95,13 @@ impl Dialect {
         }
     }
 
-    /// Words that need quoting as names: each engine's reserved words; MySQL still uses
-    /// sqlparser's union of every dialect's keywords, which quotes more than needed but never less.
+    /// Words that need quoting as names: each engine's reserved words.
     fn is_keyword(self, name: &str) -> bool {
         let upper = name.to_ascii_uppercase();
         match self {
             Dialect::Sqlite => sqlite::KEYWORDS.binary_search(&upper.as_str()).is_ok(),
             Dialect::Postgres => postgres::KEYWORDS.binary_search(&upper.as_str()).is_ok(),
-            Dialect::Mysql => sqlparser::keywords::ALL_KEYWORDS.binary_search(&upper.as_str()).is_ok(),
+            Dialect::Mysql => mysql::KEYWORDS.binary_search(&upper.as_str()).is_ok(),
         }
     }
 
@@ -114,6 +124,7 @@ mod tests {
         assert_eq!(d.ident("name"), "name");
         assert!(sqlite::KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted for binary search");
         assert!(postgres::KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted for binary search");
+        assert!(mysql::KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted for binary search");
         assert_eq!(d.ident("order"), "\"order\"");
         assert_eq!(d.ident("Artist"), "\"Artist\"");
         assert_eq!(d.ident("we\"ird"), "\"we\"\"ird\"");

@@ -58,9 +58,6 @@ pub fn plan(dialect: Dialect, changes: &[Change]) -> Result<Vec<Step>, PlanError
             let steps = changes.iter().map(super::postgres::steps).collect::<Result<Vec<_>, _>>()?;
             Ok(steps.concat())
         }
-        Dialect::Mysql => Err(PlanError::Unsupported {
-            dialect: Dialect::Mysql,
-            what: "migrations for MySQL projects (SQLite and PostgreSQL can be planned so far)".to_string(),
-        }),
+        Dialect::Mysql => Ok(changes.iter().flat_map(super::mysql::steps).collect()),
     }
 }

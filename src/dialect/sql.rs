@@ -82,3 +82,100 @@ pub fn create_index_sql(d: Dialect, table: &str, index: &Index) -> String {
 pub fn step(summary: String, sql: String, hazards: &[Hazard]) -> Step {
     Step { summary, sql, hazards: hazards.iter().copied().collect::<BTreeSet<_>>() }
 }
+
+/// The name PostgreSQL gives a constraint created without one. Strata writes unnamed constraints
+/// under this name on engines that would choose a less predictable one (MySQL), and reads it back
+/// as "unnamed", so both sides agree.
+pub fn default_constraint_name(table: &Table, constraint: &Constraint) -> String {
+    let t = &table.name;
+    match constraint {
+        Constraint::PrimaryKey(_) => format!("{t}_pkey"),
+        Constraint::Unique(u) => format!("{t}_{}_key", u.columns.join("_")),
+        Constraint::ForeignKey(fk) => format!("{t}_{}_fkey", fk.columns.join("_")),
+        Constraint::Check(check) => {
+            // One referenced column names the check after it; otherwise just the table.
+            let words: Vec<&str> = check.expr.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+            let mentioned: Vec<&str> =
+                table.columns.iter().map(|c| c.name.as_str()).filter(|name| words.contains(name)).collect();
+            match mentioned.as_slice() {
+                [one] => format!("{t}_{one}_check"),
+                _ => format!("{t}_check"),
+            }
+        }
+    }
+}
+
+/// A constraint named what the engine would have named it anyway is the same as an unnamed one:
+/// the catalog cannot tell them apart, so neither does the model. `also_generated` recognises the
+/// engine's other automatic names.
+pub fn forget_default_names(table: &mut Table, also_generated: impl Fn(&str) -> bool) {
+    let snapshot = table.clone();
+    let generated = |constraint: Constraint| {
+        constraint.name().is_some_and(|n| also_generated(n) || n == default_constraint_name(&snapshot, &constraint))
+    };
+    if let Some(pk) = &mut table.primary_key {
+        if generated(Constraint::PrimaryKey(pk.clone())) {
+            pk.name = None;
+        }
+    }
+    for unique in &mut table.uniques {
+        if generated(Constraint::Unique(unique.clone())) {
+            unique.name = None;
+        }
+    }
+    for check in &mut table.checks {
+        if generated(Constraint::Check(check.clone())) {
+            check.name = None;
+        }
+    }
+    for fk in &mut table.foreign_keys {
+        if generated(Constraint::ForeignKey(fk.clone())) {
+            fk.name = None;
+        }
+    }
+}
+
+/// What changing a column's type costs: widening a string or integer type keeps every value
+/// (PostgreSQL widens a varchar in the catalog alone; anything else copies the table), any other
+/// change may lose or reject data and rewrites the table.
+pub fn type_change_hazards(d: Dialect, old: &str, new: &str) -> Vec<Hazard> {
+    let (varchar, text, integers): (&str, &str, &[&str]) = match d {
+        Dialect::Postgres => ("character varying", "text", &["smallint", "integer", "bigint"]),
+        Dialect::Mysql => ("varchar", "text", &["tinyint", "smallint", "mediumint", "int", "bigint"]),
+        Dialect::Sqlite => ("VARCHAR", "TEXT", &[]),
+    };
+    let length =
+        |t: &str| -> Option<u64> { t.strip_prefix(varchar)?.strip_prefix('(')?.strip_suffix(')')?.parse().ok() };
+    let widens_text = match (length(old), length(new)) {
+        (Some(a), Some(b)) => b >= a,
+        (Some(_), None) => new == varchar || new == text,
+        _ => false,
+    };
+    let rank = |t: &str| integers.iter().position(|x| *x == t);
+    let widens_integer = matches!((rank(old), rank(new)), (Some(a), Some(b)) if b > a);
+    match (widens_text, widens_integer) {
+        (true, _) if d == Dialect::Postgres => Vec::new(),
+        (true, _) | (_, true) => vec![Hazard::Rewrite],
+        _ => vec![Hazard::Destructive, Hazard::Rewrite],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_changes_are_judged_by_what_the_engine_does() {
+        let pg = |a, b| type_change_hazards(Dialect::Postgres, a, b);
+        assert_eq!(pg("character varying(10)", "character varying(20)"), []);
+        assert_eq!(pg("character varying(10)", "text"), []);
+        assert_eq!(pg("integer", "bigint"), [Hazard::Rewrite]);
+        assert_eq!(pg("bigint", "integer"), [Hazard::Destructive, Hazard::Rewrite]);
+        assert_eq!(pg("character varying(20)", "character varying(10)"), [Hazard::Destructive, Hazard::Rewrite]);
+        assert_eq!(pg("text", "integer"), [Hazard::Destructive, Hazard::Rewrite]);
+        let my = |a, b| type_change_hazards(Dialect::Mysql, a, b);
+        assert_eq!(my("varchar(10)", "varchar(20)"), [Hazard::Rewrite]);
+        assert_eq!(my("int", "bigint"), [Hazard::Rewrite]);
+        assert_eq!(my("bigint", "int"), [Hazard::Destructive, Hazard::Rewrite]);
+    }
+}

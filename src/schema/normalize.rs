@@ -17,7 +17,33 @@ pub fn data_type(dialect: Dialect, data_type: &DataType) -> (String, bool) {
     match dialect {
         Dialect::Sqlite => (text.to_uppercase(), false),
         Dialect::Postgres => postgres_type(&text),
-        Dialect::Mysql => (text.to_lowercase(), false),
+        Dialect::Mysql => (mysql_type(&text), false),
+    }
+}
+
+/// MySQL's spelling as `SHOW CREATE TABLE` gives it, less integer display widths (which MariaDB
+/// still prints and MySQL 8 dropped); `tinyint(1)` stays, it is how booleans are stored.
+fn mysql_type(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let (base, rest) = match lower.find('(') {
+        Some(at) => (lower[..at].trim().to_string(), lower[at..].to_string()),
+        None => (lower.trim().to_string(), String::new()),
+    };
+    let (params, suffix) = match rest.find(')') {
+        Some(end) => (rest[..=end].replace(' ', ""), rest[end + 1..].to_string()),
+        None => (rest, String::new()),
+    };
+    match base.as_str() {
+        "bool" | "boolean" => "tinyint(1)".to_string(),
+        "tinyint" if params == "(1)" => format!("tinyint(1){suffix}"),
+        "integer" | "int" | "tinyint" | "smallint" | "mediumint" | "bigint" => {
+            let name = if base == "integer" { "int" } else { base.as_str() };
+            format!("{name}{suffix}")
+        }
+        "dec" | "numeric" | "fixed" => format!("decimal{params}{suffix}"),
+        "double precision" | "real" => format!("double{params}{suffix}"),
+        "character varying" => format!("varchar{params}{suffix}"),
+        _ => format!("{base}{params}{suffix}"),
     }
 }
 
@@ -104,6 +130,7 @@ impl Canonical {
                 self.text(low),
                 self.text(high)
             ),
+            Expr::Function(function) if self.is_current_timestamp(function) => "CURRENT_TIMESTAMP".to_string(),
             Expr::Function(function) => {
                 let FunctionArguments::List(list) = &function.args else { return expr.to_string() };
                 if list.duplicate_treatment.is_some() || !list.clauses.is_empty() || function.over.is_some() {
@@ -119,11 +146,26 @@ impl Canonical {
                 format!("{}({})", function.name.to_string().to_lowercase(), args.join(", "))
             }
             Expr::Value(value) => match &value.value {
+                // MySQL stores booleans as tinyint and reports 1/0.
+                Value::Boolean(b) if self.dialect == Dialect::Mysql => if *b { "1" } else { "0" }.to_string(),
                 Value::Boolean(b) => b.to_string(),
+                // 0.00 and 0 are the same default; engines print the column's scale.
+                Value::Number(n, _) if n.contains('.') => n.trim_end_matches('0').trim_end_matches('.').to_string(),
                 other => other.to_string(),
             },
             other => other.to_string(),
         }
+    }
+
+    /// `CURRENT_TIMESTAMP`, `current_timestamp()`, and on MySQL `now()`, are one thing.
+    fn is_current_timestamp(&self, function: &sqlparser::ast::Function) -> bool {
+        let name = function.name.to_string().to_uppercase();
+        let no_args = match &function.args {
+            FunctionArguments::None => true,
+            FunctionArguments::List(list) => list.args.is_empty(),
+            FunctionArguments::Subquery(_) => false,
+        };
+        no_args && (name == "CURRENT_TIMESTAMP" || (self.dialect == Dialect::Mysql && name == "NOW"))
     }
 
     fn in_list(&self, expr: &Expr, list: &[Expr], negated: bool) -> String {
@@ -202,8 +244,30 @@ mod tests {
         assert_eq!(canonical(pg, "LOWER(Email)"), "lower(email)");
         assert_eq!(canonical(pg, "TRUE"), "true");
         assert_eq!(canonical(pg, "-1"), "-1");
+        assert_eq!(canonical(pg, "0.00"), "0");
+        assert_eq!(canonical(pg, "1.50"), "1.5");
+        assert_eq!(canonical(pg, "current_timestamp()"), canonical(pg, "CURRENT_TIMESTAMP"));
+        assert_eq!(canonical(Dialect::Mysql, "now()"), "CURRENT_TIMESTAMP");
+        assert_eq!(canonical(Dialect::Mysql, "TRUE"), "1");
         assert!(is_literal("'x'") && is_literal("-1.5") && is_literal("true") && is_literal("NULL"));
         assert!(!is_literal("now()") && !is_literal("CURRENT_TIMESTAMP") && !is_literal("(1 + 2)"));
+    }
+
+    #[test]
+    fn mysql_types_drop_display_widths_but_keep_booleans() {
+        let t = |s: &str| {
+            let parser_dialect = Dialect::Mysql.parser();
+            let dt = Parser::new(parser_dialect.as_ref()).try_with_sql(s).unwrap().parse_data_type().unwrap();
+            data_type(Dialect::Mysql, &dt).0
+        };
+        assert_eq!(t("int(11)"), "int");
+        assert_eq!(t("INTEGER"), "int");
+        assert_eq!(t("bigint(20)"), "bigint");
+        assert_eq!(t("BOOLEAN"), "tinyint(1)");
+        assert_eq!(t("tinyint(1)"), "tinyint(1)");
+        assert_eq!(t("VARCHAR(100)"), "varchar(100)");
+        assert_eq!(t("DECIMAL(10, 2)"), "decimal(10,2)");
+        assert_eq!(t("int unsigned"), "int unsigned");
     }
 
     #[test]

@@ -123,15 +123,14 @@ impl Interpreter {
     /// which layer owns them.
     pub fn apply(&self, schema: &mut Schema, statement: &Statement) -> Result<Vec<ObjectRef>, ApplyError> {
         let created = self.apply_statement(schema, statement)?;
-        if self.dialect == Dialect::Postgres {
-            let touched = match statement {
-                Statement::CreateTable(create) => Some(&create.name),
-                Statement::AlterTable(alter) => Some(&alter.name),
-                _ => None,
-            };
-            if let Some(table) = touched.and_then(|name| schema.tables.get_mut(&self.object_name(name).ok()?)) {
-                crate::dialect::postgres::forget_default_names(table);
-            }
+        let touched = match statement {
+            Statement::CreateTable(create) => Some(&create.name),
+            Statement::AlterTable(alter) => Some(&alter.name),
+            Statement::CreateIndex(create) => Some(&create.table_name),
+            _ => None,
+        };
+        if let Some(table) = touched.and_then(|name| schema.tables.get_mut(&self.object_name(name).ok()?)) {
+            self.dialect.normalize_table(table);
         }
         Ok(created)
     }
@@ -199,6 +198,7 @@ impl Interpreter {
         if table.column(&name).is_some() {
             return Err(ApplyError::Exists(ObjectRef::Column(table.name.clone(), name)));
         }
+        let name_of_column = name.clone();
         let (data_type, serial) = normalize::data_type(self.dialect, &def.data_type);
         // A serial column is NOT NULL on PostgreSQL whether or not the file says so.
         let mut column =
@@ -207,7 +207,8 @@ impl Interpreter {
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
                 ColumnOption::NotNull => column.nullable = false,
-                ColumnOption::Default(expr) => column.default = Some(self.expr(expr)),
+                // DEFAULT NULL is what a column without a default has.
+                ColumnOption::Default(expr) => column.default = Some(self.expr(expr)).filter(|d| d != "NULL"),
                 ColumnOption::PrimaryKey(pk) => {
                     if table.primary_key.is_some() {
                         return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
@@ -229,9 +230,12 @@ impl Interpreter {
                     on_delete: action(fk.on_delete),
                     on_update: action(fk.on_update),
                 }),
-                ColumnOption::Check(check) => table
-                    .checks
-                    .push(Check { name: check.name.as_ref().map(|n| self.name(n)), expr: self.expr(&check.expr) }),
+                ColumnOption::Check(check) => {
+                    // MariaDB names a column's own check after the column.
+                    let name = check.name.as_ref().map(|n| self.name(n));
+                    let name = name.or_else(|| (self.dialect == Dialect::Mysql).then(|| name_of_column.clone()));
+                    table.checks.push(Check { name, expr: self.expr(&check.expr) })
+                }
                 ColumnOption::DialectSpecific(tokens)
                     if tokens.iter().any(|t| matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTOINCREMENT") || w.value.eq_ignore_ascii_case("AUTO_INCREMENT"))) =>
                 {
@@ -265,7 +269,8 @@ impl Interpreter {
                 Ok(made)
             }
             TableConstraint::Unique(u) => {
-                let unique = UniqueKey { name: name_of(&u.name), columns: self.index_columns(&u.columns) };
+                let name = name_of(&u.name).or_else(|| name_of(&u.index_name));
+                let unique = UniqueKey { name, columns: self.index_columns(&u.columns) };
                 let made = created(&unique.name);
                 table.uniques.push(unique);
                 Ok(made)
@@ -282,6 +287,19 @@ impl Interpreter {
                 let made = created(&foreign.name);
                 table.foreign_keys.push(foreign);
                 Ok(made)
+            }
+            // MySQL's `KEY name (columns)` inside CREATE TABLE is an index.
+            TableConstraint::Index(index) => {
+                let columns = self.index_columns(&index.columns);
+                let name = match &index.name {
+                    Some(name) => self.name(name),
+                    None => columns.first().cloned().unwrap_or_default(),
+                };
+                if table.index(&name).is_some() {
+                    return Err(ApplyError::Exists(ObjectRef::Index(name)));
+                }
+                table.indexes.push(Index { name: name.clone(), columns, unique: false, predicate: None });
+                Ok(Some(ObjectRef::Index(name)))
             }
             TableConstraint::Check(c) => {
                 let check = Check { name: name_of(&c.name), expr: self.expr(&c.expr) };

@@ -1,10 +1,12 @@
-//! Scratch databases on the real engines for schema tests: a SQLite file in a temp dir, or a
-//! uniquely named schema on the PostgreSQL at `STRATA_TEST_PG_URL`. With `CI=true` an unreachable
+//! Scratch databases on the real engines for schema tests: a SQLite file in a temp dir, a uniquely
+//! named schema on the PostgreSQL at `STRATA_TEST_PG_URL`, or a uniquely named database on the
+//! MariaDB/MySQL at `STRATA_TEST_MYSQL_URL`. With `CI=true` an unreachable
 //! server fails the test; elsewhere the test prints one line saying which server was missing and
 //! skips, so `cargo test` passes on a machine with only Rust and git.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::Connection;
@@ -12,6 +14,7 @@ use strata::dialect::Dialect;
 use strata::schema::Schema;
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -19,24 +22,33 @@ fn unique_name(prefix: &str) -> String {
     format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
-/// A connection to the test PostgreSQL, or `None` (with one line on stderr) outside CI.
-pub async fn postgres() -> Option<PgConnection> {
-    let url = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
-    match PgConnection::connect(&url).await {
+/// A connection to a test server, or `None` (with one line on stderr) outside CI.
+async fn connect<C: Connection>(server: &str, variable: &str, default: &str) -> Option<C> {
+    let url = std::env::var(variable).unwrap_or_else(|_| default.to_string());
+    match C::connect(&url).await {
         Ok(conn) => Some(conn),
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true and PostgreSQL is unreachable at {}: {e}", strata::db::url::redact(&url))
+            panic!("CI=true and {server} is unreachable at {}: {e}", strata::db::url::redact(&url))
         }
         Err(e) => {
-            eprintln!("skipping: PostgreSQL is not reachable at {} ({e})", strata::db::url::redact(&url));
+            eprintln!("skipping: {server} is not reachable at {} ({e})", strata::db::url::redact(&url));
             None
         }
     }
 }
 
+pub async fn postgres() -> Option<PgConnection> {
+    connect("PostgreSQL", "STRATA_TEST_PG_URL", DEFAULT_PG_URL).await
+}
+
+pub async fn mysql() -> Option<MySqlConnection> {
+    connect("MariaDB/MySQL", "STRATA_TEST_MYSQL_URL", DEFAULT_MYSQL_URL).await
+}
+
 pub enum Scratch {
     Sqlite { _dir: tempfile::TempDir, conn: SqliteConnection },
     Postgres { conn: PgConnection, schema: String },
+    Mysql { conn: MySqlConnection, database: String },
 }
 
 impl Scratch {
@@ -58,12 +70,21 @@ impl Scratch {
                 sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
                 Some(Scratch::Postgres { conn, schema })
             }
-            Dialect::Mysql => unimplemented!("MySQL scratch databases arrive with the MySQL dialect"),
+            Dialect::Mysql => {
+                let mut conn = mysql().await?;
+                let database = unique_name("strata_test");
+                let sql = format!("CREATE DATABASE `{database}`; USE `{database}`;");
+                sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
+                Some(Scratch::Mysql { conn, database })
+            }
         }
     }
 
     /// Runs SQL in one transaction, the way `apply` does on these engines.
     pub async fn run(&mut self, sql: &str) -> Result<(), String> {
+        if sql.trim().is_empty() {
+            return Ok(());
+        }
         let result = match self {
             Scratch::Sqlite { conn, .. } => {
                 sqlx::raw_sql(&format!("BEGIN IMMEDIATE;\n{sql}\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
@@ -71,11 +92,14 @@ impl Scratch {
             Scratch::Postgres { conn, .. } => {
                 sqlx::raw_sql(&format!("BEGIN;\n{sql}\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
             }
+            // DDL commits itself on MySQL; there is no transaction to wrap it in.
+            Scratch::Mysql { conn, .. } => sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()),
         };
         if let Err(e) = result {
             let rollback = match self {
                 Scratch::Sqlite { conn, .. } => sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.map(|_| ()),
                 Scratch::Postgres { conn, .. } => sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.map(|_| ()),
+                Scratch::Mysql { .. } => Ok(()),
             };
             drop(rollback); // there may be no transaction left to roll back
             return Err(format!("{e}\n--- while running:\n{sql}"));
@@ -87,13 +111,20 @@ impl Scratch {
         match self {
             Scratch::Sqlite { conn, .. } => strata::dialect::sqlite::inspect(conn).await.unwrap(),
             Scratch::Postgres { conn, schema } => strata::dialect::postgres::inspect(conn, schema).await.unwrap(),
+            Scratch::Mysql { conn, database } => strata::dialect::mysql::inspect(conn, database).await.unwrap(),
         }
     }
 
     /// Drops what the scratch made on a server (a temp dir cleans itself).
     pub async fn cleanup(self) {
-        if let Scratch::Postgres { mut conn, schema } = self {
-            sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&mut conn).await.unwrap();
+        match self {
+            Scratch::Sqlite { .. } => {}
+            Scratch::Postgres { mut conn, schema } => {
+                sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&mut conn).await.unwrap();
+            }
+            Scratch::Mysql { mut conn, database } => {
+                sqlx::raw_sql(&format!("DROP DATABASE `{database}`")).execute(&mut conn).await.unwrap();
+            }
         }
     }
 }

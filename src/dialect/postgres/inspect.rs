@@ -1,7 +1,7 @@
 //! Reading one PostgreSQL schema into the model. The catalog's own renderings
 //! (`format_type`, `pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`) are assembled into
 //! DDL and read through the project's interpreter, so normalisation happens in one place (names
-//! PostgreSQL chose itself read back as "unnamed", see `forget_default_names`).
+//! PostgreSQL chose itself read back as "unnamed", see `normalize_table`).
 
 use std::collections::BTreeMap;
 

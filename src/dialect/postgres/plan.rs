@@ -4,11 +4,9 @@
 //! CONCURRENTLY blocks writes while it builds.
 
 use crate::dialect::plan::{Hazard, PlanError, Step};
-use crate::dialect::sql::{self, step};
+use crate::dialect::sql::{self, default_constraint_name, step};
 use crate::dialect::Dialect;
 use crate::schema::{Change, Column, Constraint, Index, Table, TableChange};
-
-use super::default_constraint_name;
 
 const D: Dialect = Dialect::Postgres;
 
@@ -146,7 +144,7 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
     let what = format!("{table}.{}", new.name);
     let mut steps = Vec::new();
     if old.data_type != new.data_type {
-        let hazards = type_change_hazards(&old.data_type, &new.data_type);
+        let hazards = sql::type_change_hazards(D, &old.data_type, &new.data_type);
         steps.push(step(
             format!("change type of {what} to {}", new.data_type),
             format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {} USING {c}::{};", new.data_type, new.data_type),
@@ -172,44 +170,4 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
         });
     }
     Ok(steps)
-}
-
-/// Widening a varchar (or to text) only changes the catalog; anything else rewrites the table,
-/// and anything but a widening integer may lose or reject data.
-fn type_change_hazards(old: &str, new: &str) -> Vec<Hazard> {
-    let length = |t: &str, base: &str| -> Option<u64> {
-        t.strip_prefix(base)?.strip_prefix('(')?.strip_suffix(')')?.parse().ok()
-    };
-    let varchar = "character varying";
-    let widening_text = match (length(old, varchar), length(new, varchar)) {
-        (Some(a), Some(b)) => b >= a,
-        (Some(_), None) => new == varchar || new == "text",
-        _ => false,
-    };
-    if widening_text {
-        return Vec::new();
-    }
-    let rank = |t: &str| ["smallint", "integer", "bigint"].iter().position(|x| *x == t);
-    match (rank(old), rank(new)) {
-        (Some(a), Some(b)) if b > a => vec![Hazard::Rewrite],
-        _ => vec![Hazard::Destructive, Hazard::Rewrite],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn type_changes_are_judged_by_what_postgres_does() {
-        assert_eq!(type_change_hazards("character varying(10)", "character varying(20)"), []);
-        assert_eq!(type_change_hazards("character varying(10)", "text"), []);
-        assert_eq!(type_change_hazards("integer", "bigint"), [Hazard::Rewrite]);
-        assert_eq!(type_change_hazards("bigint", "integer"), [Hazard::Destructive, Hazard::Rewrite]);
-        assert_eq!(
-            type_change_hazards("character varying(20)", "character varying(10)"),
-            [Hazard::Destructive, Hazard::Rewrite]
-        );
-        assert_eq!(type_change_hazards("text", "integer"), [Hazard::Destructive, Hazard::Rewrite]);
-    }
 }

@@ -1,0 +1,42 @@
+//! Reading one MySQL/MariaDB database into the model: `SHOW CREATE TABLE` is the engine's own
+//! complete rendering of a table, read through the project's interpreter so that normalisation
+//! happens in one place.
+
+use sqlx::mysql::MySqlConnection;
+use sqlx::Row;
+
+use crate::dialect::{Dialect, InspectError, INTERNAL_TABLES};
+use crate::schema::parse::{parse_statements, Interpreter, Mode};
+use crate::schema::Schema;
+
+const D: Dialect = Dialect::Mysql;
+
+pub async fn inspect(conn: &mut MySqlConnection, database: &str) -> Result<Schema, InspectError> {
+    let query_error = |e: sqlx::Error| InspectError::Query(e.to_string());
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    )
+    .bind(database)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(query_error)?;
+    let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
+    let mut schema = Schema::default();
+    // Tables first, in name order; the interpreter checks no references, so order does not matter.
+    for table in tables.iter().filter(|t| !INTERNAL_TABLES.contains(&t.as_str())) {
+        let row = sqlx::query(&format!("SHOW CREATE TABLE {}.{}", D.quote_ident(database), D.quote_ident(table)))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(query_error)?;
+        let ddl: String = match row.try_get::<String, _>(1) {
+            Ok(text) => text,
+            Err(_) => String::from_utf8_lossy(&row.try_get::<Vec<u8>, _>(1).map_err(query_error)?).into_owned(),
+        };
+        let invalid = |message: String| InspectError::Parse { object: format!("table {table}"), message };
+        for located in parse_statements(D, &ddl).map_err(|e| invalid(e.message))? {
+            interpreter.apply(&mut schema, &located.statement).map_err(|e| invalid(e.to_string()))?;
+        }
+    }
+    Ok(schema)
+}

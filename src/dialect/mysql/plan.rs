@@ -1,0 +1,117 @@
+//! MySQL's SQL for each change. MySQL commits every DDL statement on its own, so all changes to
+//! one table become one `ALTER TABLE` with several clauses: it either happens whole or not at all,
+//! and a failed migration never leaves a table half-altered (foreign-key drops alone go first, in
+//! a statement of their own, as MariaDB requires). Indexes live in CREATE TABLE as keys.
+//! Constraints carry the names MariaDB gives them (see `normalize_table`), written out explicitly
+//! so that a later migration can drop them by name.
+
+use crate::dialect::plan::{Hazard, Step};
+use crate::dialect::sql::{self, step};
+use crate::dialect::Dialect;
+use crate::schema::{normalize, Change, Column, Constraint, Index, Table, TableChange};
+
+const D: Dialect = Dialect::Mysql;
+
+fn column_sql(column: &Column) -> String {
+    let mut sql = format!("{} {}", D.ident(&column.name), column.data_type);
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        // Literals and CURRENT_TIMESTAMP stand bare; other expressions need parentheses.
+        if normalize::is_literal(default) || default == "CURRENT_TIMESTAMP" {
+            sql.push_str(&format!(" DEFAULT {default}"));
+        } else {
+            sql.push_str(&format!(" DEFAULT ({default})"));
+        }
+    }
+    if column.autoincrement {
+        sql.push_str(" AUTO_INCREMENT");
+    }
+    sql
+}
+
+fn key_sql(index: &Index) -> String {
+    format!(
+        "{}KEY {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        D.ident(&index.name),
+        sql::list(D, &index.columns)
+    )
+}
+
+pub fn steps(change: &Change) -> Vec<Step> {
+    match change {
+        Change::CreateTable(table) => {
+            let mut lines: Vec<String> = table.columns.iter().map(column_sql).collect();
+            lines.extend(table.constraints().iter().map(|c| sql::constraint_sql(D, c)));
+            lines.extend(table.indexes.iter().map(key_sql));
+            let sql = format!("CREATE TABLE {} (\n  {}\n);", D.ident(&table.name), lines.join(",\n  "));
+            vec![step(format!("create table {}", table.name), sql, &[])]
+        }
+        Change::DropTable(table) => vec![step(
+            format!("drop table {}", table.name),
+            format!("DROP TABLE {};", D.ident(&table.name)),
+            &[Hazard::Destructive],
+        )],
+        Change::AlterTable { to, changes, .. } => vec![alter(to, changes)],
+    }
+}
+
+fn alter(to: &Table, changes: &[TableChange]) -> Step {
+    let mut clauses = Vec::new();
+    // MariaDB cannot drop a foreign key and add one of the same name in one statement.
+    let mut fk_drops = Vec::new();
+    let mut hazards = Vec::new();
+    for change in changes {
+        match change {
+            TableChange::DropIndex(index) => clauses.push(format!("DROP INDEX {}", D.ident(&index.name))),
+            TableChange::DropConstraint(constraint) => {
+                // Every constraint but the primary key has its engine name in the model.
+                let name = D.ident(constraint.name().unwrap_or_default());
+                match constraint {
+                    Constraint::PrimaryKey(_) => clauses.push("DROP PRIMARY KEY".to_string()),
+                    Constraint::ForeignKey(_) => fk_drops.push(format!("DROP FOREIGN KEY {name}")),
+                    Constraint::Check(_) | Constraint::Unique(_) => clauses.push(format!("DROP CONSTRAINT {name}")),
+                }
+            }
+            TableChange::DropColumn(column) => {
+                clauses.push(format!("DROP COLUMN {}", D.ident(&column.name)));
+                hazards.push(Hazard::Destructive);
+            }
+            TableChange::ModifyColumn { from: old, to: new } => {
+                clauses.push(format!("MODIFY COLUMN {}", column_sql(new)));
+                if old.data_type != new.data_type {
+                    hazards.extend(sql::type_change_hazards(D, &old.data_type, &new.data_type));
+                }
+                if old.nullable && !new.nullable {
+                    hazards.extend([Hazard::Rewrite, Hazard::DataDependent]);
+                }
+            }
+            TableChange::AddColumn(column) => clauses.push(format!("ADD COLUMN {}", column_sql(column))),
+            TableChange::AddConstraint(constraint) => {
+                clauses.push(match constraint {
+                    Constraint::PrimaryKey(pk) => format!("ADD PRIMARY KEY ({})", sql::list(D, &pk.columns)),
+                    other => format!("ADD {}", sql::constraint_sql(D, other)),
+                });
+                hazards.push(Hazard::DataDependent);
+                if matches!(constraint, Constraint::PrimaryKey(_)) {
+                    hazards.push(Hazard::Rewrite);
+                }
+            }
+            TableChange::CreateIndex(index) => {
+                clauses.push(format!("ADD {}", key_sql(index)));
+                if index.unique {
+                    hazards.push(Hazard::DataDependent);
+                }
+            }
+        }
+    }
+    let statement = |clauses: &[String]| format!("ALTER TABLE {}\n  {};", D.ident(&to.name), clauses.join(",\n  "));
+    let sql = match (fk_drops.is_empty(), clauses.is_empty()) {
+        (true, _) => statement(&clauses),
+        (false, true) => statement(&fk_drops),
+        (false, false) => format!("{}\n{}", statement(&fk_drops), statement(&clauses)),
+    };
+    step(format!("alter table {} ({} changes)", to.name, changes.len()), sql, &hazards)
+}

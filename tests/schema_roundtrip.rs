@@ -7,10 +7,10 @@ mod util;
 
 use strata::dialect::plan::{plan, Hazard};
 use strata::dialect::Dialect;
+use strata::schema::diff;
 use strata::schema::hash::root;
-use strata::schema::parse::{parse_statements, Interpreter, Mode};
-use strata::schema::{diff, Schema};
 use util::engines::Scratch;
+use util::roundtrip::{migration, parse, round_trip};
 
 /// (name, A, B); `{now}` and `{autoinc_pk}` are spelled per dialect by [`for_dialect`].
 const PAIRS: &[(&str, &str, &str)] = &[
@@ -80,57 +80,14 @@ fn for_dialect(dialect: Dialect, sql: &str) -> String {
     }
 }
 
-fn parse(dialect: Dialect, sql: &str) -> Schema {
-    let interpreter = Interpreter { dialect, mode: Mode::Declarative };
-    let mut schema = Schema::default();
-    for located in parse_statements(dialect, sql).unwrap() {
-        interpreter.apply(&mut schema, &located.statement).unwrap();
-    }
-    schema
-}
-
-fn migration(dialect: Dialect, from: &Schema, to: &Schema) -> Result<String, String> {
-    let steps = plan(dialect, &diff(from, to)).map_err(|e| e.to_string())?;
-    Ok(steps.iter().map(|s| s.sql.clone()).collect::<Vec<_>>().join("\n"))
-}
-
-fn same(label: &str, name: &str, actual: &Schema, expected: &Schema) -> Result<(), String> {
-    if root(actual) == root(expected) {
-        Ok(())
-    } else {
-        Err(format!("{name}: {label}: introspected schema differs: {:#?}", diff(actual, expected)))
-    }
-}
-
-/// On `raw`: A as written, introspected, equals parse(A). On `db`: A as strata creates it (the
-/// way tenant databases come to be), then up to B and down to A, each introspected and compared.
-async fn round_trip(
-    raw: &mut Scratch,
-    db: &mut Scratch,
-    dialect: Dialect,
-    name: &str,
-    a_sql: &str,
-    b_sql: &str,
-) -> Result<(), String> {
-    let (a_sql, b_sql) = (for_dialect(dialect, a_sql), for_dialect(dialect, b_sql));
-    let (a, b) = (parse(dialect, &a_sql), parse(dialect, &b_sql));
-    raw.run(&a_sql).await.map_err(|e| format!("{name}: raw A: {e}"))?;
-    same("raw A", name, &raw.inspect().await, &a)?;
-    db.run(&migration(dialect, &Schema::default(), &a)?).await.map_err(|e| format!("{name}: create A: {e}"))?;
-    same("create A", name, &db.inspect().await, &a)?;
-    db.run(&migration(dialect, &a, &b)?).await.map_err(|e| format!("{name}: up: {e}"))?;
-    same("up", name, &db.inspect().await, &b)?;
-    db.run(&migration(dialect, &b, &a)?).await.map_err(|e| format!("{name}: down: {e}"))?;
-    same("down", name, &db.inspect().await, &a)
-}
-
 /// Every pair on a fresh database of the dialect; all failures reported together.
 async fn corpus_round_trips(dialect: Dialect) {
     assert!(PAIRS.len() >= 40);
     let mut failures = Vec::new();
     for (name, a, b) in PAIRS.iter().filter(|(name, _, _)| !unsupported(dialect, name)) {
         let (Some(mut raw), Some(mut db)) = (Scratch::new(dialect).await, Scratch::new(dialect).await) else { return };
-        if let Err(e) = round_trip(&mut raw, &mut db, dialect, name, a, b).await {
+        let (a, b) = (for_dialect(dialect, a), for_dialect(dialect, b));
+        if let Err(e) = round_trip(&mut raw, &mut db, dialect, name, &a, &b).await {
             failures.push(e);
         }
         raw.cleanup().await;

@@ -77,8 +77,18 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
             changes.push(TableChange::DropIndex(index.clone()));
         }
     }
+    // A check on a column whose type changes is taken down and put back around the change:
+    // engines rewrite it for the new type otherwise (PostgreSQL adds casts), or refuse the change.
+    let retyped: Vec<&str> = from
+        .columns
+        .iter()
+        .filter(|c| to.column(&c.name).is_some_and(|n| n.data_type != c.data_type))
+        .map(|c| c.name.as_str())
+        .collect();
+    let rebuilt =
+        |c: &Constraint| matches!(c, Constraint::Check(check) if retyped.iter().any(|col| mentions(&check.expr, col)));
     let (old_constraints, new_constraints) = (from.constraints(), to.constraints());
-    for constraint in old_constraints.iter().filter(|c| !new_constraints.contains(c)) {
+    for constraint in old_constraints.iter().filter(|c| !new_constraints.contains(c) || rebuilt(c)) {
         changes.push(TableChange::DropConstraint(constraint.clone()));
     }
     for column in &from.columns {
@@ -95,7 +105,7 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
             changes.push(TableChange::AddColumn(column.clone()));
         }
     }
-    for constraint in new_constraints.iter().filter(|c| !old_constraints.contains(c)) {
+    for constraint in new_constraints.iter().filter(|c| !old_constraints.contains(c) || rebuilt(c)) {
         changes.push(TableChange::AddConstraint(constraint.clone()));
     }
     for index in &to.indexes {

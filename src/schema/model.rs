@@ -158,7 +158,7 @@ impl Table {
 }
 
 /// Whether expression text mentions an identifier (word-boundary match, quotes ignored).
-fn mentions(expr: &str, ident: &str) -> bool {
+pub fn mentions(expr: &str, ident: &str) -> bool {
     expr.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == ident)
 }
 

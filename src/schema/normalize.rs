@@ -113,6 +113,12 @@ impl Canonical {
                     _ => expr.to_string(),
                 }
             }
+            // PostgreSQL casts numeric literals to the column's type when it stores a check.
+            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. }
+                if is_numeric_cast(data_type) && is_number(strip_nested(inner)) =>
+            {
+                self.text(inner)
+            }
             Expr::Identifier(ident) => self.dialect.ident(&self.dialect.normalize_ident(ident)),
             Expr::IsNull(inner) => format!("{} IS NULL", self.text(inner)),
             Expr::IsNotNull(inner) => format!("{} IS NOT NULL", self.text(inner)),
@@ -207,6 +213,17 @@ fn strip_outer_parens(text: &str) -> &str {
     inner
 }
 
+fn is_number(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v) if matches!(v.value, Value::Number(..)))
+        || matches!(expr, Expr::UnaryOp { op: UnaryOperator::Minus, expr } if is_number(expr))
+}
+
+fn is_numeric_cast(data_type: &DataType) -> bool {
+    let name = data_type.to_string().to_lowercase();
+    let base = name.split('(').next().unwrap_or_default().trim();
+    matches!(base, "numeric" | "decimal" | "integer" | "int" | "bigint" | "smallint" | "real" | "double precision")
+}
+
 /// Casts PostgreSQL adds on its own when it stores text-typed literals and columns.
 fn is_text_cast(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_))
@@ -241,6 +258,8 @@ mod tests {
         assert_eq!(canonical(pg, "a > 0 AND b > 0 OR c"), "((a > 0) AND (b > 0)) OR c");
         assert_eq!(canonical(pg, "(a > 0) AND ((b > 0) OR c)"), "(a > 0) AND ((b > 0) OR c)");
         assert_eq!(canonical(pg, "lower((email)::text)"), "lower(email)");
+        assert_eq!(canonical(pg, "(c0 >= (0)::numeric)"), "c0 >= 0");
+        assert_eq!(canonical(pg, "x::integer"), "x::INTEGER", "a cast of a column is meaning, not spelling");
         assert_eq!(canonical(pg, "LOWER(Email)"), "lower(email)");
         assert_eq!(canonical(pg, "TRUE"), "true");
         assert_eq!(canonical(pg, "-1"), "-1");

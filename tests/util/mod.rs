@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
 pub mod engines;
+pub mod roundtrip;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -143,7 +143,15 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
     let c = D.ident(&new.name);
     let what = format!("{table}.{}", new.name);
     let mut steps = Vec::new();
-    if old.data_type != new.data_type {
+    let retyped = old.data_type != new.data_type;
+    // An old default may not cast to the new type; it goes first and the new one comes after.
+    let default_out_of_the_way = retyped && old.default.is_some();
+    let drop_default =
+        || step(format!("drop default of {what}"), format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"), &[]);
+    if default_out_of_the_way {
+        steps.push(drop_default());
+    }
+    if retyped {
         let hazards = sql::type_change_hazards(D, &old.data_type, &new.data_type);
         steps.push(step(
             format!("change type of {what} to {}", new.data_type),
@@ -151,12 +159,16 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
             &hazards,
         ));
     }
-    if old.default != new.default {
-        let sql = match &new.default {
-            Some(default) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};"),
-            None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"),
-        };
-        steps.push(step(format!("change default of {what}"), sql, &[]));
+    if old.default != new.default || default_out_of_the_way {
+        match &new.default {
+            Some(default) => steps.push(step(
+                format!("set default of {what}"),
+                format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};"),
+                &[],
+            )),
+            None if !default_out_of_the_way => steps.push(drop_default()),
+            None => {}
+        }
     }
     if old.nullable != new.nullable {
         steps.push(if new.nullable {

@@ -5,10 +5,12 @@
 
 mod util;
 
+use std::collections::BTreeMap;
 use strata::dialect::plan::{plan, Hazard};
 use strata::dialect::Dialect;
-use strata::schema::diff;
+
 use strata::schema::hash::root;
+use strata::schema::{diff, diff_with_renames, Renames, Schema};
 use util::engines::Scratch;
 use util::roundtrip::{migration, parse, round_trip};
 
@@ -56,6 +58,7 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("rebuild keeps other indexes", "CREATE TABLE t (a TEXT, b TEXT);\nCREATE INDEX t_b ON t (b);", "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_b ON t (b);"),
     ("new table with indexes", "", "CREATE TABLE t (a TEXT, b TEXT);\nCREATE INDEX t_a ON t (a);\nCREATE UNIQUE INDEX t_b ON t (b);"),
     ("column and index together", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE INDEX t_a ON t (a);"),
+    ("rename index", "CREATE TABLE t (a TEXT);\nCREATE INDEX t_a ON t (a);", "CREATE TABLE t (a TEXT);\nCREATE INDEX t_a_idx ON t (a);"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
@@ -241,4 +244,45 @@ fn mysql_hazards_are_flagged_where_they_apply_and_only_there() {
     );
     assert_eq!(hazards(t, &format!("{t}\nCREATE UNIQUE INDEX u ON t (a);")), [Hazard::DataDependent], "unique index");
     assert_eq!(hazards(t, &format!("{t}\nCREATE INDEX i ON t (a);")), [], "plain index (online)");
+}
+
+/// A hinted rename keeps the rows, where drop + create would lose them.
+async fn renames_keep_the_data(dialect: Dialect) {
+    let Some(mut db) = Scratch::new(dialect).await else { return };
+    let text = if dialect == Dialect::Mysql { "VARCHAR(20)" } else { "TEXT" };
+    let table = |t: &str, c: &str| {
+        format!(
+            "CREATE TABLE {t} (id INTEGER PRIMARY KEY, {c} {text} UNIQUE, p_id INTEGER REFERENCES p (id), CHECK (id > 0));\n\
+             CREATE INDEX t_phone ON {t} ({c});"
+        )
+    };
+    let parent = "CREATE TABLE p (id INTEGER PRIMARY KEY);\n";
+    let a = parse(dialect, &format!("{parent}{}", table("t", "phone")));
+    let b = parse(dialect, &format!("{parent}{}", table("people", "mobile")));
+    let renames = Renames {
+        tables: BTreeMap::from([("t".into(), "people".into())]),
+        columns: BTreeMap::from([("people".into(), BTreeMap::from([("phone".into(), "mobile".into())]))]),
+    };
+    let sql = |from: &Schema, to: &Schema, renames: &Renames| {
+        let steps = plan(dialect, &diff_with_renames(from, to, renames)).unwrap();
+        steps.iter().map(|s| s.sql.clone()).collect::<Vec<_>>().join("\n")
+    };
+    db.run(&sql(&Schema::default(), &a, &Renames::default())).await.unwrap();
+    db.run("INSERT INTO t (id, phone) VALUES (1, '555-0100')").await.unwrap();
+    let up = sql(&a, &b, &renames);
+    assert!(!up.contains("DROP"), "{dialect}: a rename, not drop + create: {up}");
+    db.run(&up).await.unwrap();
+    assert_eq!(root(&db.inspect().await), root(&b), "{dialect}: up");
+    assert_eq!(db.texts("SELECT mobile FROM people").await, ["555-0100"], "{dialect}");
+    db.run(&sql(&b, &a, &renames.reversed())).await.unwrap();
+    assert_eq!(root(&db.inspect().await), root(&a), "{dialect}: down");
+    assert_eq!(db.texts("SELECT phone FROM t").await, ["555-0100"], "{dialect}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn renames_keep_the_data_on_every_engine() {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+        renames_keep_the_data(dialect).await;
+    }
 }

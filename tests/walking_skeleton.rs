@@ -231,3 +231,25 @@ fn two_concurrent_applies_apply_each_migration_once() {
     };
     assert_eq!(applied(&a.stdout) + applied(&b.stdout), 3 + 6 + 4);
 }
+
+#[test]
+fn a_rename_hint_becomes_a_rename_and_its_down_renames_back() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    let schema = "modules/events/schema/01_events.sql";
+    repo.write(schema, &repo.read(schema).replace("  venue TEXT\n", "  location TEXT\n"));
+    let manifest = "modules/events/module.yaml";
+    repo.write(manifest, &format!("{}renames:\n  columns: {{ events: {{ venue: location }} }}\n", repo.read(manifest)));
+    repo.commit("venue is now location");
+    let up = repo.read("migrations/modules/events/0002_venue_is_now_location.up.sql");
+    assert!(up.contains("ALTER TABLE events RENAME COLUMN venue TO location;"), "{up}");
+    assert!(!up.contains("DROP"), "{up}");
+    let down = repo.read("migrations/modules/events/0002_venue_is_now_location.down.sql");
+    assert!(down.contains("ALTER TABLE events RENAME COLUMN location TO venue;"), "{down}");
+    repo.ok(&["apply", "--env", "local"]);
+    assert!(repo.columns_of("nrna", "events").contains(&"location".to_string()));
+    assert!(!repo.columns_of("nrna", "events").contains(&"venue".to_string()));
+    // The hint stays in module.yaml; once its rename is committed it does nothing.
+    assert!(repo.ok(&["commit"]).contains("Nothing to commit"));
+}

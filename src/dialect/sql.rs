@@ -160,6 +160,23 @@ pub fn type_change_hazards(d: Dialect, old: &str, new: &str) -> Vec<Hazard> {
     }
 }
 
+/// `ALTER TABLE ... RENAME TO` (MySQL: `RENAME TABLE`).
+pub fn rename_table_step(d: Dialect, from: &str, to: &str) -> Step {
+    let sql = match d {
+        Dialect::Mysql => format!("RENAME TABLE {} TO {};", d.ident(from), d.ident(to)),
+        _ => format!("ALTER TABLE {} RENAME TO {};", d.ident(from), d.ident(to)),
+    };
+    step(format!("rename table {from} to {to}"), sql, &[])
+}
+
+pub fn rename_column_step(d: Dialect, table: &str, from: &str, to: &str) -> Step {
+    step(
+        format!("rename column {table}.{from} to {to}"),
+        format!("ALTER TABLE {} RENAME COLUMN {} TO {};", d.ident(table), d.ident(from), d.ident(to)),
+        &[],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

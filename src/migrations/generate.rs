@@ -16,7 +16,7 @@ use crate::dialect::plan::{plan, PlanError, Step};
 use crate::dialect::Dialect;
 use crate::project::{LayerId, Project};
 use crate::resolve::{self, ResolveError};
-use crate::schema::diff;
+use crate::schema::diff_with_renames;
 use crate::schema::parse::Mode;
 use crate::source::Source;
 
@@ -107,12 +107,13 @@ fn next_migration(
     let dialect = project.config.dialect;
     let desired = compose(project, layers, &RenderContext::Symbolic)?;
     let current = replay(dialect, &dag_order(layers, all)?, &RenderContext::Symbolic)?;
-    let up_changes = diff(&current.schema, &desired.schema);
+    let renames = project.renames(layer);
+    let up_changes = diff_with_renames(&current.schema, &desired.schema, &renames);
     if up_changes.is_empty() {
         return Ok(None);
     }
     let up_steps = plan(dialect, &up_changes)?;
-    let down_steps = plan(dialect, &diff(&desired.schema, &current.schema))?;
+    let down_steps = plan(dialect, &diff_with_renames(&desired.schema, &current.schema, &renames.reversed()))?;
     let existing = all.get(layer).map(Vec::as_slice).unwrap_or_default();
     let seq = existing.len() as u32 + 1;
     let slug = match (seq, message) {

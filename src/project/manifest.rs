@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::dialect::Dialect;
+use crate::schema::Renames;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +65,9 @@ pub struct LayerManifest {
     pub requires: BTreeMap<String, semver::VersionReq>,
     #[serde(default)]
     pub conflicts: Vec<String>,
+    /// Renames this layer's next migration makes instead of drop + create (never guessed).
+    #[serde(default)]
+    pub renames: Renames,
 }
 
 /// A tenant names its modules as a list (newest allowed) or as a map of version ranges.
@@ -113,6 +117,9 @@ pub struct TenantManifest {
     pub environments: Option<Vec<String>>,
     #[serde(default)]
     pub status: TenantStatus,
+    /// Renames of the tenant's own overlay objects.
+    #[serde(default)]
+    pub renames: Renames,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

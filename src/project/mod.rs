@@ -112,6 +112,15 @@ impl Project {
         }
     }
 
+    /// The rename hints of a layer's yaml.
+    pub fn renames(&self, id: &LayerId) -> crate::schema::Renames {
+        match id.kind {
+            LayerKind::Tenant => self.tenants.get(&id.name).map(|t| t.manifest.renames.clone()),
+            _ => self.package(id).map(|p| p.manifest.renames.clone()),
+        }
+        .unwrap_or_default()
+    }
+
     pub fn environment(&self, name: &str) -> Result<&Environment, ProjectError> {
         self.environments.get(name).ok_or_else(|| ProjectError::Invalid {
             path: format!("environments/{name}.yaml"),

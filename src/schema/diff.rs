@@ -8,6 +8,18 @@ use crate::resolve::topo::kahn_order;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// `before` is the table as it was, for engines that rename derived names along.
+    RenameTable {
+        from: String,
+        to: String,
+        before: Box<Table>,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+        before: Box<Table>,
+    },
     /// A new table, with its indexes.
     CreateTable(Table),
     DropTable(Table),
@@ -23,11 +35,89 @@ pub enum Change {
 pub enum TableChange {
     AddColumn(Column),
     DropColumn(Column),
-    ModifyColumn { from: Column, to: Column },
+    ModifyColumn {
+        from: Column,
+        to: Column,
+    },
     CreateIndex(Index),
     DropIndex(Index),
+    /// The same index under another name.
+    RenameIndex {
+        from: String,
+        to: Index,
+    },
     AddConstraint(Constraint),
     DropConstraint(Constraint),
+}
+
+/// Renames a layer asks for (`renames:` in its yaml). Strata never guesses a rename: without a
+/// hint, a renamed column is a dropped one and a new one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renames {
+    /// old table name -> new
+    #[serde(default)]
+    pub tables: BTreeMap<String, String>,
+    /// table (by its new name) -> old column name -> new
+    #[serde(default)]
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Renames {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+
+    /// The hints that undo these, for down migrations.
+    pub fn reversed(&self) -> Renames {
+        let old_name = |table: &String| -> String {
+            self.tables
+                .iter()
+                .find(|(_, new)| *new == table)
+                .map(|(old, _)| old.clone())
+                .unwrap_or_else(|| table.clone())
+        };
+        Renames {
+            tables: self.tables.iter().map(|(old, new)| (new.clone(), old.clone())).collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|(table, cols)| (old_name(table), cols.iter().map(|(o, n)| (n.clone(), o.clone())).collect()))
+                .collect(),
+        }
+    }
+}
+
+/// [`diff`] after the hinted renames that apply: a table or column is renamed only where `from`
+/// has the old name and not the new one and `to` the reverse, so a hint left in a yaml after its
+/// migration is harmless.
+pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
+    let mut renamed = from.clone();
+    let mut changes = Vec::new();
+    for (old, new) in &renames.tables {
+        let applies = renamed.tables.contains_key(old)
+            && !renamed.tables.contains_key(new)
+            && to.tables.contains_key(new)
+            && !to.tables.contains_key(old);
+        if applies {
+            let before = Box::new(renamed.tables[old].clone());
+            renamed.rename_table(old, new);
+            changes.push(Change::RenameTable { from: old.clone(), to: new.clone(), before });
+        }
+    }
+    for (table, columns) in &renames.columns {
+        for (old, new) in columns {
+            let has =
+                |schema: &Schema, column: &str| schema.tables.get(table).is_some_and(|t| t.column(column).is_some());
+            if has(&renamed, old) && !has(&renamed, new) && has(to, new) && !has(to, old) {
+                let before = Box::new(renamed.tables[table].clone());
+                renamed.rename_column(table, old, new);
+                changes.push(Change::RenameColumn { table: table.clone(), from: old.clone(), to: new.clone(), before });
+            }
+        }
+    }
+    changes.extend(diff(&renamed, to));
+    changes
 }
 
 /// Orders the changes so that every step is valid when it runs: tables are created after the
@@ -72,9 +162,20 @@ fn by_references<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 /// come back after the columns they need.
 fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
     let mut changes = Vec::new();
-    for index in &from.indexes {
-        if to.index(&index.name) != Some(index) {
-            changes.push(TableChange::DropIndex(index.clone()));
+    let same_definition =
+        |a: &Index, b: &Index| a.columns == b.columns && a.unique == b.unique && a.predicate == b.predicate;
+    let dropped: Vec<&Index> = from.indexes.iter().filter(|i| to.index(&i.name) != Some(*i)).collect();
+    let created: Vec<&Index> = to.indexes.iter().filter(|i| from.index(&i.name) != Some(*i)).collect();
+    // Only a name that is gone on one side and new on the other, for an unchanged definition.
+    let renamed = |old: &Index| {
+        created
+            .iter()
+            .find(|new| same_definition(old, new) && to.index(&old.name).is_none() && from.index(&new.name).is_none())
+            .copied()
+    };
+    for index in &dropped {
+        if renamed(index).is_none() {
+            changes.push(TableChange::DropIndex((*index).clone()));
         }
     }
     // A check on a column whose type changes is taken down and put back around the change:
@@ -108,10 +209,15 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
     for constraint in new_constraints.iter().filter(|c| !old_constraints.contains(c) || rebuilt(c)) {
         changes.push(TableChange::AddConstraint(constraint.clone()));
     }
-    for index in &to.indexes {
-        if from.index(&index.name) != Some(index) {
-            changes.push(TableChange::CreateIndex(index.clone()));
+    let mut renamed_to = Vec::new();
+    for index in &dropped {
+        if let Some(new) = renamed(index) {
+            changes.push(TableChange::RenameIndex { from: index.name.clone(), to: new.clone() });
+            renamed_to.push(new.name.clone());
         }
+    }
+    for index in created.iter().filter(|i| !renamed_to.contains(&i.name)) {
+        changes.push(TableChange::CreateIndex((*index).clone()));
     }
     changes
 }
@@ -151,6 +257,7 @@ mod tests {
                     Change::CreateTable(t) => format!("+{}", t.name),
                     Change::DropTable(t) => format!("-{}", t.name),
                     Change::AlterTable { to, .. } => format!("~{}", to.name),
+                    other => format!("{other:?}"),
                 })
                 .collect()
         };
@@ -171,10 +278,50 @@ mod tests {
                 TableChange::ModifyColumn { .. } => "modify",
                 TableChange::CreateIndex(_) => "create-index",
                 TableChange::DropIndex(_) => "drop-index",
+                TableChange::RenameIndex { .. } => "rename-index",
                 TableChange::AddConstraint(_) => "add-constraint",
                 TableChange::DropConstraint(_) => "drop-constraint",
             })
             .collect();
         assert_eq!(kinds, ["drop-index", "modify", "drop", "add", "add-constraint", "create-index"]);
+    }
+}
+
+#[cfg(test)]
+mod rename_tests {
+    use super::*;
+    use crate::dialect::Dialect;
+    use crate::schema::parse::{parse_statements, Interpreter, Mode};
+
+    fn schema(sql: &str) -> Schema {
+        let interpreter = Interpreter { dialect: Dialect::Sqlite, mode: Mode::Declarative };
+        let mut schema = Schema::default();
+        for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
+            interpreter.apply(&mut schema, &located.statement).unwrap();
+        }
+        schema
+    }
+
+    #[test]
+    fn hinted_renames_replace_drop_and_add_and_stale_hints_do_nothing() {
+        let a = schema("CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE t (id INTEGER, phone TEXT REFERENCES p (id));\nCREATE INDEX t_phone ON t (phone);");
+        let b = schema("CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE people (id INTEGER, mobile TEXT REFERENCES p (id));\nCREATE INDEX t_phone ON people (mobile);");
+        let renames = Renames {
+            tables: BTreeMap::from([("t".into(), "people".into())]),
+            columns: BTreeMap::from([("people".into(), BTreeMap::from([("phone".into(), "mobile".into())]))]),
+        };
+        let changes = diff_with_renames(&a, &b, &renames);
+        let shown: Vec<String> = changes
+            .iter()
+            .map(|c| match c {
+                Change::RenameTable { from, to, .. } => format!("table {from} -> {to}"),
+                Change::RenameColumn { table, from, to, .. } => format!("column {table}.{from} -> {to}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(shown, ["table t -> people", "column people.phone -> mobile"]);
+        assert_eq!(diff_with_renames(&b, &a, &renames.reversed()).len(), 2, "the reversed hints undo it");
+        assert!(diff_with_renames(&b, &b, &renames).is_empty(), "a hint whose rename is done does nothing");
+        assert_eq!(diff(&a, &b).len(), 2, "without hints: drop t, create people");
     }
 }

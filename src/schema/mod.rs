@@ -6,5 +6,5 @@ pub mod model;
 pub mod normalize;
 pub mod parse;
 
-pub use diff::{diff, Change, TableChange};
+pub use diff::{diff, diff_with_renames, Change, Renames, TableChange};
 pub use model::*;

@@ -167,4 +167,117 @@ impl Schema {
     pub fn index_owner(&self, index: &str) -> Option<&Table> {
         self.tables.values().find(|t| t.index(index).is_some())
     }
+
+    /// Renames a table and every foreign key that points at it, as the engines do (InnoDB also
+    /// renames the foreign keys it named `<table>_ibfk_<n>` itself).
+    pub fn rename_table(&mut self, old: &str, new: &str) {
+        let Some(mut table) = self.tables.remove(old) else { return };
+        table.name = new.to_string();
+        let engine_prefix = format!("{old}_ibfk_");
+        for fk in &mut table.foreign_keys {
+            if let Some(number) = fk.name.as_deref().and_then(|n| n.strip_prefix(&engine_prefix)) {
+                fk.name = Some(format!("{new}_ibfk_{number}"));
+            }
+        }
+        self.tables.insert(new.to_string(), table);
+        for fk in self.tables.values_mut().flat_map(|t| t.foreign_keys.iter_mut()) {
+            if fk.ref_table == old {
+                fk.ref_table = new.to_string();
+            }
+        }
+    }
+
+    /// Renames a column and every key, index, check and foreign key that names it, as the engines do.
+    pub fn rename_column(&mut self, table: &str, old: &str, new: &str) {
+        let rename = |names: &mut Vec<String>| {
+            for name in names.iter_mut() {
+                *name = rename_in_expr(name, old, new);
+            }
+        };
+        if let Some(t) = self.tables.get_mut(table) {
+            for column in t.columns.iter_mut().filter(|c| c.name == old) {
+                column.name = new.to_string();
+            }
+            if let Some(pk) = &mut t.primary_key {
+                rename(&mut pk.columns);
+            }
+            t.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
+            t.foreign_keys.iter_mut().for_each(|fk| rename(&mut fk.columns));
+            for check in &mut t.checks {
+                check.expr = rename_in_expr(&check.expr, old, new);
+            }
+            for index in &mut t.indexes {
+                rename(&mut index.columns);
+                index.predicate = index.predicate.as_deref().map(|p| rename_in_expr(p, old, new));
+            }
+        }
+        for fk in self.tables.values_mut().flat_map(|t| t.foreign_keys.iter_mut()) {
+            if fk.ref_table == table {
+                rename(&mut fk.ref_columns);
+            }
+        }
+    }
+}
+
+impl Table {
+    /// Drops a column and what cannot outlive it: indexes and constraints that name it (what
+    /// PostgreSQL and MySQL do; SQLite refuses, so its plans drop those first).
+    pub fn drop_column(&mut self, name: &str) {
+        self.columns.retain(|c| c.name != name);
+        let names = |cols: &[String]| cols.iter().any(|c| c == name || mentions(c, name));
+        if self.primary_key.as_ref().is_some_and(|pk| names(&pk.columns)) {
+            self.primary_key = None;
+        }
+        self.uniques.retain(|u| !names(&u.columns));
+        self.foreign_keys.retain(|fk| !names(&fk.columns));
+        self.checks.retain(|c| !mentions(&c.expr, name));
+        self.indexes.retain(|i| !names(&i.columns) && !i.predicate.as_deref().is_some_and(|p| mentions(p, name)));
+    }
+}
+
+/// Replaces an identifier in expression text, outside string literals, keeping its quoting.
+pub fn rename_in_expr(expr: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\'' {
+                        break;
+                    }
+                }
+            }
+            '"' | '`' => {
+                let word: String = chars.by_ref().take_while(|d| *d != c).collect();
+                let word = if word == old { new.to_string() } else { word };
+                out.push(c);
+                out.push_str(&word);
+                out.push(c);
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut word = c.to_string();
+                while let Some(&d) = chars.peek().filter(|d| d.is_alphanumeric() || **d == '_') {
+                    word.push(d);
+                    chars.next();
+                }
+                out.push_str(if word == old { new } else { &word });
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renames_reach_every_reference_but_not_string_literals() {
+        assert_eq!(rename_in_expr("(a > 0) AND (ab = 'a')", "a", "b"), "(b > 0) AND (ab = 'a')");
+        assert_eq!(rename_in_expr("lower(\"a\") DESC", "a", "b"), "lower(\"b\") DESC");
+    }
 }

@@ -147,6 +147,19 @@ impl Interpreter {
                 }
                 Ok(created)
             }
+            Statement::RenameTable(renames) => {
+                for rename in renames {
+                    let (old, new) = (self.object_name(&rename.old_name)?, self.object_name(&rename.new_name)?);
+                    if !schema.tables.contains_key(&old) {
+                        return Err(ApplyError::Missing(ObjectRef::Table(old)));
+                    }
+                    if schema.tables.contains_key(&new) {
+                        return Err(ApplyError::Exists(ObjectRef::Table(new)));
+                    }
+                    schema.rename_table(&old, &new);
+                }
+                Ok(Vec::new())
+            }
             Statement::Drop { object_type, if_exists, names, .. } => {
                 for name in names {
                     self.drop(schema, *object_type, *if_exists, &self.object_name(name)?)?;
@@ -362,9 +375,22 @@ impl Interpreter {
             if schema.tables.contains_key(&new_name) {
                 return Err(ApplyError::Exists(ObjectRef::Table(new_name)));
             }
-            let mut table = schema.tables.remove(table_name).ok_or_else(missing)?;
-            table.name = new_name.clone();
-            schema.tables.insert(new_name, table);
+            if !schema.tables.contains_key(table_name) {
+                return Err(missing());
+            }
+            schema.rename_table(table_name, &new_name);
+            return Ok(Vec::new());
+        }
+        if let AlterTableOperation::RenameColumn { old_column_name, new_column_name } = op {
+            let (old, new) = (self.name(old_column_name), self.name(new_column_name));
+            let table = schema.tables.get(table_name).ok_or_else(missing)?;
+            if table.column(&old).is_none() {
+                return Err(ApplyError::Missing(ObjectRef::Column(table_name.to_string(), old)));
+            }
+            if table.column(&new).is_some() {
+                return Err(ApplyError::Exists(ObjectRef::Column(table_name.to_string(), new)));
+            }
+            schema.rename_column(table_name, &old, &new);
             return Ok(Vec::new());
         }
         let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
@@ -378,22 +404,14 @@ impl Interpreter {
             AlterTableOperation::DropColumn { column_names, if_exists, .. } => {
                 for ident in column_names {
                     let name = self.name(ident);
-                    let before = table.columns.len();
-                    table.columns.retain(|c| c.name != name);
-                    if table.columns.len() == before && !if_exists {
+                    if table.column(&name).is_none() {
+                        if *if_exists {
+                            continue;
+                        }
                         return Err(ApplyError::Missing(ObjectRef::Column(table_name.to_string(), name)));
                     }
+                    table.drop_column(&name);
                 }
-                Ok(Vec::new())
-            }
-            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
-                let (old, new) = (self.name(old_column_name), self.name(new_column_name));
-                let column = table
-                    .columns
-                    .iter_mut()
-                    .find(|c| c.name == old)
-                    .ok_or_else(|| ApplyError::Missing(ObjectRef::Column(table_name.to_string(), old.clone())))?;
-                column.name = new;
                 Ok(Vec::new())
             }
             AlterTableOperation::AddConstraint { constraint, .. } => {

@@ -87,10 +87,10 @@ impl Scratch {
         }
         let result = match self {
             Scratch::Sqlite { conn, .. } => {
-                sqlx::raw_sql(&format!("BEGIN IMMEDIATE;\n{sql}\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
+                sqlx::raw_sql(&format!("BEGIN IMMEDIATE;\n{sql};\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
             }
             Scratch::Postgres { conn, .. } => {
-                sqlx::raw_sql(&format!("BEGIN;\n{sql}\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
+                sqlx::raw_sql(&format!("BEGIN;\n{sql};\nCOMMIT;")).execute(&mut *conn).await.map(|_| ())
             }
             // DDL commits itself on MySQL; there is no transaction to wrap it in.
             Scratch::Mysql { conn, .. } => sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ()),
@@ -105,6 +105,15 @@ impl Scratch {
             return Err(format!("{e}\n--- while running:\n{sql}"));
         }
         Ok(())
+    }
+
+    /// The first column of a query's rows, as text.
+    pub async fn texts(&mut self, sql: &str) -> Vec<String> {
+        match self {
+            Scratch::Sqlite { conn, .. } => sqlx::query_scalar(sql).fetch_all(&mut *conn).await.unwrap(),
+            Scratch::Postgres { conn, .. } => sqlx::query_scalar(sql).fetch_all(&mut *conn).await.unwrap(),
+            Scratch::Mysql { conn, .. } => sqlx::query_scalar(sql).fetch_all(&mut *conn).await.unwrap(),
+        }
     }
 
     pub async fn inspect(&mut self) -> Schema {

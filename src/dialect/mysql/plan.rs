@@ -55,6 +55,8 @@ pub fn steps(change: &Change) -> Vec<Step> {
             &[Hazard::Destructive],
         )],
         Change::AlterTable { to, changes, .. } => vec![alter(to, changes)],
+        Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
+        Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
     }
 }
 
@@ -66,6 +68,9 @@ fn alter(to: &Table, changes: &[TableChange]) -> Step {
     for change in changes {
         match change {
             TableChange::DropIndex(index) => clauses.push(format!("DROP INDEX {}", D.ident(&index.name))),
+            TableChange::RenameIndex { from, to } => {
+                clauses.push(format!("RENAME INDEX {} TO {}", D.ident(from), D.ident(&to.name)))
+            }
             TableChange::DropConstraint(constraint) => {
                 // Every constraint but the primary key has its engine name in the model.
                 let name = D.ident(constraint.name().unwrap_or_default());

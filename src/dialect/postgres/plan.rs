@@ -47,6 +47,22 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             format!("DROP TABLE {};", D.ident(&table.name)),
             &[Hazard::Destructive],
         )]),
+        Change::RenameTable { from, to, before } => {
+            let mut renamed = crate::schema::Schema::default();
+            renamed.tables.insert(before.name.clone(), (**before).clone());
+            renamed.rename_table(from, to);
+            let mut steps = vec![sql::rename_table_step(D, from, to)];
+            steps.extend(rename_default_names(before, &renamed.tables[to]));
+            Ok(steps)
+        }
+        Change::RenameColumn { table, from, to, before } => {
+            let mut renamed = crate::schema::Schema::default();
+            renamed.tables.insert(table.clone(), (**before).clone());
+            renamed.rename_column(table, from, to);
+            let mut steps = vec![sql::rename_column_step(D, table, from, to)];
+            steps.extend(rename_default_names(before, &renamed.tables[table]));
+            Ok(steps)
+        }
         Change::AlterTable { from, to, changes } => {
             let mut steps = Vec::new();
             for change in changes {
@@ -55,6 +71,24 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             Ok(steps)
         }
     }
+}
+
+/// PostgreSQL keeps a constraint's name through renames; the names it would choose for the renamed
+/// table or column follow, so the database looks as if created that way.
+fn rename_default_names(before: &Table, after: &Table) -> Option<Step> {
+    let statements: Vec<String> = before
+        .constraints()
+        .iter()
+        .zip(after.constraints().iter())
+        .filter(|(old, _)| old.name().is_none())
+        .map(|(old, new)| (default_constraint_name(before, old), default_constraint_name(after, new)))
+        .filter(|(old, new)| old != new)
+        .map(|(old, new)| {
+            format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", D.ident(&after.name), D.ident(&old), D.ident(&new))
+        })
+        .collect();
+    (!statements.is_empty())
+        .then(|| step(format!("rename constraints of {} after it", after.name), statements.join("\n"), &[]))
 }
 
 fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, PlanError> {
@@ -102,6 +136,11 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             )]
         }
         TableChange::CreateIndex(index) => vec![create_index(name, index)],
+        TableChange::RenameIndex { from, to } => vec![step(
+            format!("rename index {from} to {}", to.name),
+            format!("ALTER INDEX {} RENAME TO {};", D.ident(from), D.ident(&to.name)),
+            &[],
+        )],
         TableChange::DropIndex(index) => {
             vec![step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])]
         }

@@ -73,6 +73,8 @@ pub fn steps(change: &Change) -> Vec<Step> {
                 &[Hazard::Destructive],
             )]
         }
+        Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
+        Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
         Change::AlterTable { from, to, changes } => {
             if changes.iter().all(|c| natively_alterable(from, to, c)) {
                 changes.iter().map(|c| native_step(&to.name, c)).collect()
@@ -86,7 +88,7 @@ pub fn steps(change: &Change) -> Vec<Step> {
 /// Whether `ALTER TABLE` (or CREATE/DROP INDEX) can do this change in place.
 fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
     match change {
-        TableChange::CreateIndex(_) | TableChange::DropIndex(_) => true,
+        TableChange::CreateIndex(_) | TableChange::DropIndex(_) | TableChange::RenameIndex { .. } => true,
         // SQLite refuses to drop a column that a key, index or constraint names. Index drops run
         // first, so only the indexes that stay count; keys and checks are unchanged here, or the
         // change list holds a constraint change and the table is rebuilt anyway.
@@ -120,6 +122,12 @@ fn native_step(table: &str, change: &TableChange) -> Step {
             let hazards: &[Hazard] = if index.unique { &[Hazard::DataDependent] } else { &[] };
             step(format!("create index {} on {table}", index.name), create_index_sql(table, index), hazards)
         }
+        // SQLite has no RENAME INDEX.
+        TableChange::RenameIndex { from, to } => step(
+            format!("rename index {from} to {}", to.name),
+            format!("DROP INDEX {};\n{}", D.ident(from), create_index_sql(table, to)),
+            &[],
+        ),
         TableChange::DropIndex(index) => {
             step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])
         }

@@ -29,6 +29,39 @@ pub struct Column {
     pub nullable: bool,
     pub default: Option<String>,
     pub autoincrement: bool,
+    /// `GENERATED ALWAYS AS (expr) STORED|VIRTUAL`
+    pub generated: Option<Generated>,
+    /// `GENERATED ALWAYS|BY DEFAULT AS IDENTITY`
+    pub identity: Option<Identity>,
+    /// Where it differs from the table's or database's default.
+    pub collation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub expr: String,
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+impl Column {
+    pub fn new(name: &str, data_type: &str) -> Self {
+        Column {
+            name: name.to_string(),
+            data_type: data_type.to_string(),
+            nullable: true,
+            default: None,
+            autoincrement: false,
+            generated: None,
+            identity: None,
+            collation: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

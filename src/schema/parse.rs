@@ -214,8 +214,10 @@ impl Interpreter {
         let name_of_column = name.clone();
         let (data_type, serial) = normalize::data_type(self.dialect, &def.data_type);
         // A serial column is NOT NULL on PostgreSQL whether or not the file says so.
-        let mut column =
-            Column { name: name.clone(), data_type, nullable: !serial, default: None, autoincrement: serial };
+        let mut column = Column::new(&name, &data_type);
+        let mut character_set = None;
+        column.nullable = !serial;
+        column.autoincrement = serial;
         for option in &def.options {
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
@@ -249,6 +251,27 @@ impl Interpreter {
                     let name = name.or_else(|| (self.dialect == Dialect::Mysql).then(|| name_of_column.clone()));
                     table.checks.push(Check { name, expr: self.expr(&check.expr) })
                 }
+                ColumnOption::Generated { generation_expr: Some(expr), generation_expr_mode, .. } => {
+                    // MySQL and SQLite default to VIRTUAL; PostgreSQL has only STORED.
+                    let stored = self.dialect == Dialect::Postgres
+                        || *generation_expr_mode == Some(ast::GeneratedExpressionMode::Stored);
+                    column.generated = Some(Generated { expr: self.expr(expr), stored });
+                }
+                ColumnOption::Generated { generation_expr: None, generated_as, .. } => {
+                    column.identity = Some(match generated_as {
+                        ast::GeneratedAs::ByDefault => Identity::ByDefault,
+                        _ => Identity::Always,
+                    });
+                    // Identity columns are NOT NULL on PostgreSQL.
+                    column.nullable = false;
+                }
+                ColumnOption::CharacterSet(charset) => character_set = Some(charset.to_string()),
+                ColumnOption::Collation(collation) => {
+                    column.collation = collation.0.last().map(|part| match part {
+                        ast::ObjectNamePart::Identifier(ident) => ident.value.clone(),
+                        other => other.to_string(),
+                    });
+                }
                 ColumnOption::DialectSpecific(tokens)
                     if tokens.iter().any(|t| matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTOINCREMENT") || w.value.eq_ignore_ascii_case("AUTO_INCREMENT"))) =>
                 {
@@ -257,6 +280,16 @@ impl Interpreter {
                 other => {
                     return Err(ApplyError::Unsupported(format!("column option `{other}` on {}.{name} is not supported yet", table.name)));
                 }
+            }
+        }
+        // MariaDB spells out the character set of a collated column; the collation implies it.
+        if let Some(charset) = character_set {
+            let implied = column.collation.as_deref().is_some_and(|c| c.starts_with(&format!("{charset}_")));
+            if !implied {
+                return Err(ApplyError::Unsupported(format!(
+                    "CHARACTER SET {charset} on {}.{name} without a collation of that set is not supported yet",
+                    table.name
+                )));
             }
         }
         table.columns.push(column);

@@ -13,7 +13,11 @@ use crate::schema::{normalize, Change, Column, Constraint, Index, Table, TableCh
 const D: Dialect = Dialect::Mysql;
 
 fn column_sql(column: &Column) -> String {
-    let mut sql = format!("{} {}", D.ident(&column.name), column.data_type);
+    let mut sql = format!("{} {}{}", D.ident(&column.name), column.data_type, sql::column_extras(D, column));
+    // MariaDB takes neither NOT NULL nor DEFAULT on a generated column.
+    if column.generated.is_some() {
+        return sql;
+    }
     if !column.nullable {
         sql.push_str(" NOT NULL");
     }

@@ -24,7 +24,7 @@ fn column_type(column: &Column) -> Result<String, PlanError> {
 }
 
 fn column_sql(column: &Column) -> Result<String, PlanError> {
-    let mut sql = format!("{} {}", D.ident(&column.name), column_type(column)?);
+    let mut sql = format!("{} {}{}", D.ident(&column.name), column_type(column)?, sql::column_extras(D, column));
     if !column.nullable {
         sql.push_str(" NOT NULL");
     }
@@ -100,7 +100,11 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             if !column.nullable && column.default.is_none() {
                 hazards.push(Hazard::DataDependent);
             }
-            if column.default.as_deref().is_some_and(is_volatile) {
+            // A volatile default, a generated or an identity column fills every row: a rewrite.
+            if column.default.as_deref().is_some_and(is_volatile)
+                || column.generated.is_some()
+                || column.identity.is_some()
+            {
                 hazards.push(Hazard::Rewrite);
             }
             vec![step(
@@ -181,44 +185,78 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
     let t = D.ident(table);
     let c = D.ident(&new.name);
     let what = format!("{table}.{}", new.name);
+    let alter = |sql: String| format!("ALTER TABLE {t} ALTER COLUMN {c} {sql};");
+    // PostgreSQL 15 cannot change a generation expression in place: the column is made anew.
+    if old.generated != new.generated && new.generated.is_some() {
+        let mut hazards = vec![Hazard::Rewrite];
+        if old.generated.is_none() {
+            hazards.push(Hazard::Destructive);
+        }
+        let sql = format!("ALTER TABLE {t} DROP COLUMN {c};\nALTER TABLE {t} ADD COLUMN {};", column_sql(new)?);
+        return Ok(vec![step(format!("recreate generated column {what}"), sql, &hazards)]);
+    }
     let mut steps = Vec::new();
-    let retyped = old.data_type != new.data_type;
+    if old.generated.is_some() && new.generated.is_none() {
+        steps.push(step(format!("stop generating {what}"), alter("DROP EXPRESSION".into()), &[]));
+    }
+    if old.identity.is_some() && new.identity.is_none() {
+        steps.push(step(format!("drop identity of {what}"), alter("DROP IDENTITY".into()), &[]));
+    }
+    let retyped = old.data_type != new.data_type || old.collation != new.collation;
     // An old default may not cast to the new type; it goes first and the new one comes after.
     let default_out_of_the_way = retyped && old.default.is_some();
-    let drop_default =
-        || step(format!("drop default of {what}"), format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"), &[]);
     if default_out_of_the_way {
-        steps.push(drop_default());
+        steps.push(step(format!("drop default of {what}"), alter("DROP DEFAULT".into()), &[]));
     }
     if retyped {
-        let hazards = sql::type_change_hazards(D, &old.data_type, &new.data_type);
+        let mut hazards = sql::type_change_hazards(D, &old.data_type, &new.data_type);
+        if old.data_type == new.data_type {
+            hazards = vec![Hazard::Rewrite]; // a new collation rebuilds the column's indexes
+        }
+        let collate = match (&old.collation, &new.collation) {
+            (_, Some(collation)) => format!(" COLLATE {}", D.ident(collation)),
+            (Some(_), None) => " COLLATE \"default\"".to_string(),
+            (None, None) => String::new(),
+        };
+        let ty = &new.data_type;
         steps.push(step(
-            format!("change type of {what} to {}", new.data_type),
-            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {} USING {c}::{};", new.data_type, new.data_type),
+            format!("change type of {what} to {ty}"),
+            alter(format!("TYPE {ty}{collate} USING {c}::{ty}")),
             &hazards,
         ));
     }
     if old.default != new.default || default_out_of_the_way {
         match &new.default {
-            Some(default) => steps.push(step(
-                format!("set default of {what}"),
-                format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};"),
-                &[],
-            )),
-            None if !default_out_of_the_way => steps.push(drop_default()),
+            Some(default) => {
+                steps.push(step(format!("set default of {what}"), alter(format!("SET DEFAULT {default}")), &[]))
+            }
+            None if !default_out_of_the_way => {
+                steps.push(step(format!("drop default of {what}"), alter("DROP DEFAULT".into()), &[]))
+            }
             None => {}
         }
     }
     if old.nullable != new.nullable {
         steps.push(if new.nullable {
-            step(format!("allow NULL in {what}"), format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;"), &[])
+            step(format!("allow NULL in {what}"), alter("DROP NOT NULL".into()), &[])
         } else {
             step(
                 format!("forbid NULL in {what}"),
-                format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"),
+                alter("SET NOT NULL".into()),
                 &[Hazard::DataDependent, Hazard::Rewrite],
             )
         });
+    }
+    match (old.identity, new.identity) {
+        (None, Some(identity)) => {
+            let sql = alter(format!("ADD{}", sql::identity_sql(identity)));
+            steps.push(step(format!("make {what} an identity"), sql, &[Hazard::Rewrite]));
+        }
+        (Some(a), Some(b)) if a != b => {
+            let kind = if b == crate::schema::Identity::Always { "ALWAYS" } else { "BY DEFAULT" };
+            steps.push(step(format!("change identity of {what}"), alter(format!("SET GENERATED {kind}")), &[]));
+        }
+        _ => {}
     }
     Ok(steps)
 }

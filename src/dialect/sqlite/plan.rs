@@ -13,7 +13,7 @@ use crate::schema::{normalize, Change, Column, Index, Table, TableChange};
 const D: Dialect = Dialect::Sqlite;
 
 fn column_sql(table: &Table, column: &Column) -> String {
-    let mut sql = format!("{} {}", D.ident(&column.name), column.data_type);
+    let mut sql = format!("{} {}{}", D.ident(&column.name), column.data_type, sql::column_extras(D, column));
     if inline_primary_key(table).is_some_and(|c| c == column.name) {
         sql.push_str(" PRIMARY KEY");
         if column.autoincrement {
@@ -100,7 +100,9 @@ fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
         // ADD COLUMN: no PRIMARY KEY, NOT NULL only with a default, and the default a constant.
         TableChange::AddColumn(column) => {
             let constant_default = column.default.as_deref().is_none_or(normalize::is_literal);
-            !column.autoincrement && (column.nullable || column.default.is_some()) && constant_default
+            // ... and no STORED generated column.
+            let stored = column.generated.as_ref().is_some_and(|g| g.stored);
+            !column.autoincrement && (column.nullable || column.default.is_some()) && constant_default && !stored
         }
         TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => false,
     }
@@ -140,8 +142,13 @@ fn native_step(table: &str, change: &TableChange) -> Step {
 /// The 12-step procedure of https://sqlite.org/lang_altertable.html#otheralter, steps 4-9.
 fn rebuild(from: &Table, to: &Table, changes: &[TableChange]) -> Step {
     let temp = format!("_strata_new_{}", to.name);
-    let common: Vec<String> =
-        to.columns.iter().filter(|c| from.column(&c.name).is_some()).map(|c| D.ident(&c.name)).collect();
+    // Generated columns compute themselves; they cannot be inserted into.
+    let common: Vec<String> = to
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none() && from.column(&c.name).is_some())
+        .map(|c| D.ident(&c.name))
+        .collect();
     let mut sql = vec![
         create_table_sql(to, &temp),
         format!(

@@ -253,3 +253,29 @@ fn a_rename_hint_becomes_a_rename_and_its_down_renames_back() {
     // The hint stays in module.yaml; once its rename is committed it does nothing.
     assert!(repo.ok(&["commit"]).contains("Nothing to commit"));
 }
+
+#[test]
+fn a_postgres_project_commits_and_an_irreversible_down_says_so() {
+    let repo = Repo::with_files(&[
+        ("strata.yaml", "name: pg\ndialect: postgres\n"),
+        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
+        (
+            "templates/base/schema/01.sql",
+            "CREATE TYPE mood AS ENUM ('sad', 'happy');\nCREATE TABLE people (id serial PRIMARY KEY, m mood);\n",
+        ),
+    ]);
+    repo.commit("initial");
+    let up = repo.read("migrations/templates/base/0001_init.up.sql");
+    assert!(up.contains("CREATE TYPE mood AS ENUM ('sad', 'happy');"), "{up}");
+    assert!(up.contains("id serial NOT NULL"), "{up}");
+    repo.write(
+        "templates/base/schema/01.sql",
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\nCREATE TABLE people (id serial PRIMARY KEY, m mood);\n",
+    );
+    repo.commit("a new mood");
+    let up = repo.read("migrations/templates/base/0002_a_new_mood.up.sql");
+    assert!(up.contains("ALTER TYPE mood ADD VALUE 'ok' AFTER 'sad';"), "{up}");
+    let down = repo.read("migrations/templates/base/0002_a_new_mood.down.sql");
+    assert!(down.contains("-- strata:irreversible"), "{down}");
+    assert!(down.contains("removing or reordering labels of enum mood"), "{down}");
+}

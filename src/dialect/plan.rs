@@ -52,12 +52,10 @@ pub enum PlanError {
 
 /// The steps that turn one schema into another, for a dialect.
 pub fn plan(dialect: Dialect, changes: &[Change]) -> Result<Vec<Step>, PlanError> {
-    match dialect {
-        Dialect::Sqlite => Ok(changes.iter().flat_map(super::sqlite::steps).collect()),
-        Dialect::Postgres => {
-            let steps = changes.iter().map(super::postgres::steps).collect::<Result<Vec<_>, _>>()?;
-            Ok(steps.concat())
-        }
-        Dialect::Mysql => Ok(changes.iter().flat_map(super::mysql::steps).collect()),
-    }
+    let steps_of = match dialect {
+        Dialect::Sqlite => super::sqlite::steps,
+        Dialect::Postgres => super::postgres::steps,
+        Dialect::Mysql => super::mysql::steps,
+    };
+    Ok(changes.iter().map(steps_of).collect::<Result<Vec<_>, _>>()?.concat())
 }

@@ -113,7 +113,9 @@ fn next_migration(
         return Ok(None);
     }
     let up_steps = plan(dialect, &up_changes)?;
-    let down_steps = plan(dialect, &diff_with_renames(&desired.schema, &current.schema, &renames.reversed()))?;
+    // Some changes have no automatic reverse (PostgreSQL cannot remove an enum label): the down
+    // file then says so, and rollback refuses it instead of guessing.
+    let down_steps = plan(dialect, &diff_with_renames(&desired.schema, &current.schema, &renames.reversed()));
     let existing = all.get(layer).map(Vec::as_slice).unwrap_or_default();
     let seq = existing.len() as u32 + 1;
     let slug = match (seq, message) {
@@ -140,7 +142,10 @@ fn next_migration(
     migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
     let header = migration.header();
     migration.up = format!("{header}{}", body(dialect, &up_steps));
-    migration.down = Some(format!("{header}{}", body(dialect, &down_steps)));
+    migration.down = Some(match down_steps {
+        Ok(steps) => format!("{header}{}", body(dialect, &steps)),
+        Err(why) => format!("{header}-- strata:irreversible {why}\n"),
+    });
     Ok(Some(migration))
 }
 

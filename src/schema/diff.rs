@@ -20,6 +20,26 @@ pub enum Change {
         to: String,
         before: Box<Table>,
     },
+    CreateEnum {
+        name: String,
+        labels: Vec<String>,
+    },
+    DropEnum {
+        name: String,
+        labels: Vec<String>,
+    },
+    /// Labels differ; only adding labels keeps existing rows valid (the planner decides).
+    AlterEnum {
+        name: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
     /// A new table, with its indexes.
     CreateTable(Table),
     DropTable(Table),
@@ -125,8 +145,27 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Vec<C
 pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let created: Vec<&Table> = to.tables.values().filter(|t| !from.tables.contains_key(&t.name)).collect();
     let dropped: Vec<&Table> = from.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
-    let mut changes: Vec<Change> =
-        by_references(&created).into_iter().map(|t| Change::CreateTable(t.clone())).collect();
+    // Types and sequences come before the tables that use them and go after.
+    let mut changes = Vec::new();
+    for (name, labels) in &to.enums {
+        match from.enums.get(name) {
+            None => changes.push(Change::CreateEnum { name: name.clone(), labels: labels.clone() }),
+            Some(old) if old != labels => {
+                changes.push(Change::AlterEnum { name: name.clone(), from: old.clone(), to: labels.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    for sequence in to.sequences.values() {
+        match from.sequences.get(&sequence.name) {
+            None => changes.push(Change::CreateSequence(sequence.clone())),
+            Some(old) if old != sequence => {
+                changes.push(Change::AlterSequence { from: old.clone(), to: sequence.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    changes.extend(by_references(&created).into_iter().map(|t| Change::CreateTable(t.clone())));
     for table in to.tables.values() {
         if let Some(old) = from.tables.get(&table.name) {
             let table_changes = diff_table(old, table);
@@ -142,6 +181,12 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let mut drops = by_references(&dropped);
     drops.reverse();
     changes.extend(drops.into_iter().map(|t| Change::DropTable(t.clone())));
+    for sequence in from.sequences.values().filter(|s| !to.sequences.contains_key(&s.name)) {
+        changes.push(Change::DropSequence(sequence.clone()));
+    }
+    for (name, labels) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
+        changes.push(Change::DropEnum { name: name.clone(), labels: labels.clone() });
+    }
     changes
 }
 

@@ -27,6 +27,12 @@ pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
             leaves.push((format!("index:{}", index.name), hex(&Sha256::digest(format!("{}:{index:?}", table.name)))));
         }
     }
+    for (name, labels) in &schema.enums {
+        leaves.push((format!("enum:{name}"), hex(&Sha256::digest(format!("{labels:?}")))));
+    }
+    for sequence in schema.sequences.values() {
+        leaves.push((format!("sequence:{}", sequence.name), hex(&Sha256::digest(format!("{sequence:?}")))));
+    }
     leaves.sort();
     leaves
 }

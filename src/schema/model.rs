@@ -8,6 +8,24 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
+    /// PostgreSQL enum types: name -> labels in their order.
+    pub enums: BTreeMap<String, Vec<String>>,
+    /// Free-standing sequences (a serial column's own sequence belongs to the column).
+    pub sequences: BTreeMap<String, Sequence>,
+}
+
+/// A sequence with every option resolved to its value, so that spelling out a default and
+/// leaving it out compare equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence {
+    pub name: String,
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +145,8 @@ impl Constraint {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectRef {
     Table(String),
+    Enum(String),
+    Sequence(String),
     Column(String, String),
     Index(String),
     Constraint(String, String),
@@ -136,6 +156,8 @@ impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ObjectRef::Table(t) => write!(f, "table {t}"),
+            ObjectRef::Enum(e) => write!(f, "type {e}"),
+            ObjectRef::Sequence(q) => write!(f, "sequence {q}"),
             ObjectRef::Column(t, c) => write!(f, "column {t}.{c}"),
             ObjectRef::Index(i) => write!(f, "index {i}"),
             ObjectRef::Constraint(t, c) => write!(f, "constraint {c} on {t}"),

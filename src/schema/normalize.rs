@@ -113,6 +113,10 @@ impl Canonical {
                     _ => expr.to_string(),
                 }
             }
+            // PostgreSQL stores a string literal with the type it was given: 'ok'::mood, 's'::regclass.
+            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, .. } if is_string(strip_nested(inner)) => {
+                self.text(inner)
+            }
             // PostgreSQL casts numeric literals to the column's type when it stores a check.
             Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. }
                 if is_numeric_cast(data_type) && is_number(strip_nested(inner)) =>
@@ -213,6 +217,10 @@ fn strip_outer_parens(text: &str) -> &str {
     inner
 }
 
+fn is_string(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_)))
+}
+
 fn is_number(expr: &Expr) -> bool {
     matches!(expr, Expr::Value(v) if matches!(v.value, Value::Number(..)))
         || matches!(expr, Expr::UnaryOp { op: UnaryOperator::Minus, expr } if is_number(expr))
@@ -259,6 +267,8 @@ mod tests {
         assert_eq!(canonical(pg, "(a > 0) AND ((b > 0) OR c)"), "(a > 0) AND ((b > 0) OR c)");
         assert_eq!(canonical(pg, "lower((email)::text)"), "lower(email)");
         assert_eq!(canonical(pg, "(c0 >= (0)::numeric)"), "c0 >= 0");
+        assert_eq!(canonical(pg, "nextval('s'::regclass)"), "nextval('s')");
+        assert_eq!(canonical(pg, "'ok'::mood"), "'ok'");
         assert_eq!(canonical(pg, "x::integer"), "x::INTEGER", "a cast of a column is meaning, not spelling");
         assert_eq!(canonical(pg, "LOWER(Email)"), "lower(email)");
         assert_eq!(canonical(pg, "TRUE"), "true");

@@ -95,6 +95,53 @@ impl Interpreter {
         }
     }
 
+    fn postgres_only(&self, what: &str) -> Result<(), ApplyError> {
+        if self.dialect == Dialect::Postgres {
+            Ok(())
+        } else {
+            Err(ApplyError::Unsupported(format!("{what} is PostgreSQL's; not supported for {}", self.dialect)))
+        }
+    }
+
+    /// A sequence with PostgreSQL's defaults filled in.
+    fn sequence(&self, name: &str, options: &[ast::SequenceOptions]) -> Result<Sequence, ApplyError> {
+        let number = |e: &Expr| -> Result<i64, ApplyError> {
+            let text = normalize::expr(self.dialect, e);
+            text.parse()
+                .map_err(|_| ApplyError::Unsupported(format!("sequence {name}: `{text}` is not a whole number")))
+        };
+        let (mut data_type, mut increment, mut min, mut max, mut start, mut cache, mut cycle) =
+            ("bigint".to_string(), 1, None, None, None, 1, false);
+        for option in options {
+            match option {
+                ast::SequenceOptions::DataType(dt) => data_type = normalize::data_type(self.dialect, dt).0,
+                ast::SequenceOptions::IncrementBy(e, _) => increment = number(e)?,
+                ast::SequenceOptions::MinValue(e) => min = e.as_ref().map(number).transpose()?,
+                ast::SequenceOptions::MaxValue(e) => max = e.as_ref().map(number).transpose()?,
+                ast::SequenceOptions::StartWith(e, _) => start = Some(number(e)?),
+                ast::SequenceOptions::Cache(e) => cache = number(e)?,
+                ast::SequenceOptions::Cycle(no) => cycle = !no,
+                other => {
+                    return Err(ApplyError::Unsupported(format!(
+                        "sequence {name}: option `{other}` is not supported yet"
+                    )))
+                }
+            }
+        }
+        let type_max = match data_type.as_str() {
+            "smallint" => i64::from(i16::MAX),
+            "integer" => i64::from(i32::MAX),
+            _ => i64::MAX,
+        };
+        let (min, max) = if increment > 0 {
+            (min.unwrap_or(1), max.unwrap_or(type_max))
+        } else {
+            (min.unwrap_or(-type_max - 1), max.unwrap_or(-1))
+        };
+        let start = start.unwrap_or(if increment > 0 { min } else { max });
+        Ok(Sequence { name: name.to_string(), data_type, start, increment, min, max, cache, cycle })
+    }
+
     fn expr(&self, expr: &Expr) -> String {
         normalize::expr(self.dialect, expr)
     }
@@ -146,6 +193,60 @@ impl Interpreter {
                     created.extend(self.alter_table(schema, &table, op)?);
                 }
                 Ok(created)
+            }
+            Statement::CreateType {
+                name,
+                representation: Some(ast::UserDefinedTypeRepresentation::Enum { labels }),
+            } => {
+                self.postgres_only("CREATE TYPE")?;
+                let name = self.object_name(name)?;
+                if schema.enums.contains_key(&name) {
+                    return Err(ApplyError::Exists(ObjectRef::Enum(name)));
+                }
+                schema.enums.insert(name.clone(), labels.iter().map(|l| l.value.clone()).collect());
+                Ok(vec![ObjectRef::Enum(name)])
+            }
+            Statement::AlterType(alter) => {
+                self.postgres_only("ALTER TYPE")?;
+                let name = self.object_name(&alter.name)?;
+                let labels =
+                    schema.enums.get_mut(&name).ok_or_else(|| ApplyError::Missing(ObjectRef::Enum(name.clone())))?;
+                let ast::AlterTypeOperation::AddValue(add) = &alter.operation else {
+                    return Err(ApplyError::Unsupported(format!("ALTER TYPE {name}: only ADD VALUE is supported yet")));
+                };
+                if labels.contains(&add.value.value) {
+                    return if add.if_not_exists {
+                        Ok(Vec::new())
+                    } else {
+                        Err(ApplyError::Exists(ObjectRef::Enum(name)))
+                    };
+                }
+                let at = match &add.position {
+                    Some(ast::AlterTypeAddValuePosition::Before(l)) => labels.iter().position(|x| *x == l.value),
+                    Some(ast::AlterTypeAddValuePosition::After(l)) => {
+                        labels.iter().position(|x| *x == l.value).map(|p| p + 1)
+                    }
+                    None => Some(labels.len()),
+                };
+                let at = at.ok_or_else(|| {
+                    ApplyError::Unsupported(format!("ALTER TYPE {name}: no such label to place it by"))
+                })?;
+                labels.insert(at, add.value.value.clone());
+                Ok(Vec::new())
+            }
+            Statement::CreateSequence { name, sequence_options, if_not_exists, .. } => {
+                self.postgres_only("CREATE SEQUENCE")?;
+                let name = self.object_name(name)?;
+                if schema.sequences.contains_key(&name) {
+                    return if *if_not_exists {
+                        Ok(Vec::new())
+                    } else {
+                        Err(ApplyError::Exists(ObjectRef::Sequence(name)))
+                    };
+                }
+                let sequence = self.sequence(&name, sequence_options)?;
+                schema.sequences.insert(name.clone(), sequence);
+                Ok(vec![ObjectRef::Sequence(name)])
             }
             Statement::RenameTable(renames) => {
                 for rename in renames {
@@ -457,6 +558,8 @@ impl Interpreter {
     fn drop(&self, schema: &mut Schema, kind: ObjectType, if_exists: bool, name: &str) -> Result<(), ApplyError> {
         let found = match kind {
             ObjectType::Table => schema.tables.remove(name).is_some(),
+            ObjectType::Type => schema.enums.remove(name).is_some(),
+            ObjectType::Sequence => schema.sequences.remove(name).is_some(),
             ObjectType::Index => {
                 let owner = schema.tables.values_mut().find(|t| t.index(name).is_some());
                 owner.map(|t| t.indexes.retain(|i| i.name != name)).is_some()
@@ -465,10 +568,13 @@ impl Interpreter {
         };
         if found || if_exists {
             Ok(())
-        } else if kind == ObjectType::Table {
-            Err(ApplyError::Missing(ObjectRef::Table(name.to_string())))
         } else {
-            Err(ApplyError::Missing(ObjectRef::Index(name.to_string())))
+            Err(ApplyError::Missing(match kind {
+                ObjectType::Table => ObjectRef::Table(name.to_string()),
+                ObjectType::Type => ObjectRef::Enum(name.to_string()),
+                ObjectType::Sequence => ObjectRef::Sequence(name.to_string()),
+                _ => ObjectRef::Index(name.to_string()),
+            }))
         }
     }
 }

@@ -41,6 +41,18 @@ impl Repo {
         repo
     }
 
+    /// A git repository holding only `files`, committed: for projects other than the starter.
+    pub fn with_files(files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::Builder::new().prefix("strata-test-").tempdir().expect("temp dir");
+        git2::Repository::init(dir.path()).expect("git init");
+        let repo = Repo { dir };
+        for (path, content) in files {
+            repo.write(path, content);
+        }
+        repo.git_commit_all("project files");
+        repo
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -100,9 +112,10 @@ impl Repo {
         index.update_all(["*"], None).unwrap();
         index.write().unwrap();
         let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let parent = repo.head().unwrap().peel_to_commit().unwrap();
+        let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
         let signature = git2::Signature::now("test", "test@example.com").unwrap();
-        repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &[&parent]).unwrap().to_string()
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).unwrap().to_string()
     }
 
     /// `git status --porcelain`, to prove a failed command changed nothing.

@@ -5,7 +5,7 @@
 //! Constraints carry the names MariaDB gives them (see `normalize_table`), written out explicitly
 //! so that a later migration can drop them by name.
 
-use crate::dialect::plan::{Hazard, Step};
+use crate::dialect::plan::{Hazard, PlanError, Step};
 use crate::dialect::sql::{self, step};
 use crate::dialect::Dialect;
 use crate::schema::{normalize, Change, Column, Constraint, Index, Table, TableChange};
@@ -44,8 +44,8 @@ fn key_sql(index: &Index) -> String {
     )
 }
 
-pub fn steps(change: &Change) -> Vec<Step> {
-    match change {
+pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
+    Ok(match change {
         Change::CreateTable(table) => {
             let mut lines: Vec<String> = table.columns.iter().map(column_sql).collect();
             lines.extend(table.constraints().iter().map(|c| sql::constraint_sql(D, c)));
@@ -61,7 +61,18 @@ pub fn steps(change: &Change) -> Vec<Step> {
         Change::AlterTable { to, changes, .. } => vec![alter(to, changes)],
         Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
         Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
-    }
+        Change::CreateEnum { .. }
+        | Change::DropEnum { .. }
+        | Change::AlterEnum { .. }
+        | Change::CreateSequence(_)
+        | Change::DropSequence(_)
+        | Change::AlterSequence { .. } => {
+            return Err(PlanError::Unsupported {
+                dialect: D,
+                what: "enum types and sequences (PostgreSQL only)".into(),
+            })
+        }
+    })
 }
 
 fn alter(to: &Table, changes: &[TableChange]) -> Step {

@@ -35,11 +35,49 @@ const INDEXES: &str = "SELECT c.relname AS table_name, pg_get_indexdef(i.indexre
       WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) \
     ORDER BY c.relname, 2";
 
+const ENUMS: &str = "SELECT t.typname::text AS name, e.enumlabel::text AS label \
+    FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace \
+    WHERE n.nspname = $1 ORDER BY t.typname, e.enumsortorder";
+
+/// Sequences that stand on their own: those a serial or identity column owns are the column's.
+const SEQUENCES: &str = "SELECT s.sequencename::text AS name, s.data_type::text AS data_type, s.start_value, \
+    s.min_value, s.max_value, s.increment_by, s.cycle, s.cache_size FROM pg_sequences s \
+    JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid \
+    WHERE s.schemaname = $1 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+      AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) \
+    ORDER BY s.sequencename";
+
 fn query_error(e: sqlx::Error) -> InspectError {
     InspectError::Query(e.to_string())
 }
 
 pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schema, InspectError> {
+    let mut ddl = Vec::new();
+    let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in sqlx::query(ENUMS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        enums.entry(row.get("name")).or_default().push(D.quote_literal(&row.get::<String, _>("label")));
+    }
+    for (name, labels) in enums {
+        ddl.push((
+            format!("type {name}"),
+            format!("CREATE TYPE {} AS ENUM ({})", D.quote_ident(&name), labels.join(", ")),
+        ));
+    }
+    for row in sqlx::query(SEQUENCES).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let name: String = row.get("name");
+        let sql = format!(
+            "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+            D.quote_ident(&name),
+            row.get::<String, _>("data_type"),
+            row.get::<i64, _>("increment_by"),
+            row.get::<i64, _>("min_value"),
+            row.get::<i64, _>("max_value"),
+            row.get::<i64, _>("start_value"),
+            row.get::<i64, _>("cache_size"),
+            if row.get::<bool, _>("cycle") { "CYCLE" } else { "NO CYCLE" }
+        );
+        ddl.push((format!("sequence {name}"), sql));
+    }
     let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in sqlx::query(COLUMNS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
         let table: String = row.get("table_name");
@@ -82,7 +120,6 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
         }
         tables.entry(table).or_default().push(column);
     }
-    let mut ddl = Vec::new();
     for (table, columns) in &tables {
         if !INTERNAL_TABLES.contains(&table.as_str()) {
             ddl.push((

@@ -6,7 +6,7 @@
 use crate::dialect::plan::{Hazard, PlanError, Step};
 use crate::dialect::sql::{self, default_constraint_name, step};
 use crate::dialect::Dialect;
-use crate::schema::{Change, Column, Constraint, Index, Table, TableChange};
+use crate::schema::{Change, Column, Constraint, Index, Sequence, Table, TableChange};
 
 const D: Dialect = Dialect::Postgres;
 
@@ -42,6 +42,30 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             text.extend(table.indexes.iter().map(|i| sql::create_index_sql(D, &table.name, i)));
             Ok(vec![step(format!("create table {}", table.name), text.join("\n"), &[])])
         }
+        Change::CreateEnum { name, labels } => Ok(vec![step(
+            format!("create type {name}"),
+            format!("CREATE TYPE {} AS ENUM ({});", D.ident(name), literals(labels)),
+            &[],
+        )]),
+        Change::DropEnum { name, .. } => {
+            Ok(vec![step(format!("drop type {name}"), format!("DROP TYPE {};", D.ident(name)), &[Hazard::Destructive])])
+        }
+        Change::AlterEnum { name, from, to } => alter_enum(name, from, to),
+        Change::CreateSequence(sequence) => Ok(vec![step(
+            format!("create sequence {}", sequence.name),
+            format!("CREATE SEQUENCE {}{};", D.ident(&sequence.name), sequence_options(sequence)),
+            &[],
+        )]),
+        Change::DropSequence(sequence) => Ok(vec![step(
+            format!("drop sequence {}", sequence.name),
+            format!("DROP SEQUENCE {};", D.ident(&sequence.name)),
+            &[Hazard::Destructive],
+        )]),
+        Change::AlterSequence { to, .. } => Ok(vec![step(
+            format!("alter sequence {}", to.name),
+            format!("ALTER SEQUENCE {}{};", D.ident(&to.name), sequence_options(to)),
+            &[],
+        )]),
         Change::DropTable(table) => Ok(vec![step(
             format!("drop table {}", table.name),
             format!("DROP TABLE {};", D.ident(&table.name)),
@@ -149,6 +173,48 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             vec![step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])]
         }
     })
+}
+
+fn literals(labels: &[String]) -> String {
+    labels.iter().map(|l| D.quote_literal(l)).collect::<Vec<_>>().join(", ")
+}
+
+/// Every option spelled out, so the sequence is the same whatever the server's defaults.
+fn sequence_options(s: &Sequence) -> String {
+    format!(
+        " AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+        s.data_type,
+        s.increment,
+        s.min,
+        s.max,
+        s.start,
+        s.cache,
+        if s.cycle { "CYCLE" } else { "NO CYCLE" }
+    )
+}
+
+/// PostgreSQL can add labels anywhere but never remove or reorder them: existing rows may hold
+/// them. Anything but additions needs a hand-written migration.
+fn alter_enum(name: &str, from: &[String], to: &[String]) -> Result<Vec<Step>, PlanError> {
+    let kept: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
+    if kept.len() != from.len() || !kept.iter().zip(from).all(|(a, b)| *a == b) {
+        return Err(PlanError::Unsupported {
+            dialect: D,
+            what: format!("removing or reordering labels of enum {name} (write that migration by hand)"),
+        });
+    }
+    let mut statements = Vec::new();
+    for (position, label) in to.iter().enumerate().filter(|(_, l)| !from.contains(l)) {
+        let placement = match to[..position].last() {
+            Some(previous) => format!(" AFTER {}", D.quote_literal(previous)),
+            None => match to.get(position + 1) {
+                Some(next) => format!(" BEFORE {}", D.quote_literal(next)),
+                None => String::new(),
+            },
+        };
+        statements.push(format!("ALTER TYPE {} ADD VALUE {}{placement};", D.ident(name), D.quote_literal(label)));
+    }
+    Ok(vec![step(format!("add labels to {name}"), statements.join("\n"), &[])])
 }
 
 /// An index on an existing table blocks writes while it builds; a unique one may fail on data.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::dialect::plan::{Hazard, Step};
+use crate::dialect::plan::{Hazard, PlanError, Step};
 use crate::dialect::sql::{self, step};
 use crate::dialect::Dialect;
 use crate::schema::{normalize, Change, Column, Index, Table, TableChange};
@@ -59,8 +59,8 @@ fn create_index_sql(table: &str, index: &Index) -> String {
     sql::create_index_sql(D, table, index)
 }
 
-pub fn steps(change: &Change) -> Vec<Step> {
-    match change {
+pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
+    Ok(match change {
         Change::CreateTable(table) => {
             let mut sql = vec![create_table_sql(table, &table.name)];
             sql.extend(table.indexes.iter().map(|i| create_index_sql(&table.name, i)));
@@ -82,7 +82,18 @@ pub fn steps(change: &Change) -> Vec<Step> {
                 vec![rebuild(from, to, changes)]
             }
         }
-    }
+        Change::CreateEnum { .. }
+        | Change::DropEnum { .. }
+        | Change::AlterEnum { .. }
+        | Change::CreateSequence(_)
+        | Change::DropSequence(_)
+        | Change::AlterSequence { .. } => {
+            return Err(PlanError::Unsupported {
+                dialect: D,
+                what: "enum types and sequences (PostgreSQL only)".into(),
+            })
+        }
+    })
 }
 
 /// Whether `ALTER TABLE` (or CREATE/DROP INDEX) can do this change in place.
@@ -216,7 +227,7 @@ mod tests {
     }
 
     fn steps_for(from: &Schema, to: &Schema) -> Vec<Step> {
-        diff(from, to).iter().flat_map(steps).collect()
+        crate::dialect::plan::plan(D, &diff(from, to)).unwrap()
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! A generated corpus for the schema engine: random pairs of schemas (tables with typed columns,
-//! NOT NULL, defaults, checks, indexes, foreign keys, present or absent) round-trip on every real
+//! NOT NULL, defaults, checks, indexes, foreign keys, a view, present or absent) round-trip on every real
 //! engine exactly like the hand-written corpus: A as written and as strata creates it introspect
 //! to parse(A), the up migration to parse(B), the down migration back to parse(A).
 
@@ -37,8 +37,8 @@ struct Table {
     check: bool,
 }
 
-/// Slots t0..t2; `None` is a table the schema does not have.
-type Desc = Vec<Option<Table>>;
+/// Slots t0..t2 (`None` is a table the schema does not have), and whether a view reads t0.
+type Desc = (Vec<Option<Table>>, bool);
 
 fn column() -> impl Strategy<Value = Column> {
     let ty = prop_oneof![Just(Type::Int), Just(Type::BigInt), Just(Type::Text), Just(Type::Decimal)];
@@ -54,7 +54,7 @@ fn table() -> impl Strategy<Value = Table> {
 }
 
 fn schema() -> impl Strategy<Value = Desc> {
-    proptest::collection::vec(proptest::option::weighted(0.75, table()), 3)
+    (proptest::collection::vec(proptest::option::weighted(0.75, table()), 3), any::<bool>())
 }
 
 fn type_sql(dialect: Dialect, ty: Type) -> &'static str {
@@ -77,7 +77,7 @@ fn default_sql(ty: Type) -> &'static str {
 
 /// The declarative SQL of a generated schema; impossible parts (a reference to a missing table,
 /// an index on a missing column) are left out.
-fn render(dialect: Dialect, desc: &Desc) -> String {
+fn render(dialect: Dialect, (desc, view): &Desc) -> String {
     let mut sql = Vec::new();
     for (t, table) in desc.iter().enumerate() {
         let Some(table) = table else { continue };
@@ -118,6 +118,12 @@ fn render(dialect: Dialect, desc: &Desc) -> String {
             ));
             seen.push(slots);
         }
+    }
+    if let (true, Some(t0)) = (view, &desc[0]) {
+        let columns: Vec<String> =
+            t0.columns.iter().enumerate().filter(|(_, c)| c.is_some()).map(|(i, _)| format!("c{i}")).collect();
+        let list = std::iter::once("id".to_string()).chain(columns).collect::<Vec<_>>().join(", ");
+        sql.push(format!("CREATE VIEW v0 AS SELECT {list} FROM t0 WHERE id > 0;"));
     }
     sql.join("\n")
 }

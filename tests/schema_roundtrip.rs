@@ -73,6 +73,12 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("create sequence", "", "CREATE SEQUENCE s START WITH 100 INCREMENT BY 5;"),
     ("alter sequence", "CREATE SEQUENCE s;", "CREATE SEQUENCE s AS integer INCREMENT BY 2 MAXVALUE 1000 CYCLE;"),
     ("sequence as a default", "", "CREATE SEQUENCE s;\nCREATE TABLE t (id BIGINT DEFAULT nextval('s'));"),
+    ("create view", "CREATE TABLE t (id INTEGER, name TEXT, active INTEGER);", "CREATE TABLE t (id INTEGER, name TEXT, active INTEGER);\nCREATE VIEW v AS SELECT id, name FROM t WHERE active = 1;"),
+    ("change view", "CREATE TABLE t (id INTEGER, name TEXT);\nCREATE VIEW v AS SELECT id FROM t;", "CREATE TABLE t (id INTEGER, name TEXT);\nCREATE VIEW v AS SELECT id, name FROM t WHERE id > 10;"),
+    ("drop view", "CREATE TABLE t (id INTEGER);\nCREATE VIEW v AS SELECT id FROM t;", "CREATE TABLE t (id INTEGER);"),
+    ("view with a join and aliases", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER, p INTEGER);", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER, p INTEGER);\nCREATE VIEW pc AS SELECT p.id, c.id AS child_id FROM p JOIN c ON c.p = p.id;"),
+    ("view with a column list", "CREATE TABLE t (id INTEGER, name TEXT);", "CREATE TABLE t (id INTEGER, name TEXT);\nCREATE VIEW v (ident, label) AS SELECT id, name FROM t;"),
+    ("view over a retyped column", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE VIEW v AS SELECT id, a FROM t;", "CREATE TABLE t (id INTEGER, a BIGINT);\nCREATE VIEW v AS SELECT id, a FROM t;"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 

@@ -40,6 +40,8 @@ pub enum Change {
         from: Sequence,
         to: Sequence,
     },
+    CreateView(View),
+    DropView(View),
     /// A new table, with its indexes.
     CreateTable(Table),
     DropTable(Table),
@@ -145,8 +147,14 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Vec<C
 pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let created: Vec<&Table> = to.tables.values().filter(|t| !from.tables.contains_key(&t.name)).collect();
     let dropped: Vec<&Table> = from.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
+    // Views go first and come back last: they may read any table that changes. A view is made
+    // anew when its query changes or a table it reads changes.
+    let touched: Vec<&str> =
+        from.tables.values().filter(|t| to.tables.get(&t.name) != Some(*t)).map(|t| t.name.as_str()).collect();
+    let remade = |v: &View| to.views.get(&v.name) != Some(v) || touched.iter().any(|t| v.reads(t));
+    let mut changes: Vec<Change> =
+        from.views.values().filter(|v| remade(v)).map(|v| Change::DropView(v.clone())).collect();
     // Types and sequences come before the tables that use them and go after.
-    let mut changes = Vec::new();
     for (name, labels) in &to.enums {
         match from.enums.get(name) {
             None => changes.push(Change::CreateEnum { name: name.clone(), labels: labels.clone() }),
@@ -187,6 +195,8 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for (name, labels) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
         changes.push(Change::DropEnum { name: name.clone(), labels: labels.clone() });
     }
+    let kept = |v: &View| from.views.get(&v.name) == Some(v) && !touched.iter().any(|t| v.reads(t));
+    changes.extend(to.views.values().filter(|v| !kept(v)).map(|v| Change::CreateView(v.clone())));
     changes
 }
 

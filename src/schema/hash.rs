@@ -33,6 +33,9 @@ pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
     for sequence in schema.sequences.values() {
         leaves.push((format!("sequence:{}", sequence.name), hex(&Sha256::digest(format!("{sequence:?}")))));
     }
+    for view in schema.views.values() {
+        leaves.push((format!("view:{}", view.name), hex(&Sha256::digest(format!("{view:?}")))));
+    }
     leaves.sort();
     leaves
 }

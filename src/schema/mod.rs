@@ -5,6 +5,7 @@ pub mod hash;
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod view;
 
 pub use diff::{diff, diff_with_renames, Change, Renames, TableChange};
 pub use model::*;

@@ -12,6 +12,22 @@ pub struct Schema {
     pub enums: BTreeMap<String, Vec<String>>,
     /// Free-standing sequences (a serial column's own sequence belongs to the column).
     pub sequences: BTreeMap<String, Sequence>,
+    pub views: BTreeMap<String, View>,
+}
+
+/// A view; its query is canonical text (see `schema::view`), so it compares by meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub name: String,
+    pub query: String,
+    pub materialized: bool,
+}
+
+impl View {
+    /// Whether the view reads a table (word match on its query).
+    pub fn reads(&self, table: &str) -> bool {
+        mentions(&self.query, table)
+    }
 }
 
 /// A sequence with every option resolved to its value, so that spelling out a default and
@@ -147,6 +163,7 @@ pub enum ObjectRef {
     Table(String),
     Enum(String),
     Sequence(String),
+    View(String),
     Column(String, String),
     Index(String),
     Constraint(String, String),
@@ -158,6 +175,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Table(t) => write!(f, "table {t}"),
             ObjectRef::Enum(e) => write!(f, "type {e}"),
             ObjectRef::Sequence(q) => write!(f, "sequence {q}"),
+            ObjectRef::View(v) => write!(f, "view {v}"),
             ObjectRef::Column(t, c) => write!(f, "column {t}.{c}"),
             ObjectRef::Index(i) => write!(f, "index {i}"),
             ObjectRef::Constraint(t, c) => write!(f, "constraint {c} on {t}"),

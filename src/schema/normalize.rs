@@ -82,14 +82,21 @@ fn postgres_type(text: &str) -> (String, bool) {
 /// every binary operation parenthesised once (so precedence never depends on spelling),
 /// `= ANY (ARRAY[...])` written as `IN (...)`, names quoted only where the dialect needs it.
 pub fn expr(dialect: Dialect, expr: &Expr) -> String {
-    Canonical { dialect }.top(expr)
+    Canonical { dialect, qualifiers: &[] }.top(expr)
 }
 
-struct Canonical {
+/// [`expr`] inside a query whose only table may be named by `qualifiers` (its name and alias):
+/// `t.col` is then just `col`, as engines that qualify every column print it for one table.
+pub fn expr_in(dialect: Dialect, expr: &Expr, qualifiers: &[String]) -> String {
+    Canonical { dialect, qualifiers }.top(expr)
+}
+
+struct Canonical<'q> {
     dialect: Dialect,
+    qualifiers: &'q [String],
 }
 
-impl Canonical {
+impl Canonical<'_> {
     /// At the top, outer parentheses add nothing.
     fn top(&self, expr: &Expr) -> String {
         let text = self.text(expr);
@@ -124,6 +131,13 @@ impl Canonical {
                 self.text(inner)
             }
             Expr::Identifier(ident) => self.dialect.ident(&self.dialect.normalize_ident(ident)),
+            Expr::CompoundIdentifier(parts) => {
+                let names: Vec<String> = parts.iter().map(|p| self.dialect.normalize_ident(p)).collect();
+                match names.as_slice() {
+                    [qualifier, column] if self.qualifiers.contains(qualifier) => self.dialect.ident(column),
+                    _ => names.iter().map(|n| self.dialect.ident(n)).collect::<Vec<_>>().join("."),
+                }
+            }
             Expr::IsNull(inner) => format!("{} IS NULL", self.text(inner)),
             Expr::IsNotNull(inner) => format!("{} IS NOT NULL", self.text(inner)),
             Expr::In { expr, target: InTarget::List(list), negated, global: false } => {

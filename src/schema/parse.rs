@@ -248,6 +248,22 @@ impl Interpreter {
                 schema.sequences.insert(name.clone(), sequence);
                 Ok(vec![ObjectRef::Sequence(name)])
             }
+            Statement::CreateView(create) => {
+                let name = self.object_name(&create.name)?;
+                if schema.views.contains_key(&name) && !create.or_replace {
+                    return if create.if_not_exists {
+                        Ok(Vec::new())
+                    } else {
+                        Err(ApplyError::Exists(ObjectRef::View(name)))
+                    };
+                }
+                let columns: Vec<ast::Ident> = create.columns.iter().map(|c| c.name.clone()).collect();
+                let query = super::view::canonical_query(self.dialect, &create.query, &columns);
+                schema
+                    .views
+                    .insert(name.clone(), View { name: name.clone(), query, materialized: create.materialized });
+                Ok(vec![ObjectRef::View(name)])
+            }
             Statement::RenameTable(renames) => {
                 for rename in renames {
                     let (old, new) = (self.object_name(&rename.old_name)?, self.object_name(&rename.new_name)?);
@@ -558,6 +574,7 @@ impl Interpreter {
     fn drop(&self, schema: &mut Schema, kind: ObjectType, if_exists: bool, name: &str) -> Result<(), ApplyError> {
         let found = match kind {
             ObjectType::Table => schema.tables.remove(name).is_some(),
+            ObjectType::View | ObjectType::MaterializedView => schema.views.remove(name).is_some(),
             ObjectType::Type => schema.enums.remove(name).is_some(),
             ObjectType::Sequence => schema.sequences.remove(name).is_some(),
             ObjectType::Index => {
@@ -573,6 +590,7 @@ impl Interpreter {
                 ObjectType::Table => ObjectRef::Table(name.to_string()),
                 ObjectType::Type => ObjectRef::Enum(name.to_string()),
                 ObjectType::Sequence => ObjectRef::Sequence(name.to_string()),
+                ObjectType::View | ObjectType::MaterializedView => ObjectRef::View(name.to_string()),
                 _ => ObjectRef::Index(name.to_string()),
             }))
         }

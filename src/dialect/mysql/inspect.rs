@@ -38,5 +38,23 @@ pub async fn inspect(conn: &mut MySqlConnection, database: &str) -> Result<Schem
             interpreter.apply(&mut schema, &located.statement).map_err(|e| invalid(e.to_string()))?;
         }
     }
+    let views = sqlx::query(
+        "SELECT CAST(TABLE_NAME AS CHAR) AS name, CAST(VIEW_DEFINITION AS CHAR) AS query FROM information_schema.VIEWS \
+         WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+    )
+    .bind(database)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(query_error)?;
+    for row in views {
+        let (name, query): (String, String) = (row.get("name"), row.get("query"));
+        let invalid = |message: String| InspectError::Parse { object: format!("view {name}"), message };
+        // information_schema qualifies every column with the database; tenant-local, it says nothing.
+        let query = query.replace(&format!("{}.", D.quote_ident(database)), "");
+        let ddl = format!("CREATE VIEW {} AS {query}", D.quote_ident(&name));
+        for located in parse_statements(D, &ddl).map_err(|e| invalid(e.message))? {
+            interpreter.apply(&mut schema, &located.statement).map_err(|e| invalid(e.to_string()))?;
+        }
+    }
     Ok(schema)
 }

@@ -61,6 +61,8 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         Change::AlterTable { to, changes, .. } => vec![alter(to, changes)],
         Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
         Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
+        Change::CreateView(view) => vec![sql::create_view_step(D, view)],
+        Change::DropView(view) => vec![sql::drop_view_step(D, view)],
         Change::CreateEnum { .. }
         | Change::DropEnum { .. }
         | Change::AlterEnum { .. }

@@ -47,6 +47,10 @@ const SEQUENCES: &str = "SELECT s.sequencename::text AS name, s.data_type::text 
       AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) \
     ORDER BY s.sequencename";
 
+const VIEWS: &str = "SELECT c.relname::text AS name, c.relkind::text AS kind, pg_get_viewdef(c.oid, true) AS query \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') ORDER BY c.relname";
+
 fn query_error(e: sqlx::Error) -> InspectError {
     InspectError::Query(e.to_string())
 }
@@ -140,6 +144,13 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
         if !INTERNAL_TABLES.contains(&table.as_str()) {
             ddl.push((format!("index on {table}"), def));
         }
+    }
+    for row in sqlx::query(VIEWS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, kind, query): (String, String, String) = (row.get("name"), row.get("kind"), row.get("query"));
+        let materialized = if kind == "m" { "MATERIALIZED " } else { "" };
+        let sql =
+            format!("CREATE {materialized}VIEW {} AS {}", D.quote_ident(&name), query.trim().trim_end_matches(';'));
+        ddl.push((format!("view {name}"), sql));
     }
     let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
     let mut schema = Schema::default();

@@ -42,6 +42,8 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             text.extend(table.indexes.iter().map(|i| sql::create_index_sql(D, &table.name, i)));
             Ok(vec![step(format!("create table {}", table.name), text.join("\n"), &[])])
         }
+        Change::CreateView(view) => Ok(vec![sql::create_view_step(D, view)]),
+        Change::DropView(view) => Ok(vec![sql::drop_view_step(D, view)]),
         Change::CreateEnum { name, labels } => Ok(vec![step(
             format!("create type {name}"),
             format!("CREATE TYPE {} AS ENUM ({});", D.ident(name), literals(labels)),

@@ -14,7 +14,7 @@ pub async fn inspect(conn: &mut SqliteConnection) -> Result<Schema, InspectError
     let rows = sqlx::query(
         "SELECT type, name, tbl_name, sql FROM sqlite_master \
          WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
-         ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
+         ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
     )
     .fetch_all(conn)
     .await
@@ -27,7 +27,7 @@ pub async fn inspect(conn: &mut SqliteConnection) -> Result<Schema, InspectError
         if INTERNAL_TABLES.contains(&table.as_str()) {
             continue;
         }
-        if kind != "table" && kind != "index" {
+        if !matches!(kind.as_str(), "table" | "index" | "view") {
             return Err(InspectError::Unsupported { object: format!("{kind} {name}") });
         }
         let invalid = |message: String| InspectError::Parse { object: format!("{kind} {name}"), message };

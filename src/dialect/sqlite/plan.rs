@@ -82,6 +82,8 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
                 vec![rebuild(from, to, changes)]
             }
         }
+        Change::CreateView(view) => vec![sql::create_view_step(D, view)],
+        Change::DropView(view) => vec![sql::drop_view_step(D, view)],
         Change::CreateEnum { .. }
         | Change::DropEnum { .. }
         | Change::AlterEnum { .. }

@@ -158,3 +158,14 @@ fn not_a_repository() {
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("is not inside a git repository"));
 }
+
+#[test]
+fn an_object_outside_the_tenant_is_refused_by_name() {
+    let repo = Repo::init();
+    repo.write("modules/events/schema/02_audit.sql", "\nCREATE TABLE audit.log (id INTEGER);\n");
+    assert_refused(
+        &repo,
+        &["commit"],
+        &["modules/events/schema/02_audit.sql:2", "audit.log is outside the tenant's schema"],
+    );
+}

@@ -169,6 +169,10 @@ fn identical_meaning_in_other_spelling_is_no_change() {
     let (a, b) = (parse(Dialect::Postgres, a), parse(Dialect::Postgres, b));
     assert!(diff(&a, &b).is_empty(), "{:?}", diff(&a, &b));
     assert_eq!(root(&a), root(&b));
+    let qualified =
+        parse(Dialect::Postgres, "CREATE TABLE public.t (id integer PRIMARY KEY);\nCREATE INDEX i ON public.t (id);");
+    let plain = parse(Dialect::Postgres, "CREATE TABLE t (id integer PRIMARY KEY);\nCREATE INDEX i ON t (id);");
+    assert_eq!(root(&qualified), root(&plain), "public. is the tenant's own schema");
     let a = "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT, ok BOOLEAN DEFAULT TRUE, d DECIMAL(10,2) DEFAULT 0, \
              at TIMESTAMP NULL DEFAULT now(), code VARCHAR(10) UNIQUE, PRIMARY KEY (id))";
     let b = "CREATE TABLE `t` (`id` int(11) NOT NULL AUTO_INCREMENT, `ok` tinyint(1) DEFAULT 1, `d` decimal(10,2) DEFAULT 0.00, \

@@ -70,6 +70,15 @@ impl Dialect {
         }
     }
 
+    /// The schema unqualified names live in, which a tenant's own schema or file stands for.
+    pub fn default_schema(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => Some("main"),
+            Dialect::Postgres => Some("public"),
+            Dialect::Mysql => None,
+        }
+    }
+
     /// PostgreSQL and MySQL make primary-key columns NOT NULL; SQLite (for legacy reasons) does not.
     pub fn primary_key_implies_not_null(self) -> bool {
         self != Dialect::Sqlite

@@ -88,10 +88,25 @@ impl Interpreter {
 
     /// The last part of a possibly qualified name (`public.members` -> `members`): schema
     /// qualifiers are tenant-local and resolved by isolation, not by the model.
+    /// An object's name. The default schema (`public` on PostgreSQL, `main` on SQLite) is
+    /// tenant-local: with `isolation: schema` every tenant is a schema of its own, so
+    /// `public.members` is each tenant's members. Any other qualifier names a place outside the
+    /// tenant, which the model does not hold.
     fn object_name(&self, name: &ObjectName) -> Result<String, ApplyError> {
-        match name.0.last() {
-            Some(ast::ObjectNamePart::Identifier(ident)) => Ok(self.name(ident)),
-            _ => Err(ApplyError::Unsupported(format!("unsupported object name {name}"))),
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .map(|part| match part {
+                ast::ObjectNamePart::Identifier(ident) => Ok(self.name(ident)),
+                _ => Err(ApplyError::Unsupported(format!("unsupported object name {name}"))),
+            })
+            .collect::<Result<_, _>>()?;
+        match parts.as_slice() {
+            [object] => Ok(object.clone()),
+            [schema, object] if self.dialect.default_schema() == Some(schema.as_str()) => Ok(object.clone()),
+            _ => Err(ApplyError::Unsupported(format!(
+                "{name} is outside the tenant's schema; objects in other schemas or databases are not supported"
+            ))),
         }
     }
 

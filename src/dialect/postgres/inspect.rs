@@ -154,7 +154,11 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
     }
     let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
     let mut schema = Schema::default();
+    // The catalog qualifies names with the tenant's schema (pg_get_indexdef always does); read
+    // here, that schema is the tenant itself, as `public` is in the project's files.
+    let own = [format!("{}.", D.quote_ident(schema_name)), format!("{schema_name}.")];
     for (object, sql) in ddl {
+        let sql = own.iter().fold(sql, |sql, prefix| sql.replace(prefix.as_str(), ""));
         let invalid = |message: String| InspectError::Parse { object: object.clone(), message };
         for located in parse_statements(D, &sql).map_err(|e| invalid(e.message))? {
             interpreter.apply(&mut schema, &located.statement).map_err(|e| invalid(e.to_string()))?;

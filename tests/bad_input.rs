@@ -11,9 +11,14 @@ fn assert_refused(repo: &Repo, args: &[&str], expected: &[&str]) -> String {
     let status = repo.git_status();
     let run = repo.run(args);
     assert_ne!(run.code, 0, "strata {args:?} should fail; stdout:\n{}", run.stdout);
+    if args[0] == "check" && run.stdout.contains("tenants resolve") {
+        assert_eq!(run.code, 3, "a tenant without a valid layer set is exit 3");
+    }
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    // `check` reports on stdout (it is its output); the other commands fail on stderr.
+    let said = format!("{}{}", run.stdout, run.stderr);
     for needle in expected {
-        assert!(run.stderr.contains(needle), "strata {args:?}: expected `{needle}` in:\n{}", run.stderr);
+        assert!(said.contains(needle), "strata {args:?}: expected `{needle}` in:\n{said}");
     }
     assert_eq!(repo.head(), head, "no commit was made");
     assert_eq!(repo.git_status(), status, "no file was written");
@@ -168,4 +173,16 @@ fn an_object_outside_the_tenant_is_refused_by_name() {
         &["commit"],
         &["modules/events/schema/02_audit.sql:2", "audit.log is outside the tenant's schema"],
     );
+}
+
+#[test]
+fn check_reports_every_unresolvable_tenant_and_exits_3() {
+    let repo = Repo::init();
+    repo.write("tenants/demo/tenant.yaml", "template: party\nmodules: [events, surveys]\n");
+    repo.write("tenants/uml/tenant.yaml", "template: party\nmodules: [donations, legacy-donations]\n");
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("tenant demo: "), "{}", run.stdout);
+    assert!(run.stdout.contains("tenant uml: "), "{}", run.stdout);
+    assert!(run.stdout.contains("2 problem(s); 1 of 3 tenants resolve"), "{}", run.stdout);
 }

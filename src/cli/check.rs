@@ -32,15 +32,37 @@ fn resolve_all(context: &Context, only: Option<&str>) -> Result<(Project, Vec<Re
     Ok((project, resolutions))
 }
 
+/// Exit 0 when every tenant resolves, 3 when some have no valid layer set (each one reported),
+/// 1 when the repository itself cannot be read.
 pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
-    let (project, resolutions) = resolve_all(context, None)?;
+    let project = Project::load(&WorkTree::new(&context.repo))?;
+    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
+    let mut problems = Vec::new();
+    if let Err(cycle) = resolve::order_layers(&project, packages) {
+        problems.push(cycle.to_string());
+    }
+    for id in project.tenants.keys() {
+        if let Err(e) = resolve::resolve_tenant(&project, id) {
+            problems.push(format!("tenant {id}: {e}"));
+        }
+    }
+    for problem in &problems {
+        writeln!(out, "error: {problem}").map_err(io)?;
+    }
+    if !problems.is_empty() {
+        let failed = problems.iter().filter(|p| p.starts_with("tenant ")).count();
+        let tenants = project.tenants.len();
+        writeln!(out, "{} problem(s); {} of {tenants} tenants resolve", problems.len(), tenants - failed)
+            .map_err(io)?;
+        return Ok(crate::exit::DIFFERENCE);
+    }
     if !context.quiet {
         writeln!(
             out,
             "ok: {} templates, {} modules, {} tenants resolved, {} environments",
             project.templates.len(),
             project.modules.len(),
-            resolutions.len(),
+            project.tenants.len(),
             project.environments.len()
         )
         .map_err(io)?;

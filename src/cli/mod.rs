@@ -4,6 +4,7 @@
 mod apply;
 mod check;
 mod commit;
+mod graph;
 mod init;
 mod status;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Check,
     /// Show each tenant's layers in application order, and why each is there.
     Resolve(check::ResolveArgs),
+    /// The module dependency graph (Graphviz dot or Mermaid).
+    Graph(graph::Args),
     /// Write migrations for every declarative change, update strata.sum, and git-commit.
     Commit(commit::Args),
     /// Apply a commit's migrations to an environment's tenants.
@@ -53,6 +56,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Init(args) => init::run(&context, args, out),
         Command::Check => check::check(&context, out),
         Command::Resolve(args) => check::resolve(&context, args, out),
+        Command::Graph(args) => graph::run(&context, args, out),
         Command::Commit(args) => commit::run(&context, args, out),
         Command::Apply(args) => apply::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),

@@ -4,6 +4,7 @@
 //! `conflicts` with the single version each module has in the work tree; the versioned SAT solver
 //! of DESIGN §2 replaces [`closure`] without changing its callers.
 
+pub mod graph;
 pub mod topo;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +34,7 @@ pub struct Resolution {
 }
 
 /// The layer a `requires:` key points at: `template.<name>` or a module name.
-fn required_layer(key: &str) -> LayerId {
+pub(crate) fn required_layer(key: &str) -> LayerId {
     match key.strip_prefix("template.") {
         Some(name) => LayerId::template(name),
         None => LayerId::module(key),

@@ -282,19 +282,32 @@ fn patch_sql(dialect: Dialect, patch: &Patch) -> String {
 
 /// The desired schema of a list of layers, in the given order.
 pub fn compose(project: &Project, layers: &[LayerId], context: &RenderContext) -> Result<Composition, ComposeError> {
-    let dialect = project.config.dialect;
     let mut composition = Composition::default();
     for layer in layers {
-        let Some(files) = project.layer_files(layer) else { continue };
-        for file in files.schema.iter().chain(&files.sql_patches) {
-            let sql = render(dialect, &file.path, &file.text, context)?;
-            composition.apply_sql(dialect, Mode::Declarative, layer, &file.path, &sql)?;
-        }
-        for (file, patches) in &files.yaml_patches {
-            composition.apply_patches(dialect, layer, file, &patches.patches)?;
-        }
+        composition.add_layer(project, layer, context)?;
     }
     Ok(composition)
+}
+
+impl Composition {
+    /// Adds one layer's declarative files: schema, SQL patches, then structured patches.
+    pub fn add_layer(
+        &mut self,
+        project: &Project,
+        layer: &LayerId,
+        context: &RenderContext,
+    ) -> Result<(), ComposeError> {
+        let dialect = project.config.dialect;
+        let Some(files) = project.layer_files(layer) else { return Ok(()) };
+        for file in files.schema.iter().chain(&files.sql_patches) {
+            let sql = render(dialect, &file.path, &file.text, context)?;
+            self.apply_sql(dialect, Mode::Declarative, layer, &file.path, &sql)?;
+        }
+        for (file, patches) in &files.yaml_patches {
+            self.apply_patches(dialect, layer, file, &patches.patches)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use super::{io, print_json, table, Context};
 use crate::project::Project;
+use crate::resolve::solver::{Catalog, Resolver};
 use crate::resolve::{self, Resolution};
 use crate::source::WorkTree;
 use crate::Error;
@@ -25,9 +26,10 @@ fn resolve_all(context: &Context, only: Option<&str>) -> Result<(Project, Vec<Re
             return Err(Error::Usage(format!("unknown tenant '{id}' (no tenants/{id}/tenant.yaml)")));
         }
     }
+    let resolver = Resolver::new(Catalog::of(&project));
     let mut resolutions = Vec::new();
     for id in project.tenants.keys().filter(|id| only.is_none_or(|o| o == id.as_str())) {
-        resolutions.push(resolve::resolve_tenant(&project, id)?);
+        resolutions.push(resolve::resolve_tenant_with(&project, &resolver, id)?);
     }
     Ok((project, resolutions))
 }
@@ -41,16 +43,18 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
     if let Err(cycle) = resolve::order_layers(&project, packages) {
         problems.push(cycle.to_string());
     }
+    let resolver = Resolver::new(Catalog::of(&project));
+    let mut failed = 0;
     for id in project.tenants.keys() {
-        if let Err(e) = resolve::resolve_tenant(&project, id) {
-            problems.push(format!("tenant {id}: {e}"));
+        if let Err(e) = resolve::resolve_tenant_with(&project, &resolver, id) {
+            problems.push(e.to_string());
+            failed += 1;
         }
     }
     for problem in &problems {
         writeln!(out, "error: {problem}").map_err(io)?;
     }
     if !problems.is_empty() {
-        let failed = problems.iter().filter(|p| p.starts_with("tenant ")).count();
         let tenants = project.tenants.len();
         writeln!(out, "{} problem(s); {} of {tenants} tenants resolve", problems.len(), tenants - failed)
             .map_err(io)?;

@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{order::dag_order, sum, Migration, MigrationError, MigrationKey};
-use crate::compose::{compose, render, restore_symbols, ComposeError, Composition, RenderContext};
+use crate::compose::{render, restore_symbols, ComposeError, Composition, RenderContext};
 use crate::dialect::plan::{plan, PlanError, Step};
 use crate::dialect::Dialect;
 use crate::project::{LayerId, Project};
+use crate::resolve::solver::{Catalog, Resolver};
 use crate::resolve::{self, ResolveError};
 use crate::schema::diff_with_renames;
 use crate::schema::parse::Mode;
@@ -41,9 +42,41 @@ pub fn replay(
     context: &RenderContext,
 ) -> Result<Composition, ComposeError> {
     let mut composition = Composition::default();
+    replay_into(&mut composition, dialect, migrations, context)?;
+    Ok(composition)
+}
+
+fn replay_into(
+    composition: &mut Composition,
+    dialect: Dialect,
+    migrations: &[&Migration],
+    context: &RenderContext,
+) -> Result<(), ComposeError> {
     for migration in migrations {
         let sql = render(dialect, &migration.up_path, &migration.up, context)?;
         composition.apply_sql(dialect, Mode::Replay, &migration.key.layer, &migration.up_path, &sql)?;
+    }
+    Ok(())
+}
+
+/// The desired state of `layers`: each layer's declarative files, except a layer the tenant has at
+/// an older release, whose migrations up to that release are the only source of that version.
+fn desired(
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    layers: &[LayerId],
+    limits: &BTreeMap<LayerId, u32>,
+) -> Result<Composition, GenerateError> {
+    let mut composition = Composition::default();
+    for layer in layers {
+        let migrations = all.get(layer).map(Vec::as_slice).unwrap_or_default();
+        match limits.get(layer) {
+            Some(limit) if (*limit as usize) < migrations.len() => {
+                let released: Vec<&Migration> = migrations.iter().filter(|m| m.key.seq <= *limit).collect();
+                replay_into(&mut composition, project.config.dialect, &released, &RenderContext::Symbolic)?;
+            }
+            _ => composition.add_layer(project, layer, &RenderContext::Symbolic)?,
+        }
     }
     Ok(composition)
 }
@@ -71,25 +104,26 @@ pub fn generate(
     message: Option<&str>,
 ) -> Result<Vec<Migration>, GenerateError> {
     let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
-    let mut work: Vec<(LayerId, Vec<LayerId>)> = Vec::new();
+    let mut work: Vec<(LayerId, Vec<LayerId>, BTreeMap<LayerId, u32>)> = Vec::new();
     for layer in resolve::order_layers(project, packages)? {
         let closure = resolve::layer_closure(project, &layer)?;
-        work.push((layer, closure));
+        work.push((layer, closure, BTreeMap::new()));
     }
+    let resolver = Resolver::new(Catalog::of(project));
     for tenant in project.tenants.values() {
         // Every tenant must resolve, so a commit never records a fleet that cannot be applied;
         // only tenants with an overlay (now or before) have migrations of their own.
-        let resolution = resolve::resolve_tenant(project, &tenant.id)?;
+        let resolution = resolve::resolve_tenant_with(project, &resolver, &tenant.id)?;
         let layer = tenant.layer();
         let files = &tenant.files;
         let has_overlay = !files.schema.is_empty() || !files.sql_patches.is_empty() || !files.yaml_patches.is_empty();
         if has_overlay || all.get(&layer).is_some_and(|m| !m.is_empty()) {
-            work.push((layer, resolution.layers));
+            work.push((layer, resolution.layers, resolution.limits));
         }
     }
     let mut new = Vec::new();
-    for (layer, layers) in work {
-        if let Some(migration) = next_migration(project, &all, &layer, &layers, message)? {
+    for (layer, layers, limits) in work {
+        if let Some(migration) = next_migration(project, &all, &layer, &layers, &limits, message)? {
             all.entry(layer).or_default().push(migration.clone());
             new.push(migration);
         }
@@ -102,11 +136,12 @@ fn next_migration(
     all: &BTreeMap<LayerId, Vec<Migration>>,
     layer: &LayerId,
     layers: &[LayerId],
+    limits: &BTreeMap<LayerId, u32>,
     message: Option<&str>,
 ) -> Result<Option<Migration>, GenerateError> {
     let dialect = project.config.dialect;
-    let desired = compose(project, layers, &RenderContext::Symbolic)?;
-    let current = replay(dialect, &dag_order(layers, all)?, &RenderContext::Symbolic)?;
+    let desired = desired(project, all, layers, limits)?;
+    let current = replay(dialect, &dag_order(layers, all, limits)?, &RenderContext::Symbolic)?;
     let renames = project.renames(layer);
     let up_changes = diff_with_renames(&current.schema, &desired.schema, &renames);
     if up_changes.is_empty() {

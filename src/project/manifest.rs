@@ -241,3 +241,17 @@ pub struct AddCheckPatch {
 fn default_true() -> bool {
     true
 }
+
+/// One entry of `migrations/<kind>/<name>/releases.yaml` (DESIGN §3): a released version of a
+/// template or module, the last migration it includes, and that version's requires / conflicts.
+/// Append-only; a released version never changes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub version: semver::Version,
+    pub upto: u32,
+    #[serde(default)]
+    pub requires: BTreeMap<String, semver::VersionReq>,
+    #[serde(default)]
+    pub conflicts: Vec<String>,
+}

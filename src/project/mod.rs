@@ -47,6 +47,14 @@ pub struct Package {
     pub manifest_path: String,
     pub manifest: LayerManifest,
     pub files: LayerFiles,
+    /// Released versions, oldest first (from releases.yaml beside the layer's migrations).
+    pub releases: Vec<Release>,
+}
+
+impl Package {
+    pub fn releases_path(&self) -> String {
+        format!("{}/releases.yaml", self.id.migrations_dir())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -207,7 +215,12 @@ fn load_packages(source: &dyn Source, kind: LayerKind) -> Result<BTreeMap<String
         }
         let files = load_layer_files(source, &dir)?;
         let id = LayerId { kind, name: name.clone() };
-        packages.insert(name, Package { id, manifest_path, manifest, files });
+        let releases_path = format!("{}/releases.yaml", id.migrations_dir());
+        let releases: Vec<Release> = match source.read(&releases_path)? {
+            Some(text) => parse_yaml(&releases_path, &text)?,
+            None => Vec::new(),
+        };
+        packages.insert(name, Package { id, manifest_path, manifest, files, releases });
     }
     Ok(packages)
 }

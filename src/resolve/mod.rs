@@ -1,10 +1,11 @@
 //! Which layers a tenant is made of, and in what order.
 //!
-//! For now a module set is the closure over `requires`, checked against version ranges and
-//! `conflicts` with the single version each module has in the work tree; the versioned SAT solver
-//! of DESIGN §2 replaces [`closure`] without changing its callers.
+//! A tenant's module set is chosen by a SAT solver over released versions ([`solver`]); the
+//! layers are then ordered by Kahn's algorithm ([`topo`]). Generating a layer's own migrations
+//! uses [`layer_closure`]: what the layer's newest version requires, at its newest versions.
 
 pub mod graph;
+pub mod solver;
 pub mod topo;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,17 +20,21 @@ pub enum ResolveError {
     UnknownModule { who: String, module: String, path: String },
     #[error("{path}: {who} requires {module} {range}, but {module} is version {version}")]
     Version { who: String, module: String, range: String, version: String, path: String },
-    #[error("{path}: {who} conflicts with {other}, which {tenant} also needs ({reason})")]
-    Conflict { who: String, other: String, tenant: String, reason: String, path: String },
+    #[error("{path}: tenant {tenant} has no valid set of modules:\n{report}")]
+    Unsolvable { tenant: String, path: String, report: String },
     #[error("dependency cycle: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" requires "))]
     Cycle(Vec<LayerId>),
 }
 
-/// A tenant's layers in application order, and for each the reason it is there.
+/// A tenant's layers in application order, the version chosen for each template and module, the
+/// last migration of each layer the tenant receives (for a version below the newest), and why
+/// each layer is there.
 #[derive(Debug, Clone)]
 pub struct Resolution {
     pub tenant: String,
     pub layers: Vec<LayerId>,
+    pub versions: BTreeMap<LayerId, semver::Version>,
+    pub limits: BTreeMap<LayerId, u32>,
     pub reasons: BTreeMap<LayerId, String>,
 }
 
@@ -85,25 +90,6 @@ fn closure(
     Ok(())
 }
 
-fn check_conflicts(project: &Project, tenant: &str, set: &BTreeMap<LayerId, String>) -> Result<(), ResolveError> {
-    for id in set.keys() {
-        let package = project.package(id).expect("set members exist");
-        for other in &package.manifest.conflicts {
-            let other_id = required_layer(other);
-            if let Some(reason) = set.get(&other_id) {
-                return Err(ResolveError::Conflict {
-                    who: id.to_string(),
-                    other: other_id.to_string(),
-                    tenant: format!("tenant {tenant}"),
-                    reason: reason.clone(),
-                    path: package.manifest_path.clone(),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Orders layers so each comes after what it requires; the tenant layer, if present, comes last.
 pub fn order_layers(
     project: &Project,
@@ -132,9 +118,20 @@ pub fn layer_closure(project: &Project, id: &LayerId) -> Result<Vec<LayerId>, Re
     order_layers(project, set.into_keys())
 }
 
-/// The layers of one tenant: its template, the template's modules, its own modules, everything
-/// they require, and its own overlay.
+/// The layers of one tenant (see [`resolve_tenant_with`]), with a solver of its own.
 pub fn resolve_tenant(project: &Project, tenant_id: &str) -> Result<Resolution, ResolveError> {
+    resolve_tenant_with(project, &solver::Resolver::new(solver::Catalog::of(project)), tenant_id)
+}
+
+/// The layers of one tenant: its template, the template's modules, its own modules with the
+/// ranges it allows, everything they require, one version each as the solver chooses, and its
+/// own overlay last. Pass one [`solver::Resolver`] for a whole fleet: identical inputs are solved
+/// once.
+pub fn resolve_tenant_with(
+    project: &Project,
+    resolver: &solver::Resolver,
+    tenant_id: &str,
+) -> Result<Resolution, ResolveError> {
     let tenant = &project.tenants[tenant_id];
     let path = tenant.manifest_path.clone();
     let template_name = &tenant.manifest.template;
@@ -145,7 +142,8 @@ pub fn resolve_tenant(project: &Project, tenant_id: &str) -> Result<Resolution, 
             path,
         });
     };
-    let mut wanted = vec![(template.id.clone(), "the tenant's template".to_string())];
+    let mut wants: solver::Wants = vec![(template.id.clone(), semver::VersionReq::STAR)];
+    let mut named = Vec::new();
     for module in &template.manifest.modules {
         if !project.modules.contains_key(module) {
             return Err(ResolveError::UnknownModule {
@@ -154,29 +152,66 @@ pub fn resolve_tenant(project: &Project, tenant_id: &str) -> Result<Resolution, 
                 path: template.manifest_path.clone(),
             });
         }
-        wanted.push((LayerId::module(module), format!("every tenant of {} gets it", template.id)));
+        wants.push((LayerId::module(module), semver::VersionReq::STAR));
     }
     for (module, range) in tenant.manifest.modules.entries() {
-        let Some(package) = project.modules.get(&module) else {
+        if !project.modules.contains_key(&module) {
             return Err(ResolveError::UnknownModule { who: format!("tenant {tenant_id}"), module, path });
-        };
-        if !range.matches(&package.manifest.version) {
-            return Err(ResolveError::Version {
-                who: format!("tenant {tenant_id}"),
-                module: package.id.to_string(),
-                range: range.to_string(),
-                version: package.manifest.version.to_string(),
-                path,
-            });
         }
-        wanted.push((package.id.clone(), "named by the tenant".to_string()));
+        named.push(LayerId::module(&module));
+        wants.push((LayerId::module(&module), range));
     }
-    let mut set = BTreeMap::new();
-    // Reasons of direct choices win over "required by": push them last so they pop first.
-    wanted.reverse();
-    closure(project, &wanted, &mut set)?;
-    check_conflicts(project, tenant_id, &set)?;
-    set.insert(tenant.layer(), "the tenant's own overlay".to_string());
-    let layers = order_layers(project, set.keys().cloned())?;
-    Ok(Resolution { tenant: tenant_id.to_string(), layers, reasons: set })
+    check_requirements_exist(project)?;
+    let chosen = resolver.solve(&wants).map_err(|report| ResolveError::Unsolvable {
+        tenant: tenant_id.to_string(),
+        path,
+        report,
+    })?;
+    let mut reasons = BTreeMap::new();
+    for layer in chosen.keys() {
+        let reason = if *layer == template.id {
+            "the tenant's template".to_string()
+        } else if named.contains(layer) {
+            "named by the tenant".to_string()
+        } else if template.manifest.modules.contains(&layer.name) {
+            format!("every tenant of {} gets it", template.id)
+        } else {
+            let by =
+                chosen.iter().find(|(_, c)| c.requires.iter().any(|(r, _)| r == layer)).map(|(l, _)| l.to_string());
+            format!("required by {}", by.unwrap_or_else(|| "a chosen layer".to_string()))
+        };
+        reasons.insert(layer.clone(), reason);
+    }
+    reasons.insert(tenant.layer(), "the tenant's own overlay".to_string());
+    let edges: BTreeMap<LayerId, BTreeSet<LayerId>> = chosen
+        .iter()
+        .map(|(layer, candidate)| {
+            (
+                layer.clone(),
+                candidate.requires.iter().map(|(r, _)| r.clone()).filter(|r| chosen.contains_key(r)).collect(),
+            )
+        })
+        .chain(std::iter::once((tenant.layer(), chosen.keys().cloned().collect())))
+        .collect();
+    let layers = topo::kahn_order(&edges).map_err(ResolveError::Cycle)?;
+    let versions = chosen.iter().map(|(l, c)| (l.clone(), c.version.clone())).collect();
+    let limits = chosen.iter().filter_map(|(l, c)| Some((l.clone(), c.upto?))).collect();
+    Ok(Resolution { tenant: tenant_id.to_string(), layers, versions, limits, reasons })
+}
+
+/// Every `requires:` names a template or module that exists, so that an unknown name is reported
+/// against the file that wrote it rather than as "no candidates" deep in a solver report.
+fn check_requirements_exist(project: &Project) -> Result<(), ResolveError> {
+    for package in project.templates.values().chain(project.modules.values()) {
+        for (dep, _) in requirements(project, &package.id) {
+            if project.package(&dep).is_none() {
+                return Err(ResolveError::UnknownModule {
+                    who: package.id.to_string(),
+                    module: dep.name,
+                    path: package.manifest_path.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ use crate::db::{HistoryRow, MigrationRun, RunOutcome};
 use crate::dialect::Dialect;
 use crate::migrations::{self, order::dag_order, Migration};
 use crate::project::{Environment, LayerId, Project, Tenant, TenantSelector};
+use crate::resolve::solver::{Catalog, Resolver};
 use crate::schema::hash;
 use crate::schema::parse::Mode;
 use crate::source::CommitTree;
@@ -27,6 +28,8 @@ pub struct CommitView {
     pub root: PathBuf,
     pub project: Project,
     pub migrations: BTreeMap<LayerId, Vec<Migration>>,
+    /// One solver for the fleet: tenants asking the same thing are solved once.
+    resolver: Resolver,
 }
 
 impl CommitView {
@@ -38,7 +41,8 @@ impl CommitView {
         let project = Project::load(&source)?;
         let migrations = migrations::generate::load_all(&project, &source)?;
         let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
-        Ok(Self { commit_sha: commit.id().to_string(), root, project, migrations })
+        let resolver = Resolver::new(Catalog::of(&project));
+        Ok(Self { commit_sha: commit.id().to_string(), root, project, migrations, resolver })
     }
 
     /// The tenants of an environment, narrowed to `only` when given.
@@ -73,10 +77,10 @@ impl CommitView {
         Ok(chosen)
     }
 
-    /// The tenant's migrations in application order.
+    /// The tenant's migrations in application order, up to the versions it resolves to.
     pub fn tenant_order(&self, tenant: &Tenant) -> Result<Vec<&Migration>, Error> {
-        let resolution = crate::resolve::resolve_tenant(&self.project, &tenant.id)?;
-        Ok(dag_order(&resolution.layers, &self.migrations)?)
+        let resolution = crate::resolve::resolve_tenant_with(&self.project, &self.resolver, &tenant.id)?;
+        Ok(dag_order(&resolution.layers, &self.migrations, &resolution.limits)?)
     }
 
     /// The tenant's SQLite file: the environment's `target` rendered for it, relative to the repository.

@@ -7,11 +7,20 @@ use util::Repo;
 
 const TENANTS: [&str; 3] = ["demo", "nrna", "uml"];
 
-/// Adds `capacity` and an index on it to the events module (nrna and demo have events; uml not).
+/// Sets a template's or module's version, as a schema change that ships needs.
+fn bump(repo: &Repo, manifest: &str, version: &str) {
+    let text = repo.read(manifest);
+    let old = text.lines().find(|l| l.starts_with("version: ")).unwrap().to_string();
+    repo.write(manifest, &text.replace(&old, &format!("version: {version}")));
+}
+
+/// Adds `capacity` and an index on it to the events module (nrna and demo have events; uml not),
+/// released as events 1.1.0.
 fn add_event_capacity(repo: &Repo) {
     let path = "modules/events/schema/01_events.sql";
     let schema = repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n");
     repo.write(path, &format!("{schema}CREATE INDEX events_capacity_idx ON events (capacity);\n"));
+    bump(repo, "modules/events/module.yaml", "1.1.0");
 }
 
 #[test]
@@ -116,7 +125,7 @@ fn an_applied_migration_edited_with_its_sum_rewritten_is_refused_per_tenant() {
     let dir = "migrations/modules/events";
     let path = format!("{dir}/0001_init.up.sql");
     repo.write(&path, &repo.read(&path).replace("venue TEXT", "venue TEXT NOT NULL"));
-    let files: Vec<(String, String)> = ["0001_init.down.sql", "0001_init.up.sql"]
+    let files: Vec<(String, String)> = ["0001_init.down.sql", "0001_init.up.sql", "releases.yaml"]
         .iter()
         .map(|n| (n.to_string(), repo.read(&format!("{dir}/{n}"))))
         .collect();
@@ -241,6 +250,7 @@ fn a_rename_hint_becomes_a_rename_and_its_down_renames_back() {
     repo.write(schema, &repo.read(schema).replace("  venue TEXT\n", "  location TEXT\n"));
     let manifest = "modules/events/module.yaml";
     repo.write(manifest, &format!("{}renames:\n  columns: {{ events: {{ venue: location }} }}\n", repo.read(manifest)));
+    bump(&repo, manifest, "1.1.0");
     repo.commit("venue is now location");
     let up = repo.read("migrations/modules/events/0002_venue_is_now_location.up.sql");
     assert!(up.contains("ALTER TABLE events RENAME COLUMN venue TO location;"), "{up}");
@@ -272,10 +282,70 @@ fn a_postgres_project_commits_and_an_irreversible_down_says_so() {
         "templates/base/schema/01.sql",
         "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\nCREATE TABLE people (id serial PRIMARY KEY, m mood);\n",
     );
+    bump(&repo, "templates/base/template.yaml", "1.1.0");
     repo.commit("a new mood");
     let up = repo.read("migrations/templates/base/0002_a_new_mood.up.sql");
     assert!(up.contains("ALTER TYPE mood ADD VALUE 'ok' AFTER 'sad';"), "{up}");
     let down = repo.read("migrations/templates/base/0002_a_new_mood.down.sql");
     assert!(down.contains("-- strata:irreversible"), "{down}");
     assert!(down.contains("removing or reordering labels of enum mood"), "{down}");
+}
+
+#[test]
+fn commit_records_releases_and_refuses_new_migrations_under_a_released_version() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let releases = repo.read("migrations/modules/donations/releases.yaml");
+    assert!(
+        releases.contains(
+            "- { version: 1.0.0, upto: 1, requires: { membership: \">=1.0, <2\" }, conflicts: [legacy-donations] }"
+        ),
+        "{releases}"
+    );
+    let sum = repo.read("migrations/modules/donations/strata.sum");
+    assert!(sum.contains("releases.yaml sha256:"), "the sum covers releases.yaml: {sum}");
+
+    let path = "modules/events/schema/01_events.sql";
+    repo.write(path, &repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"));
+    let head = repo.head();
+    let run = repo.run(&["commit"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("modules/events/module.yaml: version 1.0.0 is already released with migrations up to 0001; migration 0002 needs a new version"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.head(), head);
+    assert!(!repo.path().join("migrations/modules/events/0002_add_column_events_capacity.up.sql").exists());
+
+    bump(&repo, "modules/events/module.yaml", "1.1.0");
+    repo.commit("event capacity");
+    let releases = repo.read("migrations/modules/events/releases.yaml");
+    assert!(
+        releases.contains("version: 1.0.0, upto: 1,") && releases.contains("version: 1.1.0, upto: 2,"),
+        "{releases}"
+    );
+}
+
+#[test]
+fn a_tenant_pinned_to_an_older_release_gets_fewer_migrations() {
+    let repo = Repo::init();
+    repo.write("tenants/demo/tenant.yaml", "template: party\nmodules: { events: \"~1.0\" }\n");
+    repo.commit("initial schema, demo stays on events 1.0");
+    repo.ok(&["apply", "--env", "local"]);
+    add_event_capacity(&repo);
+    repo.commit("event capacity");
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains("demo: up to date\n"), "events 1.0.x has no 0002: {out}");
+    assert!(out.contains("nrna: applied module.events/0002_event_capacity\n"), "{out}");
+    assert!(!repo.columns_of("demo", "events").contains(&"capacity".to_string()));
+    assert!(repo.columns_of("nrna", "events").contains(&"capacity".to_string()));
+    let resolved = repo.ok(&["resolve", "--tenant", "demo"]);
+    let events = resolved.lines().find(|l| l.contains("module.events")).unwrap();
+    assert!(events.contains("1.0.0"), "the pinned release, not the newest: {resolved}");
+
+    // Moving the pin brings the tenant forward.
+    repo.write("tenants/demo/tenant.yaml", "template: party\nmodules: { events: \"^1\" }\n");
+    repo.commit("demo takes events 1.1");
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("demo: applied module.events/0002_event_capacity\n"));
 }

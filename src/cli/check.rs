@@ -17,7 +17,7 @@ pub struct ResolveArgs {
 }
 
 /// Loads the work tree's project and resolves every tenant (or one), failing on the first problem.
-fn resolve_all(context: &Context, only: Option<&str>) -> Result<(Project, Vec<Resolution>), Error> {
+fn resolve_all(context: &Context, only: Option<&str>) -> Result<Vec<Resolution>, Error> {
     let project = Project::load(&WorkTree::new(&context.repo))?;
     // Orders all templates and modules once: a requires cycle is found even if no tenant uses it.
     resolve::order_layers(&project, project.templates.values().chain(project.modules.values()).map(|p| p.id.clone()))?;
@@ -31,7 +31,7 @@ fn resolve_all(context: &Context, only: Option<&str>) -> Result<(Project, Vec<Re
     for id in project.tenants.keys().filter(|id| only.is_none_or(|o| o == id.as_str())) {
         resolutions.push(resolve::resolve_tenant_with(&project, &resolver, id)?);
     }
-    Ok((project, resolutions))
+    Ok(resolutions)
 }
 
 /// Exit 0 when every tenant resolves, 3 when some have no valid layer set (each one reported),
@@ -82,13 +82,13 @@ struct LayerJson {
 }
 
 pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    let (project, resolutions) = resolve_all(context, args.tenant.as_deref())?;
+    let resolutions = resolve_all(context, args.tenant.as_deref())?;
     let layers_of = |r: &Resolution| -> Vec<LayerJson> {
         r.layers
             .iter()
             .map(|l| LayerJson {
                 layer: l.to_string(),
-                version: project.package(l).map(|p| p.manifest.version.to_string()),
+                version: r.versions.get(l).map(ToString::to_string),
                 reason: r.reasons.get(l).cloned().unwrap_or_default(),
             })
             .collect()

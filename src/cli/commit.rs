@@ -3,7 +3,10 @@
 use std::io::Write;
 
 use super::{io, Context};
-use crate::migrations::generate::{generate, load_all, write};
+use std::collections::BTreeMap;
+
+use crate::migrations::generate::{generate, load_all, write, GenerateError};
+use crate::project::LayerId;
 use crate::project::Project;
 use crate::source::WorkTree;
 use crate::Error;
@@ -25,9 +28,14 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
     let source = WorkTree::new(&root);
     let project = Project::load(&source)?;
     let existing = load_all(&project, &source)?;
+    let mut counts: BTreeMap<LayerId, u32> = existing.iter().map(|(l, m)| (l.clone(), m.len() as u32)).collect();
     // Everything that can fail on bad input happens above and here, before any file is written.
     let new = generate(&project, existing, args.message.as_deref())?;
-    write(&root, &new)?;
+    for migration in &new {
+        *counts.entry(migration.key.layer.clone()).or_default() += 1;
+    }
+    let releases = crate::migrations::releases::record(&project, &counts).map_err(GenerateError::from)?;
+    write(&root, &new, &releases)?;
     let message = match (&args.message, new.len()) {
         (Some(message), _) => message.clone(),
         (None, 0) => "strata: update schema sources".to_string(),

@@ -31,6 +31,8 @@ pub enum GenerateError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Migration(#[from] MigrationError),
+    #[error(transparent)]
+    Release(#[from] super::releases::ReleaseError),
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 }
@@ -189,40 +191,43 @@ fn body(dialect: Dialect, steps: &[Step]) -> String {
     restore_symbols(dialect, &parts.join("\n"))
 }
 
-/// Writes new migrations under `root` and rewrites the sum of every layer they belong to.
-pub fn write(root: &Path, new: &[Migration]) -> Result<Vec<String>, GenerateError> {
+/// Writes new migrations and changed files of migration folders (releases.yaml) under `root`, and
+/// rewrites the sum of every folder that changed.
+pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -> Result<Vec<String>, GenerateError> {
     let write_file = |path: &str, text: &str| {
         let full = root.join(path);
         let result = full.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&full, text));
         result.map_err(|e| GenerateError::Write { path: path.to_string(), message: e.to_string() })
     };
     let mut written = Vec::new();
-    let mut layers: Vec<&LayerId> = Vec::new();
+    let mut files: Vec<(String, String)> = other_files.to_vec();
     for migration in new {
-        write_file(&migration.up_path, &migration.up)?;
-        written.push(migration.up_path.clone());
+        files.push((migration.up_path.clone(), migration.up.clone()));
         if let Some(down) = &migration.down {
-            let down_path = migration.up_path.replace(".up.sql", ".down.sql");
-            write_file(&down_path, down)?;
-            written.push(down_path);
-        }
-        if !layers.contains(&&migration.key.layer) {
-            layers.push(&migration.key.layer);
+            files.push((migration.up_path.replace(".up.sql", ".down.sql"), down.clone()));
         }
     }
-    for layer in layers {
-        let dir = layer.migrations_dir();
-        let worktree = crate::source::WorkTree::new(root);
-        let mut files = Vec::new();
+    let mut dirs: Vec<String> = Vec::new();
+    for (path, text) in &files {
+        write_file(path, text)?;
+        written.push(path.clone());
+        let dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    let worktree = crate::source::WorkTree::new(root);
+    for dir in dirs {
+        let mut folder = Vec::new();
         for entry in worktree.list(&dir).map_err(MigrationError::from)? {
             if !entry.is_dir && entry.name != sum::SUM_FILE {
                 let text =
                     worktree.read(&format!("{dir}/{}", entry.name)).map_err(MigrationError::from)?.unwrap_or_default();
-                files.push((entry.name, text));
+                folder.push((entry.name, text));
             }
         }
         let sum_path = format!("{dir}/{}", sum::SUM_FILE);
-        write_file(&sum_path, &sum::render(&files))?;
+        write_file(&sum_path, &sum::render(&folder))?;
         written.push(sum_path);
     }
     Ok(written)

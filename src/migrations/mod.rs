@@ -3,6 +3,7 @@
 pub mod file;
 pub mod generate;
 pub mod order;
+pub mod releases;
 pub mod sum;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,113 @@
+//! `releases.yaml` (DESIGN §3), written by `commit`: each released version of a template or module,
+//! the last migration it includes, and its requires / conflicts. Append-only: a released version
+//! never changes, so a tenant pinned to it always gets the same schema.
+
+use std::collections::BTreeMap;
+
+use crate::project::{Package, Project, Release};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    #[error("{path}: version {version} is already released with migrations up to {upto:04}; migration {next:04} needs a new version (bump `version:`)")]
+    AlreadyReleased { path: String, version: String, upto: u32, next: u32 },
+    #[error(
+        "{path}: version {version} is already released; its requires/conflicts cannot change without a new version"
+    )]
+    Changed { path: String, version: String },
+    #[error("{path}: version {version} is older than the released {released}")]
+    Backwards { path: String, version: String, released: String },
+}
+
+/// The new text of every releases.yaml that changes, given each layer's migration count after
+/// this commit.
+pub fn record(
+    project: &Project,
+    counts: &BTreeMap<crate::project::LayerId, u32>,
+) -> Result<Vec<(String, String)>, ReleaseError> {
+    let mut changed = Vec::new();
+    for package in project.templates.values().chain(project.modules.values()) {
+        let count = counts.get(&package.id).copied().unwrap_or(0);
+        if let Some(releases) = next_releases(package, count)? {
+            changed.push((package.releases_path(), render(&releases)));
+        }
+    }
+    Ok(changed)
+}
+
+fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, ReleaseError> {
+    let manifest = &package.manifest;
+    let current = Release {
+        version: manifest.version.clone(),
+        upto: count,
+        requires: manifest.requires.clone(),
+        conflicts: manifest.conflicts.clone(),
+    };
+    let path = package.manifest_path.clone();
+    match package.releases.last() {
+        None => Ok(Some(vec![current])),
+        Some(last) if last.version == current.version => {
+            if count > last.upto {
+                return Err(ReleaseError::AlreadyReleased {
+                    path,
+                    version: last.version.to_string(),
+                    upto: last.upto,
+                    next: last.upto + 1,
+                });
+            }
+            if last.requires != current.requires || last.conflicts != current.conflicts {
+                return Err(ReleaseError::Changed { path, version: last.version.to_string() });
+            }
+            Ok(None)
+        }
+        Some(last) if current.version > last.version => {
+            let mut releases = package.releases.clone();
+            releases.push(current);
+            Ok(Some(releases))
+        }
+        Some(last) => Err(ReleaseError::Backwards {
+            path,
+            version: current.version.to_string(),
+            released: last.version.to_string(),
+        }),
+    }
+}
+
+/// One flow mapping per line, as DESIGN §3 shows it, so each release is one line in a diff.
+fn render(releases: &[Release]) -> String {
+    let mut text = String::from("# Written by `strata commit`; append-only.\n");
+    for r in releases {
+        let requires: Vec<String> = r.requires.iter().map(|(k, v)| format!("{k}: \"{v}\"")).collect();
+        text.push_str(&format!(
+            "- {{ version: {}, upto: {}, requires: {{ {} }}, conflicts: [{}] }}\n",
+            r.version,
+            r.upto,
+            requires.join(", "),
+            r.conflicts.join(", ")
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_releases_read_back() {
+        let releases = vec![Release {
+            version: semver::Version::new(2, 1, 0),
+            upto: 7,
+            requires: BTreeMap::from([("membership".into(), semver::VersionReq::parse(">=1.2, <3").unwrap())]),
+            conflicts: vec!["legacy-donations".into()],
+        }];
+        let text = render(&releases);
+        assert!(
+            text.contains(
+                "- { version: 2.1.0, upto: 7, requires: { membership: \">=1.2, <3\" }, conflicts: [legacy-donations] }"
+            ),
+            "{text}"
+        );
+        let read: Vec<Release> = crate::project::parse_yaml("releases.yaml", &text).unwrap();
+        assert_eq!(read, releases);
+    }
+}

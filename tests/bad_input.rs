@@ -110,6 +110,7 @@ fn conflicting_modules_are_explained() {
             "tenants/uml/tenant.yaml: tenant uml has no valid set of modules",
             "module.donations 1.0.0 would constrain",
             "module.legacy-donations to no version (a conflict)",
+            "Declared in: modules/donations/module.yaml, modules/legacy-donations/module.yaml",
         ],
     );
 }

@@ -349,3 +349,44 @@ fn a_tenant_pinned_to_an_older_release_gets_fewer_migrations() {
     repo.commit("demo takes events 1.1");
     assert!(repo.ok(&["apply", "--env", "local"]).contains("demo: applied module.events/0002_event_capacity\n"));
 }
+
+#[test]
+fn a_release_needing_more_than_its_range_promises_is_refused_until_narrowed() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let plans = "modules/membership/schema/01_plans.sql";
+    repo.write(
+        plans,
+        &repo.read(plans).replace(
+            "  active INTEGER NOT NULL DEFAULT 1\n",
+            "  active INTEGER NOT NULL DEFAULT 1,\n  currency TEXT\n",
+        ),
+    );
+    bump(&repo, "modules/membership/module.yaml", "1.1.0");
+    let donations = "modules/donations/schema/01_donations.sql";
+    repo.write(
+        donations,
+        &repo.read(donations).replace("  goal_cents INTEGER,\n", "  goal_cents INTEGER,\n  plan_id INTEGER,\n"),
+    );
+    bump(&repo, "modules/donations/module.yaml", "1.1.0");
+    let head = repo.head();
+    let run = repo.run(&["commit"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("modules/donations/module.yaml: module.donations 1.1.0 includes module.donations/0002_"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("requires module.membership/0002, but it allows module.membership 1.0.0"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("narrow the range"), "{}", run.stderr);
+    assert_eq!(repo.head(), head, "nothing recorded");
+
+    let manifest = "modules/donations/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("membership: \">=1.0, <2\"", "membership: \">=1.1, <2\""));
+    repo.commit("donations needs membership 1.1");
+    assert!(repo.ok(&["check"]).starts_with("ok:"));
+}

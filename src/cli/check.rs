@@ -44,6 +44,9 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
         problems.push(cycle.to_string());
     }
     let resolver = Resolver::new(Catalog::of(&project));
+    // Migrations are read (and their sums checked) for the release consistency check.
+    let migrations = crate::migrations::generate::load_all(&project, &WorkTree::new(&context.repo))?;
+    problems.extend(crate::migrations::releases::inconsistencies(&project, &migrations));
     let mut failed = 0;
     for id in project.tenants.keys() {
         if let Err(e) = resolve::resolve_tenant_with(&project, &resolver, id) {

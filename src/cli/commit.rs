@@ -6,8 +6,9 @@ use super::{io, Context};
 use std::collections::BTreeMap;
 
 use crate::migrations::generate::{generate, load_all, write, GenerateError};
-use crate::project::LayerId;
+use crate::migrations::releases;
 use crate::project::Project;
+use crate::project::{LayerId, LayerKind};
 use crate::source::WorkTree;
 use crate::Error;
 
@@ -27,15 +28,37 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
     let root = repo.workdir().unwrap_or(&context.repo).to_path_buf();
     let source = WorkTree::new(&root);
     let project = Project::load(&source)?;
-    let existing = load_all(&project, &source)?;
-    let mut counts: BTreeMap<LayerId, u32> = existing.iter().map(|(l, m)| (l.clone(), m.len() as u32)).collect();
-    // Everything that can fail on bad input happens above and here, before any file is written.
-    let new = generate(&project, existing, args.message.as_deref())?;
+    let mut all = load_all(&project, &source)?;
+    // Everything that can fail on bad input happens from here to `write`, before any file is written.
+    let new = generate(&project, all.clone(), args.message.as_deref())?;
     for migration in &new {
-        *counts.entry(migration.key.layer.clone()).or_default() += 1;
+        all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
     }
-    let releases = crate::migrations::releases::record(&project, &counts).map_err(GenerateError::from)?;
-    write(&root, &new, &releases)?;
+    let counts: BTreeMap<LayerId, u32> = all.iter().map(|(l, m)| (l.clone(), m.len() as u32)).collect();
+    let recorded = releases::record(&project, &counts).map_err(GenerateError::from)?;
+    // A release is forever: one whose migrations need more than its ranges promise is refused now.
+    let mut released = project.clone();
+    for (layer, list) in &recorded {
+        let package = match layer.kind {
+            LayerKind::Template => released.templates.get_mut(&layer.name),
+            _ => released.modules.get_mut(&layer.name),
+        };
+        if let Some(package) = package {
+            package.releases = list.clone();
+        }
+    }
+    let new_versions: Vec<String> = recorded
+        .iter()
+        .filter_map(|(layer, list)| Some(format!(" {layer} {} includes ", list.last()?.version)))
+        .collect();
+    let problems: Vec<String> = releases::inconsistencies(&released, &all)
+        .into_iter()
+        .filter(|p| new_versions.iter().any(|v| p.contains(v.as_str())))
+        .collect();
+    if !problems.is_empty() {
+        return Err(GenerateError::Inconsistent(problems.join("\n")).into());
+    }
+    write(&root, &new, &releases::files(&project, &recorded))?;
     let message = match (&args.message, new.len()) {
         (Some(message), _) => message.clone(),
         (None, 0) => "strata: update schema sources".to_string(),

@@ -33,6 +33,9 @@ pub enum GenerateError {
     Migration(#[from] MigrationError),
     #[error(transparent)]
     Release(#[from] super::releases::ReleaseError),
+    /// Releases whose migrations need more than their ranges promise, one per line.
+    #[error("{0}")]
+    Inconsistent(String),
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::project::{Package, Project, Release};
+use crate::project::{LayerId, Package, Project, Release};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
@@ -18,20 +18,28 @@ pub enum ReleaseError {
     Backwards { path: String, version: String, released: String },
 }
 
-/// The new text of every releases.yaml that changes, given each layer's migration count after
-/// this commit.
+/// The releases a commit records: each layer whose declared version is new, with its list after
+/// the commit.
 pub fn record(
     project: &Project,
-    counts: &BTreeMap<crate::project::LayerId, u32>,
-) -> Result<Vec<(String, String)>, ReleaseError> {
-    let mut changed = Vec::new();
+    counts: &BTreeMap<LayerId, u32>,
+) -> Result<BTreeMap<LayerId, Vec<Release>>, ReleaseError> {
+    let mut changed = BTreeMap::new();
     for package in project.templates.values().chain(project.modules.values()) {
         let count = counts.get(&package.id).copied().unwrap_or(0);
         if let Some(releases) = next_releases(package, count)? {
-            changed.push((package.releases_path(), render(&releases)));
+            changed.insert(package.id.clone(), releases);
         }
     }
     Ok(changed)
+}
+
+/// The files `record` changes: (path, text) of each releases.yaml.
+pub fn files(project: &Project, recorded: &BTreeMap<LayerId, Vec<Release>>) -> Vec<(String, String)> {
+    recorded
+        .iter()
+        .filter_map(|(layer, releases)| Some((project.package(layer)?.releases_path(), render(releases))))
+        .collect()
 }
 
 fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, ReleaseError> {
@@ -70,6 +78,46 @@ fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, 
             released: last.version.to_string(),
         }),
     }
+}
+
+/// Releases whose migrations rely on more than their ranges promise: a migration of release R of
+/// L requires migration n of D (a layer R requires directly), but R allows a version of D whose
+/// release stops before n, so a tenant on that version could not apply it.
+pub fn inconsistencies(project: &Project, migrations: &BTreeMap<LayerId, Vec<super::Migration>>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for package in project.templates.values().chain(project.modules.values()) {
+        let layer_migrations = migrations.get(&package.id).map(Vec::as_slice).unwrap_or_default();
+        for release in &package.releases {
+            for migration in layer_migrations.iter().filter(|m| m.key.seq <= release.upto) {
+                for required in migration.requires.iter().filter(|r| r.layer != package.id) {
+                    let range =
+                        release.requires.iter().find(|(k, _)| crate::resolve::required_layer(k) == required.layer);
+                    // Layers required through another one are that layer's promise to keep.
+                    let Some((_, range)) = range else { continue };
+                    let Some(dependency) = project.package(&required.layer) else { continue };
+                    let lowest = dependency
+                        .releases
+                        .iter()
+                        .filter(|r| range.matches(&r.version))
+                        .min_by(|a, b| a.version.cmp(&b.version));
+                    if let Some(lowest) = lowest.filter(|l| l.upto < required.seq) {
+                        problems.push(format!(
+                            "{}: {} {} includes {}, which requires {}, but it allows {} {} ({range}), whose migrations stop at {:04}; narrow the range",
+                            package.manifest_path,
+                            package.id,
+                            release.version,
+                            migration.id(),
+                            required,
+                            required.layer,
+                            lowest.version,
+                            lowest.upto
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    problems
 }
 
 /// One flow mapping per line, as DESIGN §3 shows it, so each release is one line in a diff.

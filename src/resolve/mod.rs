@@ -162,10 +162,9 @@ pub fn resolve_tenant_with(
         wants.push((LayerId::module(&module), range));
     }
     check_requirements_exist(project)?;
-    let chosen = resolver.solve(&wants).map_err(|report| ResolveError::Unsolvable {
-        tenant: tenant_id.to_string(),
-        path,
-        report,
+    let chosen = resolver.solve(&wants).map_err(|report| {
+        let report = with_files(project, &report);
+        ResolveError::Unsolvable { tenant: tenant_id.to_string(), path, report }
     })?;
     let mut reasons = BTreeMap::new();
     for layer in chosen.keys() {
@@ -197,6 +196,25 @@ pub fn resolve_tenant_with(
     let versions = chosen.iter().map(|(l, c)| (l.clone(), c.version.clone())).collect();
     let limits = chosen.iter().filter_map(|(l, c)| Some((l.clone(), c.upto?))).collect();
     Ok(Resolution { tenant: tenant_id.to_string(), layers, versions, limits, reasons })
+}
+
+/// The solver's report, followed by the files that declare what it speaks of.
+fn with_files(project: &Project, report: &str) -> String {
+    let mut files = Vec::new();
+    for package in project.templates.values().chain(project.modules.values()) {
+        let named = report.split(|c: char| c.is_whitespace() || c == ',').any(|w| w == package.id.to_string());
+        if named {
+            files.push(package.manifest_path.clone());
+            if !package.releases.is_empty() {
+                files.push(package.releases_path());
+            }
+        }
+    }
+    if files.is_empty() {
+        report.to_string()
+    } else {
+        format!("{}\nDeclared in: {}", report.trim_end(), files.join(", "))
+    }
 }
 
 /// Every `requires:` names a template or module that exists, so that an unknown name is reported

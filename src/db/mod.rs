@@ -1,7 +1,10 @@
 //! Tenant databases: connections, the `strata_history` table (DESIGN §6), locks and the execution
 //! of one migration. One file per engine.
 
+pub mod mysql;
+pub mod postgres;
 pub mod sqlite;
+pub mod tenant;
 pub mod url;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +15,12 @@ pub enum DbError {
     Query { target: String, message: String },
     #[error("{id} failed: {message}")]
     Migration { id: String, message: String },
+    #[error("{target}: another runner holds this tenant's lock (waited {waited:?}; see --lock-timeout)")]
+    Locked { target: String, waited: std::time::Duration },
+    #[error(
+        "{target}: {id} failed earlier and may be half applied (MySQL DDL is not transactional); run `strata repair`"
+    )]
+    FailedBefore { target: String, id: String },
 }
 
 /// One row of `strata_history`.
@@ -53,3 +62,24 @@ pub enum RunOutcome {
 pub fn applied_by() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "strata".to_string())
 }
+
+/// A `strata_history` row from any engine's query, whose columns are selected with one set of
+/// names and types (text, bigint) everywhere.
+macro_rules! history_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        HistoryRow {
+            id: $row.get("id"),
+            layer: $row.get("layer"),
+            seq: $row.get("seq"),
+            checksum: $row.get("checksum"),
+            commit_sha: $row.get("commit_sha"),
+            state: $row.get("state"),
+            schema_hash: $row.get("schema_hash"),
+            applied_at: $row.get("applied_at"),
+            applied_by: $row.get("applied_by"),
+            duration_ms: $row.get("duration_ms"),
+        }
+    }};
+}
+pub(crate) use history_row;

@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, Row};
 
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
+use crate::db::history_row;
 
 const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
   id TEXT PRIMARY KEY,
@@ -79,21 +80,7 @@ impl SqliteTenant {
         .fetch_all(&mut self.conn)
         .await
         .map_err(|e| self.query_error(e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| HistoryRow {
-                id: r.get("id"),
-                layer: r.get("layer"),
-                seq: r.get("seq"),
-                checksum: r.get("checksum"),
-                commit_sha: r.get("commit_sha"),
-                state: r.get("state"),
-                schema_hash: r.get("schema_hash"),
-                applied_at: r.get("applied_at"),
-                applied_by: r.get("applied_by"),
-                duration_ms: r.get("duration_ms"),
-            })
-            .collect())
+        Ok(rows.iter().map(|row| history_row!(row)).collect())
     }
 
     /// Runs one migration and records it, atomically, under the database's write lock.

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::compose::{render, render_name, Composition, RenderContext};
-use crate::db::sqlite::SqliteTenant;
+use crate::db::tenant::{Target, TenantDb};
 use crate::db::{HistoryRow, MigrationRun, RunOutcome};
 use crate::dialect::Dialect;
 use crate::migrations::{self, order::dag_order, Migration};
-use crate::project::{Environment, LayerId, Project, Tenant, TenantSelector};
+use crate::project::{Environment, Isolation, LayerId, Project, Tenant, TenantSelector};
 use crate::resolve::solver::{Catalog, Resolver};
 use crate::schema::hash;
 use crate::schema::parse::Mode;
@@ -83,17 +83,42 @@ impl CommitView {
         Ok(dag_order(&resolution.layers, &self.migrations, &resolution.limits)?)
     }
 
-    /// The tenant's SQLite file: the environment's `target` rendered for it, relative to the repository.
-    pub fn sqlite_path(&self, env: &Environment, tenant: &Tenant) -> Result<PathBuf, Error> {
-        if self.project.config.dialect != Dialect::Sqlite {
+    /// Where the tenant lives: the environment's `target` rendered for it (a file relative to the
+    /// repository on SQLite, a schema or database name elsewhere) and the URL from `${VAR}`.
+    pub fn target(&self, env: &Environment, tenant: &Tenant) -> Result<Target, Error> {
+        let context = RenderContext::for_tenant(tenant, Some(&env.name));
+        let name = render_name(&env.path, &env.manifest.target, &context)?;
+        let dialect = self.project.config.dialect;
+        if dialect == Dialect::Sqlite {
+            return Ok(Target::SqliteFile(self.root.join(name)));
+        }
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
             return Err(Error::Usage(format!(
-                "applying to {} is not supported yet: this build applies SQLite projects only",
-                self.project.config.dialect
+                "{}: target `{name}` of tenant {} is not a valid schema or database name",
+                env.path, tenant.id
             )));
         }
-        let context = RenderContext::for_tenant(tenant, Some(&env.name));
-        let rendered = render_name(&env.path, &env.manifest.target, &context)?;
-        Ok(self.root.join(rendered))
+        let Some(url) = &env.manifest.url else {
+            return Err(Error::Usage(format!("{}: `url: ${{SOME_VARIABLE}}` is required for {dialect}", env.path)));
+        };
+        // With one database per tenant the URL is a template too.
+        let url = match env.manifest.isolation {
+            Isolation::Database if dialect == Dialect::Postgres => render_name(&env.path, url, &context)?,
+            _ => url.clone(),
+        };
+        let url = crate::db::url::expand(&url).map_err(|m| Error::Usage(format!("{}: {m}", env.path)))?;
+        Ok(match (dialect, env.manifest.isolation) {
+            (Dialect::Postgres, Isolation::Schema) => {
+                Target::Postgres { url, schema: Some(name.clone()), label: format!("schema {name}") }
+            }
+            (Dialect::Postgres, Isolation::Database) => {
+                Target::Postgres { url, schema: None, label: format!("database of tenant {}", tenant.id) }
+            }
+            _ => Target::Mysql { url, database: name.clone(), label: format!("database {name}") },
+        })
     }
 }
 
@@ -193,14 +218,14 @@ pub async fn apply(
     let mut work = Vec::new();
     for tenant in tenants {
         let order = view.tenant_order(tenant)?;
-        let path = view.sqlite_path(env, tenant)?;
-        work.push((tenant, order, path));
+        let target = view.target(env, tenant)?;
+        work.push((tenant, order, target));
     }
     let mut report =
         ApplyReport { commit: view.commit_sha.clone(), environment: env.name.clone(), tenants: Vec::new() };
-    for (tenant, order, path) in work {
+    for (tenant, order, target) in work {
         let started = Instant::now();
-        let result = apply_tenant(&view, env, tenant, &order, &path, options).await;
+        let result = apply_tenant(&view, env, tenant, &order, &target, options).await;
         let (status, applied, error) = match result {
             Ok(applied) if applied.is_empty() => (TenantStatus::UpToDate, applied, None),
             Ok(applied) => (TenantStatus::Migrated, applied, None),
@@ -225,13 +250,13 @@ async fn apply_tenant(
     env: &Environment,
     tenant: &Tenant,
     order: &[&Migration],
-    path: &Path,
+    target: &Target,
     options: &ApplyOptions,
 ) -> Result<Vec<String>, (Vec<String>, String)> {
     let mut applied = Vec::new();
     let fail = |applied: &Vec<String>, e: String| (applied.clone(), e);
     let create = env.manifest.create_missing && !options.dry_run;
-    let db = SqliteTenant::open(path, create, options.lock_timeout).await.map_err(|e| fail(&applied, e.to_string()))?;
+    let db = TenantDb::open(target, create, options.lock_timeout).await.map_err(|e| fail(&applied, e.to_string()))?;
     let (mut db, history) = match db {
         Some(mut db) => {
             let history = db.history().await.map_err(|e| fail(&applied, e.to_string()))?;
@@ -241,7 +266,7 @@ async fn apply_tenant(
         None => {
             return Err(fail(
                 &applied,
-                format!("{} does not exist and {} does not set create_missing: true", path.display(), env.path),
+                format!("{} does not exist and {} does not set create_missing: true", target.label(), env.path),
             ));
         }
     };

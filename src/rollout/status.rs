@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{check_history, short, CommitView};
-use crate::db::sqlite::SqliteTenant;
+use crate::db::tenant::TenantDb;
 use crate::Error;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -34,8 +34,8 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
     let mut tenants = Vec::new();
     for tenant in view.select(env, only)? {
         let order = view.tenant_order(tenant)?;
-        let path = view.sqlite_path(env, tenant)?;
-        let history = match SqliteTenant::open(&path, false, Duration::from_secs(5)).await? {
+        let target = view.target(env, tenant)?;
+        let history = match TenantDb::open(&target, false, Duration::from_secs(5)).await? {
             Some(mut db) => Some(db.history().await?),
             None => None,
         };

@@ -1,0 +1,65 @@
+//! Where a tenant lives and a connection to it, whatever the engine.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::mysql::MySqlTenant;
+use super::postgres::PgTenant;
+use super::sqlite::SqliteTenant;
+use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
+
+/// A tenant's database, resolved from the environment for one tenant. URLs are already expanded
+/// from `${VAR}`; `label` is what messages show, never a URL.
+#[derive(Debug, Clone)]
+pub enum Target {
+    SqliteFile(PathBuf),
+    Postgres { url: String, schema: Option<String>, label: String },
+    Mysql { url: String, database: String, label: String },
+}
+
+impl Target {
+    pub fn label(&self) -> String {
+        match self {
+            Target::SqliteFile(path) => path.display().to_string(),
+            Target::Postgres { label, .. } | Target::Mysql { label, .. } => label.clone(),
+        }
+    }
+}
+
+pub enum TenantDb {
+    Sqlite(SqliteTenant),
+    Postgres(PgTenant),
+    Mysql(MySqlTenant),
+}
+
+impl TenantDb {
+    /// Connects under the tenant's lock; `None` when the tenant's database does not exist and
+    /// `create` is false.
+    pub async fn open(target: &Target, create: bool, lock_timeout: Duration) -> Result<Option<Self>, DbError> {
+        Ok(match target {
+            Target::SqliteFile(path) => SqliteTenant::open(path, create, lock_timeout).await?.map(TenantDb::Sqlite),
+            Target::Postgres { url, schema, label } => {
+                PgTenant::open(url, schema.as_deref(), label, create, lock_timeout).await?.map(TenantDb::Postgres)
+            }
+            Target::Mysql { url, database, label } => {
+                MySqlTenant::open(url, database, label, create, lock_timeout).await?.map(TenantDb::Mysql)
+            }
+        })
+    }
+
+    pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
+        match self {
+            TenantDb::Sqlite(db) => db.history().await,
+            TenantDb::Postgres(db) => db.history().await,
+            TenantDb::Mysql(db) => db.history().await,
+        }
+    }
+
+    pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
+        match self {
+            TenantDb::Sqlite(db) => db.run(run).await,
+            TenantDb::Postgres(db) => db.run(run).await,
+            TenantDb::Mysql(db) => db.run(run).await,
+        }
+    }
+}

@@ -141,3 +141,114 @@ async fn the_loop_runs_on_postgres_with_a_schema_per_tenant() {
 async fn the_loop_runs_on_mariadb_with_a_database_per_tenant() {
     the_loop_runs_on(&MARIADB).await;
 }
+
+/// A tenant whose migration fails stops there; the others are migrated; the rollout says exit 4.
+async fn a_failure_stays_with_its_tenant(engine: &Engine) -> Option<(Repo, String, String)> {
+    let url = std::env::var(engine.variable).unwrap_or_else(|_| engine.default_url.to_string());
+    let reachable = if engine.dialect == "postgres" {
+        util::engines::postgres().await.is_some()
+    } else {
+        util::engines::mysql().await.is_some()
+    };
+    if !reachable {
+        return None;
+    }
+    let prefix = format!("strata_fail_{}_{}", std::process::id(), engine.dialect);
+    let repo = Repo::with_files(&[
+        ("strata.yaml", &format!("name: e2e\ndialect: {}\n", engine.dialect)),
+        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
+        ("templates/base/schema/01_members.sql", engine.template),
+        ("tenants/good/tenant.yaml", "template: base\nvars: { currency: USD }\n"),
+        ("tenants/bad/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
+        (
+            "environments/test.yaml",
+            &format!(
+                "url: ${{{}}}\nisolation: {}\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n",
+                engine.variable, engine.isolation
+            ),
+        ),
+    ]);
+    std::env::set_var(engine.variable, &url);
+    let (good, bad) = (format!("{prefix}_good"), format!("{prefix}_bad"));
+    drop_namespaces(engine, &url, &[good.clone(), bad.clone()]).await;
+    repo.commit("initial");
+    repo.ok(&["apply", "--env", "test"]);
+    // Two rows with one email in bad's members make a new unique index fail there only.
+    let insert = format!("INSERT INTO {bad}.members (email) VALUES ('x@example.org'), ('x@example.org')");
+    if engine.dialect == "postgres" {
+        sqlx::raw_sql(&insert).execute(&mut sqlx::PgConnection::connect(&url).await.unwrap()).await.unwrap();
+    } else {
+        sqlx::raw_sql(&insert).execute(&mut sqlx::MySqlConnection::connect(&url).await.unwrap()).await.unwrap();
+    }
+    repo.write("templates/base/schema/02_email.sql", "CREATE UNIQUE INDEX members_email_key ON members (email);\n");
+    repo.write("templates/base/template.yaml", "name: base\nversion: 1.1.0\n");
+    repo.commit("unique email");
+    let run = repo.run(&["apply", "--env", "test"]);
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("good: applied template.base/0002_unique_email"), "{}", run.stdout);
+    assert!(run.stdout.contains("bad: FAILED after 0 migration(s)"), "{}", run.stdout);
+    Some((repo, url, bad))
+}
+
+#[tokio::test]
+async fn a_failing_migration_on_postgres_leaves_its_tenant_unchanged() {
+    let Some((repo, url, bad)) = a_failure_stays_with_its_tenant(&POSTGRES).await else { return };
+    let rows = history(&POSTGRES, &url, &bad).await;
+    assert_eq!(rows.len(), 1, "no history row for the failed migration: {rows:?}");
+    // Nothing was recorded, so the next apply simply tries again.
+    assert_eq!(repo.run(&["apply", "--env", "test", "--tenant", "bad"]).code, 4);
+    let prefix = bad.trim_end_matches("_bad").to_string();
+    drop_namespaces(&POSTGRES, &url, &[format!("{prefix}_good"), bad]).await;
+}
+
+#[tokio::test]
+async fn a_failing_migration_on_mariadb_is_recorded_failed_and_stops_the_tenant() {
+    let Some((repo, url, bad)) = a_failure_stays_with_its_tenant(&MARIADB).await else { return };
+    let rows = history(&MARIADB, &url, &bad).await;
+    assert_eq!(rows.last().unwrap().0, "template.base/0002_unique_email");
+    let run = repo.run(&["apply", "--env", "test", "--tenant", "bad"]);
+    assert_eq!(run.code, 4);
+    assert!(run.stdout.contains("is in state 'failed'; run `strata repair`"), "{}", run.stdout);
+    let prefix = bad.trim_end_matches("_bad").to_string();
+    drop_namespaces(&MARIADB, &url, &[format!("{prefix}_good"), bad]).await;
+}
+
+#[tokio::test]
+async fn a_password_in_the_url_never_reaches_the_output() {
+    if util::engines::postgres().await.is_none() {
+        return;
+    }
+    let base = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+    // The machine's PostgreSQL trusts local connections, so any password is accepted.
+    let secret = "s3cret-Pa55word";
+    let url = base.replacen("postgres://postgres@", &format!("postgres://postgres:{secret}@"), 1);
+    assert!(url.contains(secret), "the test URL carries the password: {}", strata::db::url::redact(&url));
+    let prefix = format!("strata_pw_{}", std::process::id());
+    let repo = Repo::with_files(&[
+        ("strata.yaml", "name: pw\ndialect: postgres\n"),
+        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
+        ("templates/base/schema/01.sql", "CREATE TABLE t (id integer);\n"),
+        ("tenants/one/tenant.yaml", "template: base\n"),
+        ("environments/test.yaml", &format!("url: ${{STRATA_PW_URL}}\nisolation: schema\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n")),
+        ("environments/broken.yaml", &format!("url: ${{STRATA_PW_BROKEN_URL}}\nisolation: schema\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\n")),
+    ]);
+    std::env::set_var("STRATA_PW_URL", &url);
+    // A server that is not there: the error must still not show the password.
+    std::env::set_var("STRATA_PW_BROKEN_URL", format!("postgres://postgres:{secret}@127.0.0.1:1/postgres"));
+    repo.commit("initial");
+    let mut said = String::new();
+    for args in [
+        &["apply", "--env", "test"][..],
+        &["status", "--env", "test"],
+        &["apply", "--env", "broken"],
+        &["status", "--env", "broken"],
+        &["apply", "--env", "test", "--json"],
+    ] {
+        let run = repo.run(args);
+        said.push_str(&run.stdout);
+        said.push_str(&run.stderr);
+    }
+    assert!(said.contains("schema"), "the commands ran: {said}");
+    assert!(!said.contains(secret), "the password leaked:\n{said}");
+    drop_namespaces(&POSTGRES, &url, &[format!("{prefix}_one")]).await;
+}

@@ -209,6 +209,28 @@ async fn a_failing_migration_on_mariadb_is_recorded_failed_and_stops_the_tenant(
     let run = repo.run(&["apply", "--env", "test", "--tenant", "bad"]);
     assert_eq!(run.code, 4);
     assert!(run.stdout.contains("is in state 'failed'; run `strata repair`"), "{}", run.stdout);
+
+    // repair compares the live schema: the index never came to be.
+    let report = repo.ok(&["repair", "--env", "test", "--tenant", "bad"]);
+    assert!(report.contains("template.base/0002_unique_email failed"), "{report}");
+    assert!(report.contains("matches the state before it: nothing of it took effect"), "{report}");
+    let refused = repo.run(&["repair", "--env", "test", "--tenant", "bad", "--mark", "applied"]);
+    assert_ne!(refused.code, 0, "marking it applied contradicts the live schema");
+    assert!(refused.stderr.contains("does not match template.base/0002_unique_email applied"), "{}", refused.stderr);
+    let done = repo.ok(&["repair", "--env", "test", "--tenant", "bad", "--mark", "rolled-back"]);
+    assert!(done.contains("recorded: template.base/0002_unique_email marked rolled back"), "{done}");
+    // With the duplicate gone, the next apply runs it again and succeeds.
+    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DELETE FROM {bad}.members WHERE id = (SELECT MAX(id) FROM (SELECT id FROM {bad}.members) m)"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert!(repo
+        .ok(&["apply", "--env", "test", "--tenant", "bad"])
+        .contains("bad: applied template.base/0002_unique_email"));
+    assert!(repo.ok(&["repair", "--env", "test", "--tenant", "bad"]).contains("nothing to repair"));
     let prefix = bad.trim_end_matches("_bad").to_string();
     drop_namespaces(&MARIADB, &url, &[format!("{prefix}_good"), bad]).await;
 }

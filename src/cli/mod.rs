@@ -6,6 +6,7 @@ mod check;
 mod commit;
 mod graph;
 mod init;
+mod repair;
 mod status;
 
 use std::io::Write;
@@ -47,6 +48,8 @@ pub enum Command {
     Apply(apply::Args),
     /// Per tenant of an environment: applied, pending and failed migrations.
     Status(status::Args),
+    /// Settle a failed migration (MySQL): compare the live schema, mark it applied or rolled back.
+    Repair(repair::Args),
 }
 
 /// Runs a parsed command line.
@@ -60,6 +63,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Commit(args) => commit::run(&context, args, out),
         Command::Apply(args) => apply::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),
+        Command::Repair(args) => repair::run(&context, args, out),
     }
 }
 

@@ -28,6 +28,7 @@ const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
 pub struct MySqlTenant {
     conn: MySqlConnection,
     target: String,
+    database: String,
 }
 
 impl MySqlTenant {
@@ -49,7 +50,7 @@ impl MySqlTenant {
             message: super::url::redact(&e.to_string()),
         };
         let conn = MySqlConnection::connect(url).await.map_err(connect_error)?;
-        let mut tenant = MySqlTenant { conn, target: label.to_string() };
+        let mut tenant = MySqlTenant { conn, target: label.to_string(), database: database.to_string() };
         let exists = sqlx::query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
             .bind(database)
             .fetch_optional(&mut tenant.conn)
@@ -97,6 +98,21 @@ impl MySqlTenant {
         .await
         .map_err(|e| self.error(e))?;
         Ok(rows.iter().map(|row| history_row!(row)).collect())
+    }
+
+    pub async fn inspect(&mut self) -> Result<crate::schema::Schema, DbError> {
+        crate::dialect::mysql::inspect(&mut self.conn, &self.database)
+            .await
+            .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
+    }
+
+    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+        let query = match state {
+            Some(state) => sqlx::query("UPDATE strata_history SET state = ? WHERE id = ?").bind(state).bind(id),
+            None => sqlx::query("DELETE FROM strata_history WHERE id = ?").bind(id),
+        };
+        query.execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        Ok(())
     }
 
     /// Runs one migration; MySQL cannot roll DDL back, so a failure is recorded as `failed`.

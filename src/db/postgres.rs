@@ -29,6 +29,8 @@ pub struct PgTenant {
     conn: PgConnection,
     /// For messages: "schema t_nrna" — never the URL.
     target: String,
+    /// The tenant's schema (`public` when the tenant has a database of its own).
+    schema: String,
 }
 
 impl PgTenant {
@@ -50,7 +52,7 @@ impl PgTenant {
             message: super::url::redact(&e.to_string()),
         };
         let conn = PgConnection::connect(url).await.map_err(connect_error)?;
-        let mut tenant = PgTenant { conn, target: label.to_string() };
+        let mut tenant = PgTenant { conn, target: label.to_string(), schema: schema.unwrap_or("public").to_string() };
         if let Some(schema) = schema {
             let exists = sqlx::query("SELECT 1 FROM pg_namespace WHERE nspname = $1")
                 .bind(schema)
@@ -106,6 +108,21 @@ impl PgTenant {
         .await
         .map_err(|e| self.error(e))?;
         Ok(rows.iter().map(|row| history_row!(row)).collect())
+    }
+
+    pub async fn inspect(&mut self) -> Result<crate::schema::Schema, DbError> {
+        crate::dialect::postgres::inspect(&mut self.conn, &self.schema)
+            .await
+            .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
+    }
+
+    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+        let query = match state {
+            Some(state) => sqlx::query("UPDATE strata_history SET state = $1 WHERE id = $2").bind(state).bind(id),
+            None => sqlx::query("DELETE FROM strata_history WHERE id = $1").bind(id),
+        };
+        query.execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        Ok(())
     }
 
     /// Runs one migration and records it in one transaction.

@@ -83,6 +83,21 @@ impl SqliteTenant {
         Ok(rows.iter().map(|row| history_row!(row)).collect())
     }
 
+    pub async fn inspect(&mut self) -> Result<crate::schema::Schema, DbError> {
+        crate::dialect::sqlite::inspect(&mut self.conn)
+            .await
+            .map_err(|e| DbError::Query { target: self.target(), message: e.to_string() })
+    }
+
+    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+        let query = match state {
+            Some(state) => sqlx::query("UPDATE strata_history SET state = ? WHERE id = ?").bind(state).bind(id),
+            None => sqlx::query("DELETE FROM strata_history WHERE id = ?").bind(id),
+        };
+        query.execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
+        Ok(())
+    }
+
     /// Runs one migration and records it, atomically, under the database's write lock.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();

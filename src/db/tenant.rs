@@ -55,6 +55,25 @@ impl TenantDb {
         }
     }
 
+    /// The live schema, read into the model.
+    pub async fn inspect(&mut self) -> Result<crate::schema::Schema, DbError> {
+        match self {
+            TenantDb::Sqlite(db) => db.inspect().await,
+            TenantDb::Postgres(db) => db.inspect().await,
+            TenantDb::Mysql(db) => db.inspect().await,
+        }
+    }
+
+    /// `repair`: a failed migration found applied after all (`Some("applied")`), or undone and
+    /// forgotten so that the next apply runs it again (`None`).
+    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+        match self {
+            TenantDb::Sqlite(db) => db.settle(id, state).await,
+            TenantDb::Postgres(db) => db.settle(id, state).await,
+            TenantDb::Mysql(db) => db.settle(id, state).await,
+        }
+    }
+
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         match self {
             TenantDb::Sqlite(db) => db.run(run).await,

@@ -129,6 +129,12 @@ async fn the_loop_runs_on(engine: &Engine) {
     assert!(status.contains("2 up to date, 0 behind"), "{status}");
     // The URL never reaches output.
     assert!(!out.contains(&url) && !status.contains(&url));
+    // Back to the first commit, and forward again.
+    let back = repo.ok(&["rollback", "--env", "test", "--tenant", "alpha", "--to", &first]);
+    assert!(back.contains("alpha: reverted module.events/0002_event_capacity"), "{back}");
+    assert!(!columns(engine, &url, &alpha, "events").await.contains(&"capacity".to_string()));
+    assert!(history(engine, &url, &alpha).await.iter().all(|(_, sha)| *sha == first));
+    assert!(repo.ok(&["apply", "--env", "test"]).contains("alpha: applied module.events/0002_event_capacity"));
     drop_namespaces(engine, &url, &[alpha, beta]).await;
 }
 

@@ -390,3 +390,72 @@ fn a_release_needing_more_than_its_range_promises_is_refused_until_narrowed() {
     repo.commit("donations needs membership 1.1");
     assert!(repo.ok(&["check"]).starts_with("ok:"));
 }
+
+/// The Merkle root of a tenant's live SQLite schema.
+fn live_root(repo: &Repo, tenant: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(repo.tenant_db(tenant)).read_only(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        strata::schema::hash::root(&strata::dialect::sqlite::inspect(&mut conn).await.unwrap())
+    })
+}
+
+#[test]
+fn rollback_to_the_first_commit_gives_back_its_schema() {
+    let repo = Repo::init();
+    let first = repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    let before = live_root(&repo, "nrna");
+    add_event_capacity(&repo);
+    repo.commit("event capacity");
+    repo.ok(&["apply", "--env", "local"]);
+    assert_ne!(live_root(&repo, "nrna"), before);
+
+    let out = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first]);
+    assert!(
+        out.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration(s) rolled back"),
+        "{out}"
+    );
+    assert_eq!(live_root(&repo, "nrna"), before, "the schema is the first commit's again");
+    assert!(!repo.column("nrna", "SELECT id FROM strata_history").iter().any(|id| id.contains("0002")));
+    assert!(repo.ok(&["apply", "--env", "local", "--commit", &first, "--tenant", "nrna"]).contains("nrna: up to date"));
+    // Forward again from HEAD.
+    assert!(repo
+        .ok(&["apply", "--env", "local", "--tenant", "nrna"])
+        .contains("nrna: applied module.events/0002_event_capacity"));
+}
+
+#[test]
+fn rollback_refuses_an_irreversible_migration_and_changes_nothing() {
+    let repo = Repo::init();
+    let first = repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    add_event_capacity(&repo);
+    repo.commit("event capacity");
+    repo.ok(&["apply", "--env", "local"]);
+    let down = "migrations/modules/events/0002_event_capacity.down.sql";
+    let header: String =
+        repo.read(down).lines().take_while(|l| l.starts_with("-- strata:")).map(|l| format!("{l}\n")).collect();
+    repo.write(down, &format!("{header}-- strata:irreversible the capacity data cannot be brought back\n"));
+    // The sum covers the down file: the edit is committed with its sum, as a team would.
+    let files: Vec<(String, String)> = std::fs::read_dir(repo.path().join("migrations/modules/events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "strata.sum")
+        .map(|n| (n.clone(), repo.read(&format!("migrations/modules/events/{n}"))))
+        .collect();
+    repo.write("migrations/modules/events/strata.sum", &strata::migrations::sum::render(&files));
+    repo.git_commit_all("events 0002 cannot be undone");
+    let before = live_root(&repo, "nrna");
+    let run = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("module.events/0002_event_capacity is irreversible (the capacity data cannot be brought back)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(live_root(&repo, "nrna"), before);
+}

@@ -7,6 +7,7 @@ mod commit;
 mod graph;
 mod init;
 mod repair;
+mod rollback;
 mod status;
 
 use std::io::Write;
@@ -50,6 +51,8 @@ pub enum Command {
     Status(status::Args),
     /// Settle a failed migration (MySQL): compare the live schema, mark it applied or rolled back.
     Repair(repair::Args),
+    /// Take one tenant back to a commit by running down migrations, newest first.
+    Rollback(rollback::Args),
 }
 
 /// Runs a parsed command line.
@@ -64,6 +67,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Apply(args) => apply::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),
         Command::Repair(args) => repair::run(&context, args, out),
+        Command::Rollback(args) => rollback::run(&context, args, out),
     }
 }
 

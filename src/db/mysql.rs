@@ -115,6 +115,32 @@ impl MySqlTenant {
         Ok(())
     }
 
+    /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a
+    /// failing down leaves the migration recorded as `failed` for `repair`.
+    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+        match sqlx::raw_sql(sql).execute(&mut self.conn).await {
+            Ok(_) => {
+                sqlx::query("DELETE FROM strata_history WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                Ok(())
+            }
+            Err(e) => {
+                sqlx::query("UPDATE strata_history SET state = 'failed' WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                Err(DbError::Migration {
+                    id: format!("{id} (down)"),
+                    message: format!("{e} (recorded as failed; run `strata repair`)"),
+                })
+            }
+        }
+    }
+
     /// Runs one migration; MySQL cannot roll DDL back, so a failure is recorded as `failed`.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();

@@ -125,6 +125,27 @@ impl PgTenant {
         Ok(())
     }
 
+    /// Runs a down migration and forgets the migration, in one transaction.
+    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+        sqlx::raw_sql("BEGIN").execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        let result = async {
+            sqlx::raw_sql(sql)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
+            sqlx::query("DELETE FROM strata_history WHERE id = $1")
+                .bind(id)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.error(e))?;
+            Ok(())
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::raw_sql(end).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        result
+    }
+
     /// Runs one migration and records it in one transaction.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();

@@ -98,6 +98,27 @@ impl SqliteTenant {
         Ok(())
     }
 
+    /// Runs a down migration and forgets the migration, in one transaction.
+    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
+        let result = async {
+            sqlx::raw_sql(sql)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
+            sqlx::query("DELETE FROM strata_history WHERE id = ?")
+                .bind(id)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.query_error(e))?;
+            Ok(())
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::raw_sql(end).execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
+        result
+    }
+
     /// Runs one migration and records it, atomically, under the database's write lock.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();

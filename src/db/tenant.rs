@@ -74,6 +74,15 @@ impl TenantDb {
         }
     }
 
+    /// Runs a down migration (rendered for the tenant) and forgets the migration.
+    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+        match self {
+            TenantDb::Sqlite(db) => db.revert(id, sql).await,
+            TenantDb::Postgres(db) => db.revert(id, sql).await,
+            TenantDb::Mysql(db) => db.revert(id, sql).await,
+        }
+    }
+
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         match self {
             TenantDb::Sqlite(db) => db.run(run).await,

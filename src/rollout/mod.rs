@@ -5,6 +5,7 @@
 //! tenant's database is never touched on behalf of another.
 
 pub mod repair;
+pub mod rollback;
 pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};

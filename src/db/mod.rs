@@ -5,6 +5,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 pub mod tenant;
+pub mod transactional;
 pub mod url;
 
 #[derive(Debug, thiserror::Error)]

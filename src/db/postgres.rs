@@ -5,9 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnection, Postgres};
 use sqlx::Connection;
 
+use super::transactional::{self, Spelling};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
 use crate::db::history_row;
 use crate::dialect::Dialect;
@@ -15,7 +16,7 @@ use crate::dialect::Dialect;
 const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
   id TEXT PRIMARY KEY,
   layer TEXT NOT NULL,
-  seq INTEGER NOT NULL,
+  seq BIGINT NOT NULL,
   checksum TEXT NOT NULL,
   commit_sha TEXT NOT NULL,
   state TEXT NOT NULL,
@@ -35,7 +36,7 @@ pub struct PgTenant {
 
 impl PgTenant {
     fn error(&self, e: sqlx::Error) -> DbError {
-        DbError::Query { target: self.target.clone(), message: super::url::redact(&e.to_string()) }
+        query_error(&self.target, e)
     }
 
     /// Connects, enters the tenant's schema (creating it when asked) and takes the tenant's lock.
@@ -100,7 +101,7 @@ impl PgTenant {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT id, layer, seq::bigint AS seq, checksum, commit_sha, state, schema_hash, \
+            "SELECT id, layer, seq, checksum, commit_sha, state, schema_hash, \
              to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS applied_at, applied_by, duration_ms \
              FROM strata_history ORDER BY applied_at, seq",
         )
@@ -117,77 +118,33 @@ impl PgTenant {
     }
 
     pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
-        let query = match state {
-            Some(state) => sqlx::query("UPDATE strata_history SET state = $1 WHERE id = $2").bind(state).bind(id),
-            None => sqlx::query("DELETE FROM strata_history WHERE id = $1").bind(id),
-        };
-        query.execute(&mut self.conn).await.map_err(|e| self.error(e))?;
-        Ok(())
+        let target = self.target.clone();
+        transactional::settle::<Postgres>(&mut self.conn, &SPELLING, id, state, &|e| query_error(&target, e)).await
     }
 
-    /// Runs a down migration and forgets the migration, in one transaction.
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
-        sqlx::raw_sql("BEGIN").execute(&mut self.conn).await.map_err(|e| self.error(e))?;
-        let result = async {
-            sqlx::raw_sql(sql)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
-            sqlx::query("DELETE FROM strata_history WHERE id = $1")
-                .bind(id)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.error(e))?;
-            Ok(())
-        }
-        .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::raw_sql(end).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
-        result
+        let target = self.target.clone();
+        transactional::revert::<Postgres>(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
     }
 
     /// Runs one migration and records it in one transaction.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
-        let started = Instant::now();
-        sqlx::raw_sql(&format!("BEGIN; {HISTORY_DDL}")).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
-        let result = self.run_in_transaction(run, started).await;
-        let end = if matches!(result, Ok(RunOutcome::Applied)) { "COMMIT" } else { "ROLLBACK" };
-        let finished = sqlx::raw_sql(end).execute(&mut self.conn).await;
-        match (result, finished) {
-            (Ok(outcome), Ok(_)) => Ok(outcome),
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(DbError::Migration { id: run.id.to_string(), message: e.to_string() }),
-        }
-    }
-
-    async fn run_in_transaction(&mut self, run: &MigrationRun<'_>, started: Instant) -> Result<RunOutcome, DbError> {
-        let done = sqlx::query("SELECT 1 FROM strata_history WHERE id = $1")
-            .bind(run.id)
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        if done.is_some() {
-            return Ok(RunOutcome::AlreadyApplied);
-        }
-        sqlx::raw_sql(run.sql)
-            .execute(&mut self.conn)
-            .await
-            .map_err(|e| DbError::Migration { id: run.id.to_string(), message: e.to_string() })?;
-        sqlx::query(
-            "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_by, duration_ms) \
-             VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)",
-        )
-        .bind(run.id)
-        .bind(run.layer)
-        .bind(run.seq as i32)
-        .bind(run.checksum)
-        .bind(run.commit_sha)
-        .bind(run.schema_hash)
-        .bind(super::applied_by())
-        .bind(started.elapsed().as_millis() as i64)
-        .execute(&mut self.conn)
-        .await
-        .map_err(|e| self.error(e))?;
-        Ok(RunOutcome::Applied)
+        let target = self.target.clone();
+        transactional::run::<Postgres>(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
     }
 }
+
+fn query_error(target: &str, e: sqlx::Error) -> DbError {
+    DbError::Query { target: target.to_string(), message: super::url::redact(&e.to_string()) }
+}
+
+const SPELLING: Spelling = Spelling {
+    begin: "BEGIN",
+    history_ddl: HISTORY_DDL,
+    find: "SELECT 1 FROM strata_history WHERE id = $1",
+    insert: "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_by, duration_ms) \
+             VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)",
+    delete: "DELETE FROM strata_history WHERE id = $1",
+    set_state: "UPDATE strata_history SET state = $1 WHERE id = $2",
+    check: None,
+};

@@ -5,11 +5,12 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{Connection, Row};
+use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection};
+use sqlx::Connection;
 
+use super::transactional::{self, Spelling};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
 use crate::db::history_row;
 
@@ -37,7 +38,7 @@ impl SqliteTenant {
     }
 
     fn query_error(&self, e: sqlx::Error) -> DbError {
-        DbError::Query { target: self.target(), message: e.to_string() }
+        query_error(&self.target(), e)
     }
 
     /// Opens a tenant's file; `None` when it does not exist and `create` is false.
@@ -90,88 +91,34 @@ impl SqliteTenant {
     }
 
     pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
-        let query = match state {
-            Some(state) => sqlx::query("UPDATE strata_history SET state = ? WHERE id = ?").bind(state).bind(id),
-            None => sqlx::query("DELETE FROM strata_history WHERE id = ?").bind(id),
-        };
-        query.execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
-        Ok(())
+        let target = self.target();
+        transactional::settle::<Sqlite>(&mut self.conn, &SPELLING, id, state, &|e| query_error(&target, e)).await
     }
 
-    /// Runs a down migration and forgets the migration, in one transaction.
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
-        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
-        let result = async {
-            sqlx::raw_sql(sql)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
-            sqlx::query("DELETE FROM strata_history WHERE id = ?")
-                .bind(id)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.query_error(e))?;
-            Ok(())
-        }
-        .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::raw_sql(end).execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
-        result
+        let target = self.target();
+        transactional::revert::<Sqlite>(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
     }
 
     /// Runs one migration and records it, atomically, under the database's write lock.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
-        let started = Instant::now();
-        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
-        let result = self.run_in_transaction(run, started).await;
-        let end = if matches!(result, Ok(RunOutcome::Applied)) { "COMMIT" } else { "ROLLBACK" };
-        let finished = sqlx::raw_sql(end).execute(&mut self.conn).await;
-        match (result, finished) {
-            (Ok(outcome), Ok(_)) => Ok(outcome),
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(DbError::Migration { id: run.id.to_string(), message: e.to_string() }),
-        }
-    }
-
-    async fn run_in_transaction(&mut self, run: &MigrationRun<'_>, started: Instant) -> Result<RunOutcome, DbError> {
-        sqlx::raw_sql(HISTORY_DDL).execute(&mut self.conn).await.map_err(|e| self.query_error(e))?;
-        // Another runner may have applied it while this one waited for the lock.
-        let done = sqlx::query("SELECT 1 FROM strata_history WHERE id = ?")
-            .bind(run.id)
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(|e| self.query_error(e))?;
-        if done.is_some() {
-            return Ok(RunOutcome::AlreadyApplied);
-        }
-        let failed = |message: String| DbError::Migration { id: run.id.to_string(), message };
-        sqlx::raw_sql(run.sql).execute(&mut self.conn).await.map_err(|e| failed(e.to_string()))?;
-        let violations = sqlx::query("PRAGMA foreign_key_check")
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        if let Some(row) = violations.first() {
-            let table: String = row.try_get(0).unwrap_or_default();
-            return Err(failed(format!(
-                "leaves {} rows violating foreign keys (first in table {table})",
-                violations.len()
-            )));
-        }
-        sqlx::query(
-            "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
-             VALUES (?, ?, ?, ?, ?, 'applied', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)",
-        )
-        .bind(run.id)
-        .bind(run.layer)
-        .bind(run.seq)
-        .bind(run.checksum)
-        .bind(run.commit_sha)
-        .bind(run.schema_hash)
-        .bind(super::applied_by())
-        .bind(started.elapsed().as_millis() as i64)
-        .execute(&mut self.conn)
-        .await
-        .map_err(|e| self.query_error(e))?;
-        Ok(RunOutcome::Applied)
+        let target = self.target();
+        transactional::run::<Sqlite>(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
     }
 }
+
+fn query_error(target: &str, e: sqlx::Error) -> DbError {
+    DbError::Query { target: target.to_string(), message: e.to_string() }
+}
+
+/// `BEGIN IMMEDIATE` takes SQLite's write lock at once: it is the tenant lock.
+const SPELLING: Spelling = Spelling {
+    begin: "BEGIN IMMEDIATE",
+    history_ddl: HISTORY_DDL,
+    find: "SELECT 1 FROM strata_history WHERE id = ?",
+    insert: "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
+             VALUES (?, ?, ?, ?, ?, 'applied', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)",
+    delete: "DELETE FROM strata_history WHERE id = ?",
+    set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
+    check: Some("PRAGMA foreign_key_check"),
+};

@@ -86,6 +86,17 @@ pub struct EnvArgs {
     pub tenants: Vec<String>,
 }
 
+/// One tenant of an environment: shared by the commands that act on a single tenant.
+#[derive(Debug, clap::Args)]
+pub struct TenantArgs {
+    /// Environment (environments/<env>.yaml).
+    #[arg(long)]
+    pub env: String,
+    /// The tenant.
+    #[arg(long)]
+    pub tenant: String,
+}
+
 /// Global options every command sees.
 pub struct Context {
     pub repo: PathBuf,

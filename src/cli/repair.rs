@@ -2,18 +2,14 @@
 
 use std::io::Write;
 
-use super::{io, print_json, runtime, Context};
+use super::{io, print_json, runtime, Context, TenantArgs};
 use crate::rollout::repair::{repair, Mark};
 use crate::Error;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Environment (environments/<env>.yaml at the commit).
-    #[arg(long)]
-    pub env: String,
-    /// The tenant with a failed migration.
-    #[arg(long)]
-    pub tenant: String,
+    #[command(flatten)]
+    pub target: TenantArgs,
     /// Commit whose migrations describe the expected states.
     #[arg(long, default_value = "HEAD")]
     pub commit: String,
@@ -36,7 +32,14 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         MarkArg::Applied => Mark::Applied,
         MarkArg::RolledBack => Mark::RolledBack,
     });
-    let report = runtime()?.block_on(repair(&context.repo, &args.env, &args.commit, &args.tenant, mark, args.force))?;
+    let report = runtime()?.block_on(repair(
+        &context.repo,
+        &args.target.env,
+        &args.commit,
+        &args.target.tenant,
+        mark,
+        args.force,
+    ))?;
     if context.json {
         print_json(out, &report)?;
         return Ok(crate::exit::OK);

@@ -2,18 +2,14 @@
 
 use std::io::Write;
 
-use super::{io, print_json, runtime, Context};
+use super::{io, print_json, runtime, Context, TenantArgs};
 use crate::rollout::rollback::rollback;
 use crate::Error;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Environment (environments/<env>.yaml).
-    #[arg(long)]
-    pub env: String,
-    /// The tenant to roll back.
-    #[arg(long)]
-    pub tenant: String,
+    #[command(flatten)]
+    pub target: TenantArgs,
     /// Commit to go back to: the tenant keeps exactly the migrations it holds.
     #[arg(long)]
     pub to: String,
@@ -23,7 +19,8 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
-    let report = runtime()?.block_on(rollback(&context.repo, &args.env, &args.tenant, &args.commit, &args.to))?;
+    let report =
+        runtime()?.block_on(rollback(&context.repo, &args.target.env, &args.target.tenant, &args.commit, &args.to))?;
     if context.json {
         print_json(out, &report)?;
         return Ok(crate::exit::OK);

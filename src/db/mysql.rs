@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::mysql::MySqlConnection;
+use sqlx::mysql::{MySql, MySqlConnection};
 use sqlx::Connection;
 
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
@@ -107,12 +107,12 @@ impl MySqlTenant {
     }
 
     pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
-        let query = match state {
-            Some(state) => sqlx::query("UPDATE strata_history SET state = ? WHERE id = ?").bind(state).bind(id),
-            None => sqlx::query("DELETE FROM strata_history WHERE id = ?").bind(id),
-        };
-        query.execute(&mut self.conn).await.map_err(|e| self.error(e))?;
-        Ok(())
+        let target = self.target.clone();
+        let error =
+            |e: sqlx::Error| DbError::Query { target: target.clone(), message: super::url::redact(&e.to_string()) };
+        let (set_state, delete) =
+            ("UPDATE strata_history SET state = ? WHERE id = ?", "DELETE FROM strata_history WHERE id = ?");
+        super::transactional::settle::<MySql>(&mut self.conn, set_state, delete, id, state, &error).await
     }
 
     /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a

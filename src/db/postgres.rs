@@ -119,7 +119,10 @@ impl PgTenant {
 
     pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
         let target = self.target.clone();
-        transactional::settle::<Postgres>(&mut self.conn, &SPELLING, id, state, &|e| query_error(&target, e)).await
+        transactional::settle::<Postgres>(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
+            query_error(&target, e)
+        })
+        .await
     }
 
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {

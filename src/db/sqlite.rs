@@ -92,7 +92,10 @@ impl SqliteTenant {
 
     pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
         let target = self.target();
-        transactional::settle::<Sqlite>(&mut self.conn, &SPELLING, id, state, &|e| query_error(&target, e)).await
+        transactional::settle::<Sqlite>(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
+            query_error(&target, e)
+        })
+        .await
     }
 
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {

@@ -140,10 +140,12 @@ where
     result
 }
 
-/// `repair`: mark a failed migration (`Some(state)`) or forget it (`None`).
+/// `repair`: mark a failed migration (`Some(state)`) or forget it (`None`). No transaction is
+/// involved, so MySQL uses it too.
 pub async fn settle<DB: Engine>(
     conn: &mut DB::Connection,
-    spelling: &Spelling,
+    set_state: &str,
+    delete: &str,
     id: &str,
     state: Option<&str>,
     error: &dyn Fn(sqlx::Error) -> DbError,
@@ -155,8 +157,8 @@ where
     for<'q> i64: Encode<'q, DB> + Type<DB>,
 {
     let query = match state {
-        Some(state) => sqlx::query::<DB>(spelling.set_state).bind(state).bind(id),
-        None => sqlx::query::<DB>(spelling.delete).bind(id),
+        Some(state) => sqlx::query::<DB>(set_state).bind(state).bind(id),
+        None => sqlx::query::<DB>(delete).bind(id),
     };
     query.execute(&mut *conn).await.map_err(error)?;
     Ok(())

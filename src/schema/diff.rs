@@ -340,22 +340,6 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["drop-index", "modify", "drop", "add", "add-constraint", "create-index"]);
     }
-}
-
-#[cfg(test)]
-mod rename_tests {
-    use super::*;
-    use crate::dialect::Dialect;
-    use crate::schema::parse::{parse_statements, Interpreter, Mode};
-
-    fn schema(sql: &str) -> Schema {
-        let interpreter = Interpreter { dialect: Dialect::Sqlite, mode: Mode::Declarative };
-        let mut schema = Schema::default();
-        for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
-            interpreter.apply(&mut schema, &located.statement).unwrap();
-        }
-        schema
-    }
 
     #[test]
     fn hinted_renames_replace_drop_and_add_and_stale_hints_do_nothing() {

@@ -232,13 +232,13 @@ fn two_concurrent_applies_apply_each_migration_once() {
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(ids.len(), unique.len(), "{tenant}: {ids:?}");
     }
-    assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history"), ["6"]);
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history"), ["7"], "6 migrations and the roles seed");
     // Between them the two runners applied every migration exactly once.
     let applied = |out: &[u8]| -> usize {
         let report: serde_json::Value = serde_json::from_slice(out).unwrap();
         report["tenants"].as_array().unwrap().iter().map(|t| t["applied"].as_array().unwrap().len()).sum()
     };
-    assert_eq!(applied(&a.stdout) + applied(&b.stdout), 3 + 6 + 4);
+    assert_eq!(applied(&a.stdout) + applied(&b.stdout), 3 + 6 + 4 + 3, "migrations, and one seed per tenant");
 }
 
 #[test]
@@ -458,4 +458,31 @@ fn rollback_refuses_an_irreversible_migration_and_changes_nothing() {
         run.stderr
     );
     assert_eq!(live_root(&repo, "nrna"), before);
+}
+
+#[test]
+fn seeds_run_once_per_tenant_after_its_migrations() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains("tenant.nrna/0001_init, seed:template.party/01_roles.sql\n"), "seeds come last: {out}");
+    for tenant in TENANTS {
+        assert_eq!(
+            repo.column(tenant, "SELECT name FROM roles ORDER BY name"),
+            ["admin", "secretary", "treasurer"],
+            "{tenant}"
+        );
+        let seed = repo.query(
+            tenant,
+            "SELECT layer, seq, state FROM strata_history WHERE id = 'seed:template.party/01_roles.sql'",
+        );
+        assert_eq!(seed, [["template.party", "0", "applied"]], "{tenant}");
+    }
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("0 migrated, 3 up to date"), "a seed never runs twice");
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM roles"), ["3"]);
+    let status = repo.ok(&["status", "--env", "local"]);
+    assert!(
+        status.lines().any(|l| l.starts_with("nrna") && l.split_whitespace().nth(1) == Some("6")),
+        "status counts migrations: {status}"
+    );
 }

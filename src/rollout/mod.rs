@@ -81,8 +81,27 @@ impl CommitView {
 
     /// The tenant's migrations in application order, up to the versions it resolves to.
     pub fn tenant_order(&self, tenant: &Tenant) -> Result<Vec<&Migration>, Error> {
+        Ok(self.tenant_work(tenant)?.0)
+    }
+
+    /// The tenant's migrations in order, and the seed files of its layers in layer order.
+    pub fn tenant_work(&self, tenant: &Tenant) -> Result<(Vec<&Migration>, Vec<Seed>), Error> {
         let resolution = crate::resolve::resolve_tenant_with(&self.project, &self.resolver, &tenant.id)?;
-        Ok(dag_order(&resolution.layers, &self.migrations, &resolution.limits)?)
+        let order = dag_order(&resolution.layers, &self.migrations, &resolution.limits)?;
+        let seeds = resolution
+            .layers
+            .iter()
+            .filter_map(|layer| Some((layer, self.project.layer_files(layer)?)))
+            .flat_map(|(layer, files)| {
+                files.seed.iter().map(move |file| Seed {
+                    id: format!("{SEED_PREFIX}{layer}/{}", file.path.rsplit('/').next().unwrap_or(&file.path)),
+                    layer: layer.to_string(),
+                    path: file.path.clone(),
+                    text: file.text.clone(),
+                })
+            })
+            .collect();
+        Ok((order, seeds))
     }
 
     /// Where the tenant lives: the environment's `target` rendered for it (a file relative to the
@@ -124,6 +143,19 @@ impl CommitView {
     }
 }
 
+/// History ids of seed files start with this; they are data, not migrations.
+pub const SEED_PREFIX: &str = "seed:";
+
+/// A layer's `seed/*.sql` file: data a tenant gets once, after its migrations (DESIGN §1).
+#[derive(Debug, Clone)]
+pub struct Seed {
+    /// `seed:template.party/01_roles.sql`
+    pub id: String,
+    pub layer: String,
+    pub path: String,
+    pub text: String,
+}
+
 pub fn short(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
 }
@@ -137,7 +169,7 @@ pub fn check_history(
     history: &[HistoryRow],
 ) -> Result<(), String> {
     let known: BTreeMap<String, &Migration> = order.iter().map(|m| (m.id(), *m)).collect();
-    for row in history {
+    for row in history.iter().filter(|r| !r.id.starts_with(SEED_PREFIX)) {
         let Some(migration) = known.get(&row.id) else {
             return Err(format!(
                 "tenant {} has {} applied (from commit {}), which commit {} does not contain; apply a commit that has it, or roll back",
@@ -219,15 +251,15 @@ pub async fn apply(
     // Resolution and order problems are the commit's, not a tenant's: refuse before touching any.
     let mut work = Vec::new();
     for tenant in tenants {
-        let order = view.tenant_order(tenant)?;
+        let (order, seeds) = view.tenant_work(tenant)?;
         let target = view.target(env, tenant)?;
-        work.push((tenant, order, target));
+        work.push((tenant, order, seeds, target));
     }
     let mut report =
         ApplyReport { commit: view.commit_sha.clone(), environment: env.name.clone(), tenants: Vec::new() };
-    for (tenant, order, target) in work {
+    for (tenant, order, seeds, target) in work {
         let started = Instant::now();
-        let result = apply_tenant(&view, env, tenant, &order, &target, options).await;
+        let result = apply_tenant(&view, env, tenant, (&order, &seeds), &target, options).await;
         let (status, applied, error) = match result {
             Ok(applied) if applied.is_empty() => (TenantStatus::UpToDate, applied, None),
             Ok(applied) => (TenantStatus::Migrated, applied, None),
@@ -251,7 +283,7 @@ async fn apply_tenant(
     view: &CommitView,
     env: &Environment,
     tenant: &Tenant,
-    order: &[&Migration],
+    (order, seeds): (&[&Migration], &[Seed]),
     target: &Target,
     options: &ApplyOptions,
 ) -> Result<Vec<String>, (Vec<String>, String)> {
@@ -274,7 +306,8 @@ async fn apply_tenant(
     };
     check_history(view, tenant, order, &history).map_err(|e| fail(&applied, e))?;
     let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
-    if order.iter().all(|m| done.contains(m.id().as_str())) {
+    if order.iter().all(|m| done.contains(m.id().as_str())) && seeds.iter().all(|seed| done.contains(seed.id.as_str()))
+    {
         return Ok(applied);
     }
     let dialect = view.project.config.dialect;
@@ -310,6 +343,29 @@ async fn apply_tenant(
         };
         match db.run(&run).await {
             Ok(RunOutcome::Applied) => applied.push(id),
+            Ok(RunOutcome::AlreadyApplied) => {}
+            Err(e) => return Err(fail(&applied, e.to_string())),
+        }
+    }
+    // Seeds last, once each: the data a tenant's layers start it with.
+    for seed in seeds.iter().filter(|seed| !done.contains(seed.id.as_str())) {
+        let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
+            applied.push(seed.id.clone());
+            continue;
+        };
+        let sql = render(dialect, &seed.path, &seed.text, &context).map_err(|e| fail(&applied, e.to_string()))?;
+        let (checksum, schema_hash) = (crate::migrations::sum::checksum(&seed.text), hash::root(&model.schema));
+        let run = MigrationRun {
+            id: &seed.id,
+            layer: &seed.layer,
+            seq: 0,
+            checksum: &checksum,
+            sql: &sql,
+            commit_sha: &view.commit_sha,
+            schema_hash: &schema_hash,
+        };
+        match db.run(&run).await {
+            Ok(RunOutcome::Applied) => applied.push(seed.id.clone()),
             Ok(RunOutcome::AlreadyApplied) => {}
             Err(e) => return Err(fail(&applied, e.to_string())),
         }

@@ -46,7 +46,8 @@ pub async fn rollback(
     let dialect = source.project.config.dialect;
     let context = RenderContext::for_tenant(tenant, Some(&env.name));
     let mut plan = Vec::new();
-    for row in history.iter().rev().filter(|r| !keep.contains(&r.id)) {
+    // Seed data is not taken back: a seed ran once and its rows are the tenant's now.
+    for row in history.iter().rev().filter(|r| !keep.contains(&r.id) && !r.id.starts_with(super::SEED_PREFIX)) {
         let migration = source.migrations.values().flatten().find(|m| m.id() == row.id).ok_or_else(|| {
             Error::Usage(format!("{} is applied to tenant {tenant_id} but commit {} does not contain it; roll back from a commit that does (--commit)", row.id, super::short(&source.commit_sha)))
         })?;

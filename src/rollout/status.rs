@@ -40,7 +40,7 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             None => None,
         };
         let rows = history.as_deref().unwrap_or_default();
-        let applied = rows.iter().filter(|r| r.state == "applied").count();
+        let applied = rows.iter().filter(|r| r.state == "applied" && !r.id.starts_with(super::SEED_PREFIX)).count();
         let known = rows.iter().filter(|r| order.iter().any(|m| m.id() == r.id)).count();
         tenants.push(TenantState {
             tenant: tenant.id.clone(),

@@ -280,3 +280,125 @@ async fn a_password_in_the_url_never_reaches_the_output() {
     assert!(!said.contains(secret), "the password leaked:\n{said}");
     drop_namespaces(&POSTGRES, &url, &[format!("{prefix}_one")]).await;
 }
+
+#[tokio::test]
+async fn postgres_with_a_database_per_tenant_creates_and_migrates_them() {
+    if util::engines::postgres().await.is_none() {
+        return;
+    }
+    let base = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+    let server = base.rsplit_once('/').map(|(server, _)| server.to_string()).unwrap();
+    let prefix = format!("strata_db_{}", std::process::id());
+    let repo = Repo::with_files(&[
+        ("strata.yaml", "name: dbs\ndialect: postgres\n"),
+        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
+        ("templates/base/schema/01.sql", POSTGRES.template),
+        ("tenants/one/tenant.yaml", "template: base\nvars: { currency: USD }\n"),
+        ("tenants/two/tenant.yaml", "template: base\nvars: { currency: NPR }\n"),
+        (
+            "environments/test.yaml",
+            &format!("url: \"${{STRATA_TEST_PG_SERVER}}/{prefix}_{{{{ tenant.id }}}}\"\nisolation: database\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n"),
+        ),
+    ]);
+    std::env::set_var("STRATA_TEST_PG_SERVER", &server);
+    repo.commit("initial");
+    let out = repo.ok(&["apply", "--env", "test"]);
+    assert!(out.contains("2 tenants, 2 migrated"), "{out}");
+    for (tenant, currency) in [("one", "'USD'::text"), ("two", "'NPR'::text")] {
+        let mut conn = sqlx::PgConnection::connect(&format!("{server}/{prefix}_{tenant}")).await.unwrap();
+        let default: String = sqlx::query_scalar("SELECT column_default::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'members' AND column_name = 'currency'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(default, currency, "{tenant} got its own variables in its own database");
+    }
+    assert!(repo.ok(&["apply", "--env", "test"]).contains("0 migrated, 2 up to date"));
+    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+    for tenant in ["one", "two"] {
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {prefix}_{tenant} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
+
+/// Two `apply` processes at once on one environment: every migration is applied exactly once.
+async fn concurrent_applies_on(engine: &Engine) {
+    let url = std::env::var(engine.variable).unwrap_or_else(|_| engine.default_url.to_string());
+    let reachable = if engine.dialect == "postgres" {
+        util::engines::postgres().await.is_some()
+    } else {
+        util::engines::mysql().await.is_some()
+    };
+    if !reachable {
+        return;
+    }
+    let prefix = format!("strata_conc_{}_{}", std::process::id(), engine.dialect);
+    let tenants = ["t1", "t2", "t3", "t4"];
+    let mut files: Vec<(String, String)> = vec![
+        ("strata.yaml".into(), format!("name: conc\ndialect: {}\n", engine.dialect)),
+        ("templates/base/template.yaml".into(), "name: base\nversion: 1.0.0\n".into()),
+        ("templates/base/schema/01_members.sql".into(), engine.template.into()),
+        (
+            "modules/events/module.yaml".into(),
+            "name: events\nversion: 1.0.0\nrequires: { template.base: \"^1\" }\n".into(),
+        ),
+        ("modules/events/schema/01_events.sql".into(), engine.events.into()),
+        (
+            "environments/test.yaml".into(),
+            format!(
+                "url: ${{{}}}\nisolation: {}\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n",
+                engine.variable, engine.isolation
+            ),
+        ),
+    ];
+    for tenant in tenants {
+        files.push((
+            format!("tenants/{tenant}/tenant.yaml"),
+            "template: base\nmodules: [events]\nvars: { currency: USD }\n".into(),
+        ));
+    }
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = Repo::with_files(&borrowed);
+    std::env::set_var(engine.variable, &url);
+    let namespaces: Vec<String> = tenants.iter().map(|t| format!("{prefix}_{t}")).collect();
+    drop_namespaces(engine, &url, &namespaces).await;
+    repo.commit("initial");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["--repo", repo.path().to_str().unwrap(), "apply", "--env", "test"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}{}\n{}\n{}",
+        String::from_utf8_lossy(&a.stdout),
+        String::from_utf8_lossy(&b.stdout),
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    for namespace in &namespaces {
+        let ids: Vec<String> = history(engine, &url, namespace).await.into_iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            ids,
+            ["template.base/0001_init", "module.events/0001_init"],
+            "{namespace}: each migration exactly once"
+        );
+    }
+    drop_namespaces(engine, &url, &namespaces).await;
+}
+
+#[tokio::test]
+async fn two_concurrent_applies_on_postgres_apply_each_migration_once() {
+    concurrent_applies_on(&POSTGRES).await;
+}
+
+#[tokio::test]
+async fn two_concurrent_applies_on_mariadb_apply_each_migration_once() {
+    concurrent_applies_on(&MARIADB).await;
+}

@@ -51,6 +51,16 @@ impl MySqlTenant {
         };
         let conn = MySqlConnection::connect(url).await.map_err(connect_error)?;
         let mut tenant = MySqlTenant { conn, target: label.to_string(), database: database.to_string() };
+        // The lock comes first, so that two runners never both provision the tenant.
+        let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+            .bind(format!("strata:{database}"))
+            .bind(lock_timeout.as_secs_f64())
+            .fetch_one(&mut tenant.conn)
+            .await
+            .map_err(|e| tenant.error(e))?;
+        if locked != Some(1) {
+            return Err(DbError::Locked { target: tenant.target.clone(), waited: lock_timeout });
+        }
         let exists = sqlx::query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
             .bind(database)
             .fetch_optional(&mut tenant.conn)
@@ -67,15 +77,6 @@ impl MySqlTenant {
                 .map_err(|e| tenant.error(e))?;
         }
         sqlx::raw_sql(&format!("USE {quoted}")).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
-        let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
-            .bind(format!("strata:{database}"))
-            .bind(lock_timeout.as_secs_f64())
-            .fetch_one(&mut tenant.conn)
-            .await
-            .map_err(|e| tenant.error(e))?;
-        if locked != Some(1) {
-            return Err(DbError::Locked { target: tenant.target.clone(), waited: lock_timeout });
-        }
         Ok(Some(tenant))
     }
 

@@ -5,7 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnection, Postgres};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::Connection;
 
 use super::transactional::{self, Spelling};
@@ -52,8 +54,31 @@ impl PgTenant {
             target: label.to_string(),
             message: super::url::redact(&e.to_string()),
         };
-        let conn = PgConnection::connect(url).await.map_err(connect_error)?;
+        let options = PgConnectOptions::from_str(url).map_err(connect_error)?;
+        // A tenant with a database of its own: create it from the server's maintenance database.
+        if let (None, Some(database)) = (schema, options.get_database()) {
+            let maintenance = options.clone().database("postgres");
+            let mut admin = PgConnection::connect_with(&maintenance).await.map_err(connect_error)?;
+            // Another runner may be creating it: CREATE is not safe against that on its own.
+            lock(&mut admin, &format!("strata:{label}"), lock_timeout, label).await?;
+            let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(database)
+                .fetch_optional(&mut admin)
+                .await
+                .map_err(connect_error)?;
+            if exists.is_none() {
+                if !create {
+                    return Ok(None);
+                }
+                let sql = format!("CREATE DATABASE {}", Dialect::Postgres.quote_ident(database));
+                sqlx::raw_sql(&sql).execute(&mut admin).await.map_err(connect_error)?;
+            }
+        }
+        let conn = PgConnection::connect_with(&options).await.map_err(connect_error)?;
         let mut tenant = PgTenant { conn, target: label.to_string(), schema: schema.unwrap_or("public").to_string() };
+        // The lock comes first: two runners must not both create the schema (PostgreSQL's
+        // IF NOT EXISTS does not protect against that).
+        lock(&mut tenant.conn, &format!("strata:{label}"), lock_timeout, label).await?;
         if let Some(schema) = schema {
             let exists = sqlx::query("SELECT 1 FROM pg_namespace WHERE nspname = $1")
                 .bind(schema)
@@ -70,26 +95,7 @@ impl PgTenant {
             let sql = format!("SET search_path TO {}", Dialect::Postgres.quote_ident(schema));
             sqlx::raw_sql(&sql).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
         }
-        tenant.lock(&format!("strata:{label}"), lock_timeout).await?;
         Ok(Some(tenant))
-    }
-
-    async fn lock(&mut self, key: &str, timeout: Duration) -> Result<(), DbError> {
-        let started = Instant::now();
-        loop {
-            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
-                .bind(key)
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(|e| self.error(e))?;
-            if locked {
-                return Ok(());
-            }
-            if started.elapsed() >= timeout {
-                return Err(DbError::Locked { target: self.target.clone(), waited: timeout });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
@@ -151,3 +157,22 @@ const SPELLING: Spelling = Spelling {
     set_state: "UPDATE strata_history SET state = $1 WHERE id = $2",
     check: None,
 };
+
+/// A session-level advisory lock, tried until `timeout`; released when the connection ends.
+async fn lock(conn: &mut PgConnection, key: &str, timeout: Duration, target: &str) -> Result<(), DbError> {
+    let started = Instant::now();
+    loop {
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| query_error(target, e))?;
+        if locked {
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            return Err(DbError::Locked { target: target.to_string(), waited: timeout });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -9,6 +9,8 @@ use util::Repo;
 
 struct Engine {
     dialect: &'static str,
+    /// PostgreSQL with a database (not a schema) per tenant.
+    database_per_tenant: bool,
     variable: &'static str,
     default_url: &'static str,
     isolation: &'static str,
@@ -18,6 +20,7 @@ struct Engine {
 
 const POSTGRES: Engine = Engine {
     dialect: "postgres",
+    database_per_tenant: false,
     variable: "STRATA_TEST_PG_URL",
     default_url: DEFAULT_PG_URL,
     isolation: "schema",
@@ -27,6 +30,7 @@ const POSTGRES: Engine = Engine {
 
 const MARIADB: Engine = Engine {
     dialect: "mysql",
+    database_per_tenant: false,
     variable: "STRATA_TEST_MYSQL_URL",
     default_url: DEFAULT_MYSQL_URL,
     isolation: "database",
@@ -34,8 +38,22 @@ const MARIADB: Engine = Engine {
     events: "CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(100) NOT NULL, member_id INT REFERENCES members (id));\n",
 };
 
+const POSTGRES_DATABASES: Engine = Engine { database_per_tenant: true, isolation: "database", ..POSTGRES };
+
+/// Where a tenant's tables are: a URL to connect to and the schema that holds them.
+fn location(engine: &Engine, url: &str, namespace: &str) -> (String, String) {
+    if engine.database_per_tenant {
+        let server = url.rsplit_once('/').map(|(server, _)| server).unwrap();
+        (format!("{server}/{namespace}"), "public".to_string())
+    } else {
+        (url.to_string(), namespace.to_string())
+    }
+}
+
 /// The columns of a table in a tenant's schema/database, read through the server's catalog.
 async fn columns(engine: &Engine, url: &str, namespace: &str, table: &str) -> Vec<String> {
+    let (url, namespace) = location(engine, url, namespace);
+    let (url, namespace) = (url.as_str(), namespace.as_str());
     let query = "FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY 1";
     if engine.dialect == "postgres" {
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
@@ -49,6 +67,8 @@ async fn columns(engine: &Engine, url: &str, namespace: &str, table: &str) -> Ve
 }
 
 async fn history(engine: &Engine, url: &str, namespace: &str) -> Vec<(String, String)> {
+    let (url, namespace) = location(engine, url, namespace);
+    let url = url.as_str();
     let sql = format!("SELECT id, commit_sha FROM {namespace}.strata_history ORDER BY applied_at, seq");
     if engine.dialect == "postgres" {
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
@@ -61,7 +81,13 @@ async fn history(engine: &Engine, url: &str, namespace: &str) -> Vec<(String, St
 
 async fn drop_namespaces(engine: &Engine, url: &str, namespaces: &[String]) {
     for namespace in namespaces {
-        if engine.dialect == "postgres" {
+        if engine.database_per_tenant {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {namespace} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        } else if engine.dialect == "postgres" {
             let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
             sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {namespace} CASCADE")).execute(&mut conn).await.unwrap();
         } else {
@@ -69,6 +95,19 @@ async fn drop_namespaces(engine: &Engine, url: &str, namespaces: &[String]) {
             sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {namespace}")).execute(&mut conn).await.unwrap();
         }
     }
+}
+
+/// The environment file: one URL for the server, or (a database per tenant) a URL template.
+fn environment(engine: &Engine, prefix: &str) -> String {
+    let url = if engine.database_per_tenant {
+        format!("\"${{STRATA_TEST_PG_SERVER}}/{prefix}_{{{{ tenant.id }}}}\"")
+    } else {
+        format!("${{{}}}", engine.variable)
+    };
+    format!(
+        "url: {url}\nisolation: {}\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n",
+        engine.isolation
+    )
 }
 
 async fn the_loop_runs_on(engine: &Engine) {
@@ -81,7 +120,7 @@ async fn the_loop_runs_on(engine: &Engine) {
     if !reachable {
         return;
     }
-    let prefix = format!("strata_e2e_{}_{}", std::process::id(), engine.dialect);
+    let prefix = format!("strata_e2e_{}_{}_{}", std::process::id(), engine.dialect, engine.isolation);
     let repo = Repo::with_files(&[
         ("strata.yaml", &format!("name: e2e\ndialect: {}\n", engine.dialect)),
         ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
@@ -91,15 +130,12 @@ async fn the_loop_runs_on(engine: &Engine) {
         ("tenants/alpha/tenant.yaml", "template: base\nmodules: [events]\nvars: { currency: USD }\n"),
         ("tenants/beta/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
         ("tenants/beta/patches/01_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(200));\n"),
-        (
-            "environments/test.yaml",
-            &format!(
-                "url: ${{{}}}\nisolation: {}\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n",
-                engine.variable, engine.isolation
-            ),
-        ),
+        ("environments/test.yaml", &environment(engine, &prefix)),
     ]);
     std::env::set_var(engine.variable, &url);
+    if engine.dialect == "postgres" {
+        std::env::set_var("STRATA_TEST_PG_SERVER", url.rsplit_once('/').map(|(server, _)| server).unwrap());
+    }
     let (alpha, beta) = (format!("{prefix}_alpha"), format!("{prefix}_beta"));
     drop_namespaces(engine, &url, &[alpha.clone(), beta.clone()]).await;
 
@@ -144,6 +180,11 @@ async fn the_loop_runs_on_postgres_with_a_schema_per_tenant() {
 }
 
 #[tokio::test]
+async fn the_loop_runs_on_postgres_with_a_database_per_tenant() {
+    the_loop_runs_on(&POSTGRES_DATABASES).await;
+}
+
+#[tokio::test]
 async fn the_loop_runs_on_mariadb_with_a_database_per_tenant() {
     the_loop_runs_on(&MARIADB).await;
 }
@@ -166,15 +207,12 @@ async fn a_failure_stays_with_its_tenant(engine: &Engine) -> Option<(Repo, Strin
         ("templates/base/schema/01_members.sql", engine.template),
         ("tenants/good/tenant.yaml", "template: base\nvars: { currency: USD }\n"),
         ("tenants/bad/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
-        (
-            "environments/test.yaml",
-            &format!(
-                "url: ${{{}}}\nisolation: {}\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n",
-                engine.variable, engine.isolation
-            ),
-        ),
+        ("environments/test.yaml", &environment(engine, &prefix)),
     ]);
     std::env::set_var(engine.variable, &url);
+    if engine.dialect == "postgres" {
+        std::env::set_var("STRATA_TEST_PG_SERVER", url.rsplit_once('/').map(|(server, _)| server).unwrap());
+    }
     let (good, bad) = (format!("{prefix}_good"), format!("{prefix}_bad"));
     drop_namespaces(engine, &url, &[good.clone(), bad.clone()]).await;
     repo.commit("initial");

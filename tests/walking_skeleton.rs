@@ -486,3 +486,38 @@ fn seeds_run_once_per_tenant_after_its_migrations() {
         "status counts migrations: {status}"
     );
 }
+
+#[test]
+fn a_failing_migration_on_sqlite_leaves_its_tenant_unchanged_and_the_rollout_reports_it() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    // Two members with one phone in uml: a unique index on phone fails there only.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(repo.tenant_db("uml"));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO members (email, full_name, phone) VALUES ('a@x.org', 'A', '555'), ('b@x.org', 'B', '555')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    });
+    let before = live_root(&repo, "uml");
+    repo.write("templates/party/schema/04_phone.sql", "CREATE UNIQUE INDEX members_phone_key ON members (phone);\n");
+    bump(&repo, "templates/party/template.yaml", "1.1.0");
+    repo.commit("unique phone");
+    let run = repo.run(&["apply", "--env", "local"]);
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("uml: FAILED after 0 migration(s): template.party/0002_unique_phone failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("nrna: applied template.party/0002_unique_phone"), "{}", run.stdout);
+    assert!(run.stdout.contains("3 tenants, 2 migrated, 0 up to date, 1 failed"), "{}", run.stdout);
+    assert_eq!(live_root(&repo, "uml"), before, "the failed migration left nothing behind");
+    assert!(!repo.column("uml", "SELECT id FROM strata_history").iter().any(|id| id.contains("0002")));
+}

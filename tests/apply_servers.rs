@@ -110,7 +110,8 @@ fn environment(engine: &Engine, prefix: &str) -> String {
     )
 }
 
-async fn the_loop_runs_on(engine: &Engine) {
+/// The server's URL, exported for the child processes, or `None` (outside CI) when it is down.
+async fn server(engine: &Engine) -> Option<String> {
     let url = std::env::var(engine.variable).unwrap_or_else(|_| engine.default_url.to_string());
     let reachable = if engine.dialect == "postgres" {
         util::engines::postgres().await.is_some()
@@ -118,24 +119,45 @@ async fn the_loop_runs_on(engine: &Engine) {
         util::engines::mysql().await.is_some()
     };
     if !reachable {
-        return;
+        return None;
     }
-    let prefix = format!("strata_e2e_{}_{}_{}", std::process::id(), engine.dialect, engine.isolation);
-    let repo = Repo::with_files(&[
-        ("strata.yaml", &format!("name: e2e\ndialect: {}\n", engine.dialect)),
-        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
-        ("templates/base/schema/01_members.sql", engine.template),
-        ("modules/events/module.yaml", "name: events\nversion: 1.0.0\nrequires: { template.base: \"^1\" }\n"),
-        ("modules/events/schema/01_events.sql", engine.events),
-        ("tenants/alpha/tenant.yaml", "template: base\nmodules: [events]\nvars: { currency: USD }\n"),
-        ("tenants/beta/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
-        ("tenants/beta/patches/01_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(200));\n"),
-        ("environments/test.yaml", &environment(engine, &prefix)),
-    ]);
     std::env::set_var(engine.variable, &url);
+    // Only PostgreSQL runs set the server part: a MariaDB run setting it would race them.
     if engine.dialect == "postgres" {
         std::env::set_var("STRATA_TEST_PG_SERVER", url.rsplit_once('/').map(|(server, _)| server).unwrap());
     }
+    Some(url)
+}
+
+/// A repository with the engine's base template and `test` environment, plus `files`.
+fn project(engine: &Engine, prefix: &str, files: &[(&str, &str)]) -> Repo {
+    let mut all: Vec<(String, String)> = vec![
+        ("strata.yaml".into(), format!("name: e2e\ndialect: {}\n", engine.dialect)),
+        ("templates/base/template.yaml".into(), "name: base\nversion: 1.0.0\n".into()),
+        ("templates/base/schema/01_members.sql".into(), engine.template.into()),
+        ("environments/test.yaml".into(), environment(engine, prefix)),
+    ];
+    all.extend(files.iter().map(|(p, c)| (p.to_string(), c.to_string())));
+    let borrowed: Vec<(&str, &str)> = all.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    Repo::with_files(&borrowed)
+}
+
+const EVENTS_MODULE: &str = "name: events\nversion: 1.0.0\nrequires: { template.base: \"^1\" }\n";
+
+async fn the_loop_runs_on(engine: &Engine) {
+    let Some(url) = server(engine).await else { return };
+    let prefix = format!("strata_e2e_{}_{}_{}", std::process::id(), engine.dialect, engine.isolation);
+    let repo = project(
+        engine,
+        &prefix,
+        &[
+            ("modules/events/module.yaml", EVENTS_MODULE),
+            ("modules/events/schema/01_events.sql", engine.events),
+            ("tenants/alpha/tenant.yaml", "template: base\nmodules: [events]\nvars: { currency: USD }\n"),
+            ("tenants/beta/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
+            ("tenants/beta/patches/01_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(200));\n"),
+        ],
+    );
     let (alpha, beta) = (format!("{prefix}_alpha"), format!("{prefix}_beta"));
     drop_namespaces(engine, &url, &[alpha.clone(), beta.clone()]).await;
 
@@ -191,28 +213,16 @@ async fn the_loop_runs_on_mariadb_with_a_database_per_tenant() {
 
 /// A tenant whose migration fails stops there; the others are migrated; the rollout says exit 4.
 async fn a_failure_stays_with_its_tenant(engine: &Engine) -> Option<(Repo, String, String)> {
-    let url = std::env::var(engine.variable).unwrap_or_else(|_| engine.default_url.to_string());
-    let reachable = if engine.dialect == "postgres" {
-        util::engines::postgres().await.is_some()
-    } else {
-        util::engines::mysql().await.is_some()
-    };
-    if !reachable {
-        return None;
-    }
+    let url = server(engine).await?;
     let prefix = format!("strata_fail_{}_{}", std::process::id(), engine.dialect);
-    let repo = Repo::with_files(&[
-        ("strata.yaml", &format!("name: e2e\ndialect: {}\n", engine.dialect)),
-        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
-        ("templates/base/schema/01_members.sql", engine.template),
-        ("tenants/good/tenant.yaml", "template: base\nvars: { currency: USD }\n"),
-        ("tenants/bad/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
-        ("environments/test.yaml", &environment(engine, &prefix)),
-    ]);
-    std::env::set_var(engine.variable, &url);
-    if engine.dialect == "postgres" {
-        std::env::set_var("STRATA_TEST_PG_SERVER", url.rsplit_once('/').map(|(server, _)| server).unwrap());
-    }
+    let repo = project(
+        engine,
+        &prefix,
+        &[
+            ("tenants/good/tenant.yaml", "template: base\nvars: { currency: USD }\n"),
+            ("tenants/bad/tenant.yaml", "template: base\nvars: { currency: EUR }\n"),
+        ],
+    );
     let (good, bad) = (format!("{prefix}_good"), format!("{prefix}_bad"));
     drop_namespaces(engine, &url, &[good.clone(), bad.clone()]).await;
     repo.commit("initial");
@@ -362,64 +372,21 @@ async fn postgres_with_a_database_per_tenant_creates_and_migrates_them() {
 
 /// Two `apply` processes at once on one environment: every migration is applied exactly once.
 async fn concurrent_applies_on(engine: &Engine) {
-    let url = std::env::var(engine.variable).unwrap_or_else(|_| engine.default_url.to_string());
-    let reachable = if engine.dialect == "postgres" {
-        util::engines::postgres().await.is_some()
-    } else {
-        util::engines::mysql().await.is_some()
-    };
-    if !reachable {
-        return;
-    }
+    let Some(url) = server(engine).await else { return };
     let prefix = format!("strata_conc_{}_{}", std::process::id(), engine.dialect);
     let tenants = ["t1", "t2", "t3", "t4"];
-    let mut files: Vec<(String, String)> = vec![
-        ("strata.yaml".into(), format!("name: conc\ndialect: {}\n", engine.dialect)),
-        ("templates/base/template.yaml".into(), "name: base\nversion: 1.0.0\n".into()),
-        ("templates/base/schema/01_members.sql".into(), engine.template.into()),
-        (
-            "modules/events/module.yaml".into(),
-            "name: events\nversion: 1.0.0\nrequires: { template.base: \"^1\" }\n".into(),
-        ),
-        ("modules/events/schema/01_events.sql".into(), engine.events.into()),
-        (
-            "environments/test.yaml".into(),
-            format!(
-                "url: ${{{}}}\nisolation: {}\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n",
-                engine.variable, engine.isolation
-            ),
-        ),
-    ];
-    for tenant in tenants {
-        files.push((
-            format!("tenants/{tenant}/tenant.yaml"),
-            "template: base\nmodules: [events]\nvars: { currency: USD }\n".into(),
-        ));
-    }
-    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
-    let repo = Repo::with_files(&borrowed);
-    std::env::set_var(engine.variable, &url);
+    let tenant_files: Vec<String> = tenants.iter().map(|t| format!("tenants/{t}/tenant.yaml")).collect();
+    let mut files =
+        vec![("modules/events/module.yaml", EVENTS_MODULE), ("modules/events/schema/01_events.sql", engine.events)];
+    files.extend(
+        tenant_files.iter().map(|p| (p.as_str(), "template: base\nmodules: [events]\nvars: { currency: USD }\n")),
+    );
+    let repo = project(engine, &prefix, &files);
     let namespaces: Vec<String> = tenants.iter().map(|t| format!("{prefix}_{t}")).collect();
     drop_namespaces(engine, &url, &namespaces).await;
     repo.commit("initial");
-    let spawn = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["--repo", repo.path().to_str().unwrap(), "apply", "--env", "test"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert!(
-        a.status.success() && b.status.success(),
-        "{}{}\n{}\n{}",
-        String::from_utf8_lossy(&a.stdout),
-        String::from_utf8_lossy(&b.stdout),
-        String::from_utf8_lossy(&a.stderr),
-        String::from_utf8_lossy(&b.stderr)
-    );
+    let (a, b) = repo.run_twice_at_once(&["apply", "--env", "test"]);
+    assert!(a.code == 0 && b.code == 0, "{}{}\n{}\n{}", a.stdout, b.stdout, a.stderr, b.stderr);
     for namespace in &namespaces {
         let ids: Vec<String> = history(engine, &url, namespace).await.into_iter().map(|(id, _)| id).collect();
         assert_eq!(

@@ -211,22 +211,8 @@ fn dry_run_lists_what_would_run_and_creates_nothing() {
 fn two_concurrent_applies_apply_each_migration_once() {
     let repo = Repo::init();
     repo.commit("initial schema");
-    let spawn = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["--repo", repo.path().to_str().unwrap(), "apply", "--env", "local", "--json"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert!(
-        a.status.success() && b.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&a.stderr),
-        String::from_utf8_lossy(&b.stderr)
-    );
+    let (a, b) = repo.run_twice_at_once(&["apply", "--env", "local", "--json"]);
+    assert!(a.code == 0 && b.code == 0, "{}\n{}", a.stderr, b.stderr);
     for tenant in TENANTS {
         let ids = repo.column(tenant, "SELECT id FROM strata_history");
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
@@ -234,8 +220,8 @@ fn two_concurrent_applies_apply_each_migration_once() {
     }
     assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history"), ["7"], "6 migrations and the roles seed");
     // Between them the two runners applied every migration exactly once.
-    let applied = |out: &[u8]| -> usize {
-        let report: serde_json::Value = serde_json::from_slice(out).unwrap();
+    let applied = |out: &str| -> usize {
+        let report: serde_json::Value = serde_json::from_str(out).unwrap();
         report["tenants"].as_array().unwrap().iter().map(|t| t["applied"].as_array().unwrap().len()).sum()
     };
     assert_eq!(applied(&a.stdout) + applied(&b.stdout), 3 + 6 + 4 + 3, "migrations, and one seed per tenant");

@@ -33,7 +33,7 @@ pub struct MySqlTenant {
 
 impl MySqlTenant {
     fn error(&self, e: sqlx::Error) -> DbError {
-        DbError::Query { target: self.target.clone(), message: super::url::redact(&e.to_string()) }
+        query_error(&self.target, e)
     }
 
     /// Connects, enters the tenant's database (creating it when asked) and takes the tenant's
@@ -109,11 +109,12 @@ impl MySqlTenant {
 
     pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
         let target = self.target.clone();
-        let error =
-            |e: sqlx::Error| DbError::Query { target: target.clone(), message: super::url::redact(&e.to_string()) };
         let (set_state, delete) =
             ("UPDATE strata_history SET state = ? WHERE id = ?", "DELETE FROM strata_history WHERE id = ?");
-        super::transactional::settle::<MySql>(&mut self.conn, set_state, delete, id, state, &error).await
+        super::transactional::settle::<MySql>(&mut self.conn, set_state, delete, id, state, &|e| {
+            query_error(&target, e)
+        })
+        .await
     }
 
     /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a
@@ -182,4 +183,8 @@ impl MySqlTenant {
             }),
         }
     }
+}
+
+fn query_error(target: &str, e: sqlx::Error) -> DbError {
+    DbError::Query { target: target.to_string(), message: super::url::redact(&e.to_string()) }
 }

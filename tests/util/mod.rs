@@ -64,6 +64,22 @@ impl Repo {
         command.output().expect("strata runs").into()
     }
 
+    /// Runs the same command as two processes at once and waits for both.
+    pub fn run_twice_at_once(&self, args: &[&str]) -> (Run, Run) {
+        let spawn = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+                .arg("--repo")
+                .arg(self.path())
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("strata runs")
+        };
+        let (a, b) = (spawn(), spawn());
+        (a.wait_with_output().unwrap().into(), b.wait_with_output().unwrap().into())
+    }
+
     /// Runs and requires success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);

@@ -202,13 +202,7 @@ async fn a_table_rebuild_keeps_the_rows_and_the_references() {
 
 #[test]
 fn sqlite_hazards_are_flagged_where_they_apply_and_only_there() {
-    let hazards = |a: &str, b: &str| -> Vec<Hazard> {
-        let steps = plan(Dialect::Sqlite, &diff(&parse(Dialect::Sqlite, a), &parse(Dialect::Sqlite, b))).unwrap();
-        let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
-        all.sort();
-        all.dedup();
-        all
-    };
+    let hazards = |a: &str, b: &str| hazards_of(Dialect::Sqlite, a, b);
     let t = "CREATE TABLE t (id INTEGER, a TEXT);";
     assert_eq!(hazards(t, "CREATE TABLE t (id INTEGER);"), [Hazard::Destructive], "drop column");
     assert_eq!(hazards(t, ""), [Hazard::Destructive], "drop table");
@@ -234,13 +228,7 @@ fn sqlite_hazards_are_flagged_where_they_apply_and_only_there() {
 
 #[test]
 fn postgres_hazards_are_flagged_where_they_apply_and_only_there() {
-    let hazards = |a: &str, b: &str| -> Vec<Hazard> {
-        let steps = plan(Dialect::Postgres, &diff(&parse(Dialect::Postgres, a), &parse(Dialect::Postgres, b))).unwrap();
-        let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
-        all.sort();
-        all.dedup();
-        all
-    };
+    let hazards = |a: &str, b: &str| hazards_of(Dialect::Postgres, a, b);
     let t = "CREATE TABLE t (id integer, a varchar(10));";
     assert_eq!(hazards(t, "CREATE TABLE t (id integer);"), [Hazard::Destructive], "drop column");
     assert_eq!(hazards(t, "CREATE TABLE t (id integer, a varchar(10), b text);"), [], "add nullable column");
@@ -268,13 +256,7 @@ fn postgres_hazards_are_flagged_where_they_apply_and_only_there() {
 
 #[test]
 fn mysql_hazards_are_flagged_where_they_apply_and_only_there() {
-    let hazards = |a: &str, b: &str| -> Vec<Hazard> {
-        let steps = plan(Dialect::Mysql, &diff(&parse(Dialect::Mysql, a), &parse(Dialect::Mysql, b))).unwrap();
-        let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
-        all.sort();
-        all.dedup();
-        all
-    };
+    let hazards = |a: &str, b: &str| hazards_of(Dialect::Mysql, a, b);
     let t = "CREATE TABLE t (id int, a varchar(10));";
     assert_eq!(hazards(t, "CREATE TABLE t (id int);"), [Hazard::Destructive], "drop column");
     assert_eq!(hazards(t, ""), [Hazard::Destructive], "drop table");
@@ -349,4 +331,13 @@ async fn enum_labels_are_added_in_place_and_their_removal_is_refused() {
     let down = migration(Dialect::Postgres, &b, &a).unwrap_err();
     assert!(down.contains("removing or reordering labels of enum mood"), "{down}");
     db.cleanup().await;
+}
+
+/// The distinct hazards of the steps that turn `a` into `b`, in order.
+fn hazards_of(dialect: Dialect, a: &str, b: &str) -> Vec<Hazard> {
+    let steps = plan(dialect, &diff(&parse(dialect, a), &parse(dialect, b))).unwrap();
+    let mut all: Vec<Hazard> = steps.iter().flat_map(|s| s.hazards.iter().copied()).collect();
+    all.sort();
+    all.dedup();
+    all
 }

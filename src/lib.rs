@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod rollout;
 pub mod schema;
 pub mod source;
+pub mod verify;
 
 /// Every failure the library reports, by area. Each message names the file (and line) it is about.
 #[derive(Debug, thiserror::Error)]

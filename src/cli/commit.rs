@@ -5,6 +5,7 @@ use std::io::Write;
 use super::{io, Context};
 use std::collections::BTreeMap;
 
+use crate::dialect::plan::Hazard;
 use crate::migrations::generate::{generate, load_all, write, GenerateError};
 use crate::migrations::releases;
 use crate::project::Project;
@@ -20,6 +21,20 @@ pub struct Args {
     /// Commit even when files outside strata's paths have uncommitted changes (they are left out).
     #[arg(long)]
     pub allow_dirty: bool,
+    /// Record a reviewed exception to the lint policy in every new migration with that hazard:
+    /// `--allow 'destructive=column unused since 2024'` (repeatable).
+    #[arg(long = "allow", value_name = "HAZARD=REASON", value_parser = parse_allow)]
+    pub allow: Vec<(Hazard, String)>,
+}
+
+fn parse_allow(text: &str) -> Result<(Hazard, String), String> {
+    let (hazard, reason) = text.split_once('=').ok_or("expected HAZARD=REASON, e.g. 'destructive=table unused'")?;
+    let hazard = Hazard::parse(hazard.trim())
+        .ok_or_else(|| format!("unknown hazard `{hazard}` (destructive, rewrite, data-dependent)"))?;
+    if reason.trim().is_empty() || reason.contains('\n') {
+        return Err("the reason must be one non-empty line".to_string());
+    }
+    Ok((hazard, reason.trim().to_string()))
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
@@ -30,7 +45,12 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
     let project = Project::load(&source)?;
     let mut all = load_all(&project, &source)?;
     // Everything that can fail on bad input happens from here to `write`, before any file is written.
-    let new = generate(&project, all.clone(), args.message.as_deref())?;
+    let mut new = generate(&project, all.clone(), args.message.as_deref())?;
+    for migration in &mut new {
+        for (hazard, reason) in &args.allow {
+            migration.allow(*hazard, reason);
+        }
+    }
     for migration in &new {
         all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
     }

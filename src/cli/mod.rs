@@ -6,9 +6,13 @@ mod check;
 mod commit;
 mod graph;
 mod init;
+mod plan;
+mod rehash;
 mod repair;
 mod rollback;
 mod status;
+mod style;
+mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,6 +33,9 @@ pub struct Cli {
     /// Less output: only errors and results.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Colour in text output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: style::ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,8 +50,14 @@ pub enum Command {
     Resolve(check::ResolveArgs),
     /// The module dependency graph (Graphviz dot or Mermaid).
     Graph(graph::Args),
+    /// The migrations `commit` would write, their hazards, and the tenants they reach, by group.
+    Plan(plan::Args),
+    /// The pull-request gate: every check `check` and `plan` know, plus replay on a scratch database.
+    Verify(verify::Args),
     /// Write migrations for every declarative change, update strata.sum, and git-commit.
     Commit(commit::Args),
+    /// Rewrite every strata.sum from the files its folder holds (after resolving a merge conflict).
+    Rehash,
     /// Apply a commit's migrations to an environment's tenants.
     Apply(apply::Args),
     /// Per tenant of an environment: applied, pending and failed migrations.
@@ -57,13 +70,21 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
-    let context = Context { repo: cli.repo.clone(), json: cli.json, quiet: cli.quiet };
+    let context = Context {
+        repo: cli.repo.clone(),
+        json: cli.json,
+        quiet: cli.quiet,
+        style: style::Style { color: cli.color.enabled() },
+    };
     match &cli.command {
         Command::Init(args) => init::run(&context, args, out),
         Command::Check => check::check(&context, out),
         Command::Resolve(args) => check::resolve(&context, args, out),
         Command::Graph(args) => graph::run(&context, args, out),
+        Command::Plan(args) => plan::run(&context, args, out),
+        Command::Verify(args) => verify::run(&context, args, out),
         Command::Commit(args) => commit::run(&context, args, out),
+        Command::Rehash => rehash::run(&context, out),
         Command::Apply(args) => apply::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),
         Command::Repair(args) => repair::run(&context, args, out),
@@ -102,6 +123,31 @@ pub struct Context {
     pub repo: PathBuf,
     pub json: bool,
     pub quiet: bool,
+    pub style: style::Style,
+}
+
+/// `--format` of the report commands; the global `--json` means `--format json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+impl Context {
+    fn format(&self, asked: Format) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            asked
+        }
+    }
+}
+
+/// Renders one of the crate's tera report templates (`src/cli/templates/`).
+fn render_template(name: &str, template: &str, value: &impl serde::Serialize) -> Result<String, Error> {
+    let context = tera::Context::from_serialize(value).map_err(|e| Error::Io(format!("{name}: {e}")))?;
+    tera::Tera::one_off(template, &context, false).map_err(|e| Error::Io(format!("{name}: {e:?}")))
 }
 
 fn io(e: std::io::Error) -> Error {

@@ -3,6 +3,7 @@
 
 pub mod mysql;
 pub mod postgres;
+pub mod scratch;
 pub mod sqlite;
 pub mod tenant;
 pub mod transactional;

@@ -1,7 +1,7 @@
 //! One migration: `NNNN_<slug>.up.sql` and its `.down.sql`, with `-- strata:` header comments
 //! (DESIGN §3). Headers are comments, so the file runs as plain SQL in any client.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dialect::plan::Hazard;
 use crate::project::LayerId;
@@ -29,6 +29,8 @@ pub struct Migration {
     pub down: Option<String>,
     pub requires: Vec<MigrationKey>,
     pub hazards: BTreeSet<Hazard>,
+    /// `-- strata:allow <hazard> <reason>`: a reviewed exception to the lint policy.
+    pub allows: BTreeMap<Hazard, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,7 @@ impl Migration {
             down,
             requires: Vec::new(),
             hazards: BTreeSet::new(),
+            allows: BTreeMap::new(),
         };
         for (index, line) in up.lines().enumerate() {
             let error = |message: String| HeaderError { line: index + 1, message };
@@ -103,11 +106,35 @@ impl Migration {
                             .insert(Hazard::parse(item).ok_or_else(|| error(format!("unknown hazard `{item}`")))?);
                     }
                 }
+                "allow" => {
+                    let (hazard, reason) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+                    let hazard =
+                        Hazard::parse(hazard).ok_or_else(|| error(format!("unknown hazard `{hazard}` to allow")))?;
+                    if reason.trim().is_empty() {
+                        return Err(error(format!("`strata:allow {hazard}` needs a reason after the hazard")));
+                    }
+                    migration.allows.insert(hazard, reason.trim().to_string());
+                }
                 other => return Err(error(format!("unknown header `strata:{other}`"))),
             }
         }
         migration.up = up;
         Ok(migration)
+    }
+
+    /// Records a reviewed exception for a hazard the migration has, in its header (up and down).
+    pub fn allow(&mut self, hazard: Hazard, reason: &str) {
+        if !self.hazards.contains(&hazard) {
+            return;
+        }
+        let old = self.header();
+        self.allows.insert(hazard, reason.to_string());
+        let new = self.header();
+        for text in std::iter::once(&mut self.up).chain(self.down.as_mut()) {
+            if let Some(body) = text.strip_prefix(&old) {
+                *text = format!("{new}{body}");
+            }
+        }
     }
 
     /// The header lines for a new migration.
@@ -120,6 +147,9 @@ impl Migration {
         if !self.hazards.is_empty() {
             let hazards: Vec<&str> = self.hazards.iter().map(|h| h.as_str()).collect();
             header.push_str(&format!("-- strata:hazards {}\n", hazards.join(" ")));
+        }
+        for (hazard, reason) in &self.allows {
+            header.push_str(&format!("-- strata:allow {hazard} {reason}\n"));
         }
         header
     }
@@ -184,14 +214,16 @@ mod tests {
         let mut m = Migration::from_up_file(key.clone(), "gift_aid", "p", "ALTER TABLE x;".into(), None).unwrap();
         m.requires = vec![MigrationKey { layer: LayerId::template("party"), seq: 3 }];
         m.hazards.insert(Hazard::Destructive);
+        m.allows.insert(Hazard::Destructive, "column unused since 2024".into());
         let text = format!("{}ALTER TABLE x;\n", m.header());
         assert_eq!(
             text,
-            "-- strata:id module.donations/0002_gift_aid\n-- strata:requires template.party/0003\n-- strata:hazards destructive\nALTER TABLE x;\n"
+            "-- strata:id module.donations/0002_gift_aid\n-- strata:requires template.party/0003\n-- strata:hazards destructive\n-- strata:allow destructive column unused since 2024\nALTER TABLE x;\n"
         );
         let read = Migration::from_up_file(key, "gift_aid", "p", text, None).unwrap();
         assert_eq!(read.requires, m.requires);
         assert_eq!(read.hazards, m.hazards);
+        assert_eq!(read.allows, m.allows);
     }
 
     #[test]
@@ -200,6 +232,13 @@ mod tests {
         let err = Migration::from_up_file(key, "gift_aid", "p", "-- strata:id module.donations/0003_x\n".into(), None)
             .unwrap_err();
         assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn an_allow_without_a_reason_is_refused() {
+        let key = MigrationKey { layer: LayerId::module("donations"), seq: 2 };
+        let err = Migration::from_up_file(key, "x", "p", "-- strata:allow destructive\n".into(), None).unwrap_err();
+        assert_eq!(err.message, "`strata:allow destructive` needs a reason after the hazard");
     }
 
     #[test]

@@ -66,11 +66,12 @@ fn replay_into(
 
 /// The desired state of `layers`: each layer's declarative files, except a layer the tenant has at
 /// an older release, whose migrations up to that release are the only source of that version.
-fn desired(
+pub fn desired(
     project: &Project,
     all: &BTreeMap<LayerId, Vec<Migration>>,
     layers: &[LayerId],
     limits: &BTreeMap<LayerId, u32>,
+    context: &RenderContext,
 ) -> Result<Composition, GenerateError> {
     let mut composition = Composition::default();
     for layer in layers {
@@ -78,9 +79,9 @@ fn desired(
         match limits.get(layer) {
             Some(limit) if (*limit as usize) < migrations.len() => {
                 let released: Vec<&Migration> = migrations.iter().filter(|m| m.key.seq <= *limit).collect();
-                replay_into(&mut composition, project.config.dialect, &released, &RenderContext::Symbolic)?;
+                replay_into(&mut composition, project.config.dialect, &released, context)?;
             }
-            _ => composition.add_layer(project, layer, &RenderContext::Symbolic)?,
+            _ => composition.add_layer(project, layer, context)?,
         }
     }
     Ok(composition)
@@ -145,7 +146,7 @@ fn next_migration(
     message: Option<&str>,
 ) -> Result<Option<Migration>, GenerateError> {
     let dialect = project.config.dialect;
-    let desired = desired(project, all, layers, limits)?;
+    let desired = desired(project, all, layers, limits, &RenderContext::Symbolic)?;
     let current = replay(dialect, &dag_order(layers, all, limits)?, &RenderContext::Symbolic)?;
     let renames = project.renames(layer);
     let up_changes = diff_with_renames(&current.schema, &desired.schema, &renames);
@@ -178,6 +179,7 @@ fn next_migration(
         down: None,
         requires,
         hazards: up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
+        allows: BTreeMap::new(),
     };
     migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
     let header = migration.header();
@@ -197,7 +199,7 @@ fn body(dialect: Dialect, steps: &[Step]) -> String {
 /// Writes new migrations and changed files of migration folders (releases.yaml) under `root`, and
 /// rewrites the sum of every folder that changed.
 pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -> Result<Vec<String>, GenerateError> {
-    let write_file = |path: &str, text: &str| {
+    let write_file = |path: &str, text: &str| -> Result<(), GenerateError> {
         let full = root.join(path);
         let result = full.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&full, text));
         result.map_err(|e| GenerateError::Write { path: path.to_string(), message: e.to_string() })
@@ -219,19 +221,26 @@ pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -
             dirs.push(dir);
         }
     }
-    let worktree = crate::source::WorkTree::new(root);
     for dir in dirs {
-        let mut folder = Vec::new();
-        for entry in worktree.list(&dir).map_err(MigrationError::from)? {
-            if !entry.is_dir && entry.name != sum::SUM_FILE {
-                let text =
-                    worktree.read(&format!("{dir}/{}", entry.name)).map_err(MigrationError::from)?.unwrap_or_default();
-                folder.push((entry.name, text));
-            }
-        }
-        let sum_path = format!("{dir}/{}", sum::SUM_FILE);
-        write_file(&sum_path, &sum::render(&folder))?;
-        written.push(sum_path);
+        written.push(resum(root, &dir)?);
     }
     Ok(written)
+}
+
+/// Rewrites the sum file of one migration folder for the files it holds now; returns its path.
+pub fn resum(root: &Path, dir: &str) -> Result<String, GenerateError> {
+    let worktree = crate::source::WorkTree::new(root);
+    let mut folder = Vec::new();
+    for entry in worktree.list(dir).map_err(MigrationError::from)? {
+        if !entry.is_dir && entry.name != sum::SUM_FILE {
+            let text =
+                worktree.read(&format!("{dir}/{}", entry.name)).map_err(MigrationError::from)?.unwrap_or_default();
+            folder.push((entry.name, text));
+        }
+    }
+    let sum_path = format!("{dir}/{}", sum::SUM_FILE);
+    let full = root.join(&sum_path);
+    std::fs::write(&full, sum::render(&folder))
+        .map_err(|e| GenerateError::Write { path: sum_path.clone(), message: e.to_string() })?;
+    Ok(sum_path)
 }

@@ -2,7 +2,9 @@
 
 pub mod file;
 pub mod generate;
+pub mod lint;
 pub mod order;
+pub mod plan;
 pub mod releases;
 pub mod sum;
 
@@ -28,7 +30,7 @@ pub enum MigrationError {
     BadName { path: String },
     #[error("{dir}: migration {seq:04} is missing (sequences start at 0001 and have no gaps)")]
     Gap { dir: String, seq: u32 },
-    #[error("{dir}: two migrations numbered {seq:04} ({a} and {b})")]
+    #[error("{dir}: two migrations numbered {seq:04} ({a} and {b}), as when two branches each add one; renumber the one not yet merged: delete its files, run `strata rehash`, then `strata commit`")]
     Duplicate { dir: String, seq: u32, a: String, b: String },
     #[error("{dir}: {path} has no matching .up.sql")]
     DownWithoutUp { dir: String, path: String },
@@ -58,6 +60,15 @@ pub fn load_layer(source: &dyn Source, layer: &LayerId) -> Result<Vec<Migration>
     }
     if files.is_empty() {
         return Ok(Vec::new());
+    }
+    // Two branches that each added the next migration: say so before the sum (which both changed).
+    let mut ups: BTreeMap<u32, &str> = BTreeMap::new();
+    for (name, _) in &files {
+        if let Some((seq, _, file::Direction::Up)) = file::parse_file_name(name) {
+            if let Some(previous) = ups.insert(seq, name) {
+                return Err(MigrationError::Duplicate { dir, seq, a: previous.to_string(), b: name.clone() });
+            }
+        }
     }
     match source.read(&format!("{dir}/{}", sum::SUM_FILE))? {
         None => return Err(MigrationError::MissingSum { dir }),

@@ -1,5 +1,6 @@
 //! The dialect-neutral schema model and what is done with it: built from SQL, compared, hashed.
 
+pub mod compare;
 pub mod diff;
 pub mod hash;
 pub mod model;

@@ -134,6 +134,17 @@ impl Repo {
         repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).unwrap().to_string()
     }
 
+    /// The git command line in the repository (branches and merges, as a user would make them).
+    pub fn git_cli(&self, args: &[&str]) -> Run {
+        std::process::Command::new("git")
+            .args(["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "advice.detachedHead=false"])
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("git runs")
+            .into()
+    }
+
     /// `git status --porcelain`, to prove a failed command changed nothing.
     pub fn git_status(&self) -> Vec<String> {
         let repo = self.git();

@@ -1,0 +1,234 @@
+//! The pull-request gate end to end: `strata plan` and `strata verify` on real git repositories
+//! with a base branch, as CI runs them on a pull request.
+
+mod util;
+
+use util::{Repo, Run};
+
+/// The starter repository with its first migrations committed on `master`, and a feature branch
+/// checked out: the situation of a pull request.
+fn pull_request() -> Repo {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let run = repo.git_cli(&["checkout", "-q", "-b", "feature"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    repo
+}
+
+fn verify(repo: &Repo) -> Run {
+    repo.run(&["verify", "--base", "master"])
+}
+
+/// The line of one check in the text report, e.g. `FAIL  sums  mismatch` (and its details).
+fn check<'a>(run: &'a Run, name: &str) -> &'a str {
+    let start = run
+        .stdout
+        .lines()
+        .position(|l| l.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("no check {name} in:\n{}", run.stdout));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let end = (start + 1..lines.len()).find(|i| !lines[*i].starts_with("        ")).unwrap_or(lines.len());
+    let from = run.stdout.find(lines[start]).unwrap();
+    let to = if end < lines.len() { run.stdout.find(lines[end]).unwrap() } else { run.stdout.len() };
+    &run.stdout[from..to]
+}
+
+fn assert_check(run: &Run, name: &str, status: &str, needles: &[&str]) {
+    let text = check(run, name);
+    assert!(text.starts_with(status), "{name} should be {status}:\n{}", run.stdout);
+    for needle in needles {
+        assert!(text.contains(needle), "{name}: expected `{needle}` in:\n{text}");
+    }
+}
+
+const EVENTS_SCHEMA: &str = "modules/events/schema/01_events.sql";
+
+fn add_event_capacity(repo: &Repo) {
+    repo.write(
+        EVENTS_SCHEMA,
+        &repo.read(EVENTS_SCHEMA).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"),
+    );
+    let manifest = "modules/events/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("version: 1.0.0", "version: 1.1.0"));
+}
+
+#[test]
+fn a_clean_change_passes_and_an_uncommitted_one_fails_naming_its_layer() {
+    let repo = pull_request();
+    let run = verify(&repo);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("verify passed: 11 checks"), "{}", run.stdout);
+
+    add_event_capacity(&repo);
+    let plan = repo.ok(&["plan"]);
+    assert!(plan.contains("module.events/0002_"), "{plan}");
+    assert!(plan.contains("ALTER TABLE events ADD COLUMN capacity INTEGER;"), "{plan}");
+    assert!(plan.contains("1 tenant: template party 1.0.0 + events 1.1.0 + membership 1.0.0\n    demo\n"), "{plan}");
+    assert!(plan.contains("1 tenant unaffected"), "{plan}");
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "uncommitted", "FAIL", &["module.events has declarative changes without a migration"]);
+
+    repo.commit("event capacity");
+    let run = verify(&repo);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_check(&run, "lint", "pass", &["1 new migration checked"]);
+    assert_check(&run, "replay", "pass", &["in-memory SQLite"]);
+    assert_check(&run, "down", "pass", &["9 down migrations checked"]);
+    assert!(repo.ok(&["plan"]).contains("No changes"));
+}
+
+#[test]
+fn a_hand_edited_migration_fails_naming_the_file() {
+    let repo = pull_request();
+    let path = "migrations/modules/events/0001_init.up.sql";
+    repo.write(path, &repo.read(path).replace("venue TEXT", "venue TEXT NOT NULL"));
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "sums", "FAIL", &["migrations/modules/events/strata.sum: 0001_init.up.sql was edited"]);
+    // "Fixing" the sum hides the edit from the sum, not from the base.
+    assert!(repo.ok(&["rehash"]).contains("rewrote migrations/modules/events/strata.sum"));
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "sums", "pass", &[]);
+    assert_check(&run, "history", "FAIL", &["migrations/modules/events/0001_init.up.sql was edited"]);
+}
+
+#[test]
+fn two_branches_adding_migration_0002_to_one_layer_collide_in_the_sum() {
+    let repo = pull_request();
+    let add = |file: &str, sql: &str, message: &str| {
+        repo.write(&format!("modules/events/schema/{file}"), sql);
+        let manifest = "modules/events/module.yaml";
+        repo.write(manifest, &repo.read(manifest).replace("version: 1.0.0", "version: 1.1.0"));
+        repo.commit(message);
+    };
+    add("02_a.sql", "CREATE TABLE event_tags (id INTEGER PRIMARY KEY, tag TEXT);\n", "event tags");
+    assert_eq!(repo.git_cli(&["checkout", "-q", "-b", "other", "master"]).code, 0);
+    add("02_b.sql", "CREATE TABLE event_photos (id INTEGER PRIMARY KEY, url TEXT);\n", "event photos");
+    assert_eq!(repo.git_cli(&["checkout", "-q", "feature"]).code, 0);
+
+    let merge = repo.git_cli(&["merge", "other", "-m", "merge other"]);
+    assert_ne!(merge.code, 0, "git must refuse to merge two 0002s silently");
+    assert!(merge.stdout.contains("Merge conflict in migrations/modules/events/strata.sum"), "{}", merge.stdout);
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "sums", "FAIL", &["migrations/modules/events"]);
+
+    // Resolving the conflict by taking one side's sum does not get past verify either.
+    repo.git_cli(&["checkout", "--ours", "migrations/modules/events/strata.sum"]);
+    repo.git_cli(&["add", "-A"]);
+    assert_eq!(repo.git_cli(&["commit", "-q", "-m", "merge other"]).code, 0);
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "sums", "FAIL", &["migrations/modules/events: two migrations numbered 0002"]);
+
+    // The way out the message gives: drop the unmerged branch's 0002, rehash, commit anew.
+    for file in ["0002_event_photos.up.sql", "0002_event_photos.down.sql"] {
+        repo.remove(&format!("migrations/modules/events/{file}"));
+    }
+    assert!(repo.ok(&["rehash"]).contains("0 sum file(s) rewritten"), "our side's sum already fits");
+    // 1.1.0 is released with the tags migration: the photos change is the next version.
+    let manifest = "modules/events/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("version: 1.1.0", "version: 1.2.0"));
+    repo.commit("event photos");
+    assert!(repo.path().join("migrations/modules/events/0003_event_photos.up.sql").exists());
+    let run = verify(&repo);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+fn drop_venue(repo: &Repo) {
+    repo.write(EVENTS_SCHEMA, &repo.read(EVENTS_SCHEMA).replace(",\n  venue TEXT\n", "\n"));
+    let manifest = "modules/events/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("version: 1.0.0", "version: 1.1.0"));
+}
+
+#[test]
+fn a_destructive_change_fails_the_default_policy_unless_allowed_with_a_reason() {
+    let repo = pull_request();
+    drop_venue(&repo);
+    let plan = repo.ok(&["plan"]);
+    assert!(
+        plan.contains("[destructive]") && plan.contains("error: destructive is an error under lint.destructive"),
+        "{plan}"
+    );
+    repo.commit("drop venue");
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "lint", "FAIL", &["migrations/modules/events/0002_drop_venue.up.sql: destructive is an error"]);
+
+    let reviewed = pull_request();
+    drop_venue(&reviewed);
+    reviewed.ok(&["commit", "-m", "drop venue", "--allow", "destructive=venue moved to the venues module in 2025"]);
+    let up = reviewed.read("migrations/modules/events/0002_drop_venue.up.sql");
+    assert!(up.contains("-- strata:allow destructive venue moved to the venues module in 2025\n"), "{up}");
+    let run = verify(&reviewed);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_check(&run, "lint", "pass", &["1 new migration checked"]);
+}
+
+#[test]
+fn a_module_using_a_table_of_a_module_it_does_not_require_fails_naming_both() {
+    let repo = pull_request();
+    repo.write("modules/surveys/module.yaml", "name: surveys\nversion: 1.0.0\nrequires:\n  template.party: \"^1\"\n");
+    repo.write(
+        "modules/surveys/schema/01_surveys.sql",
+        "CREATE TABLE event_surveys (id INTEGER PRIMARY KEY, event_id INTEGER REFERENCES events (id));\n",
+    );
+    repo.commit("event surveys");
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(
+        &run,
+        "isolation",
+        "FAIL",
+        &["module.surveys: table event_surveys references table events; it belongs to module.events, which module.surveys does not require (add it to `requires` in modules/surveys/module.yaml)"],
+    );
+}
+
+#[test]
+fn a_down_migration_that_does_not_reverse_its_up_fails_naming_the_file() {
+    let repo = pull_request();
+    add_event_capacity(&repo);
+    repo.commit("event capacity");
+    let down = "migrations/modules/events/0002_event_capacity.down.sql";
+    let header: String =
+        repo.read(down).lines().take_while(|l| l.starts_with("-- strata:")).map(|l| format!("{l}\n")).collect();
+    repo.write(down, &format!("{header}-- forgot to drop the column\nSELECT 1;\n"));
+    repo.ok(&["rehash"]);
+    let run = verify(&repo);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(
+        &run,
+        "down",
+        "FAIL",
+        &[
+            &format!("{down} does not restore the schema before module.events/0002_event_capacity"),
+            "column capacity (INTEGER) is not declared",
+        ],
+    );
+    assert_check(&run, "replay", "pass", &[]);
+}
+
+#[test]
+fn verify_reports_as_json_and_markdown() {
+    let repo = pull_request();
+    drop_venue(&repo);
+    repo.commit("drop venue");
+    let json = repo.run(&["verify", "--base", "master", "--format", "json"]);
+    assert_eq!(json.code, 3);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["format_version"], 1);
+    assert_eq!(value["passed"], false);
+    let statuses: Vec<(String, String)> = value["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_string(), c["status"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(statuses.len(), 11);
+    assert!(statuses.contains(&("lint".into(), "fail".into())) && statuses.contains(&("replay".into(), "pass".into())));
+    let markdown = repo.run(&["verify", "--base", "master", "--format", "markdown"]);
+    assert!(markdown.stdout.starts_with("### strata verify · ❌ failed"), "{}", markdown.stdout);
+    assert!(markdown.stdout.contains("<details open><summary><code>lint</code>"), "{}", markdown.stdout);
+}

@@ -162,6 +162,7 @@ async fn the_loop_runs_on(engine: &Engine) {
     drop_namespaces(engine, &url, &[alpha.clone(), beta.clone()]).await;
 
     let first = repo.commit("initial schema");
+    assert_verify_passes_on_the_server(engine, &repo, &url);
     let out = repo.ok(&["apply", "--env", "test"]);
     assert!(out.contains("2 tenants, 2 migrated"), "{out}");
     assert_eq!(columns(engine, &url, &alpha, "events").await, ["id", "member_id", "title"]);
@@ -173,6 +174,7 @@ async fn the_loop_runs_on(engine: &Engine) {
     repo.write(schema, &repo.read(schema).replace("title ", "capacity INTEGER, title "));
     repo.write("modules/events/module.yaml", &repo.read("modules/events/module.yaml").replace("1.0.0", "1.1.0"));
     let second = repo.commit("event capacity");
+    assert_verify_passes_on_the_server(engine, &repo, &url);
     assert!(repo.ok(&["apply", "--env", "test", "--commit", &first]).contains("0 migrated, 2 up to date"));
     let out = repo.ok(&["apply", "--env", "test", "--commit", &second]);
     assert!(
@@ -194,6 +196,17 @@ async fn the_loop_runs_on(engine: &Engine) {
     assert!(history(engine, &url, &alpha).await.iter().all(|(_, sha)| *sha == first));
     assert!(repo.ok(&["apply", "--env", "test"]).contains("alpha: applied module.events/0002_event_capacity"));
     drop_namespaces(engine, &url, &[alpha, beta]).await;
+}
+
+/// `verify --dev-url`: the migrations replayed on the real server reproduce the declared schema,
+/// every down reverses its up, and the URL is never printed.
+fn assert_verify_passes_on_the_server(engine: &Engine, repo: &Repo, url: &str) {
+    let run = repo.run(&["verify", "--base", "HEAD", "--dev-url", url]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let replayed = format!("replayed on {} on --dev-url", engine.dialect);
+    assert!(run.stdout.contains(&replayed), "{}", run.stdout);
+    assert!(run.stdout.lines().any(|l| l.starts_with("pass  down") && !l.contains(" 0 down")), "{}", run.stdout);
+    assert!(!run.stdout.contains(url));
 }
 
 #[tokio::test]

@@ -228,7 +228,74 @@ fn verify_reports_as_json_and_markdown() {
         .collect();
     assert_eq!(statuses.len(), 11);
     assert!(statuses.contains(&("lint".into(), "fail".into())) && statuses.contains(&("replay".into(), "pass".into())));
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json.md")).unwrap();
+    let mut keys = Vec::new();
+    collect_keys(&value, &mut keys);
+    for key in keys {
+        assert!(doc.contains(&format!("`{key}`")), "docs/json.md does not document `{key}`");
+    }
     let markdown = repo.run(&["verify", "--base", "master", "--format", "markdown"]);
     assert!(markdown.stdout.starts_with("### strata verify · ❌ failed"), "{}", markdown.stdout);
     assert!(markdown.stdout.contains("<details open><summary><code>lint</code>"), "{}", markdown.stdout);
+}
+
+/// A realistic pull request: a new column on events, gift aid on donations (with the tenant's
+/// currency kept symbolic), and a dropped campaign column (destructive).
+fn realistic_change() -> Repo {
+    let repo = pull_request();
+    add_event_capacity(&repo);
+    let donations = "modules/donations/schema/01_donations.sql";
+    let schema = repo.read(donations);
+    let schema = schema.replace("  goal_cents INTEGER,\n", "").replace(
+        "  received_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n",
+        "  received_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n  gift_aid INTEGER NOT NULL DEFAULT 0,\n",
+    );
+    repo.write(donations, &schema);
+    repo.write(
+        "modules/donations/schema/02_pledges.sql",
+        "CREATE TABLE pledges (\n  id INTEGER PRIMARY KEY,\n  member_id INTEGER NOT NULL REFERENCES members (id),\n  monthly_cents INTEGER NOT NULL,\n  currency TEXT NOT NULL DEFAULT {{ tenant.vars.currency | sql_literal }}\n);\n",
+    );
+    let manifest = "modules/donations/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("version: 1.0.0", "version: 1.1.0"));
+    repo
+}
+
+#[test]
+fn plan_renderings_are_pinned() {
+    let repo = realistic_change();
+    assert!(repo.path().join("modules/donations/schema/01_donations.sql").exists());
+    insta::assert_snapshot!("plan_text", repo.ok(&["plan"]));
+    insta::assert_snapshot!("plan_markdown", repo.ok(&["plan", "--format", "markdown"]));
+    insta::assert_snapshot!("plan_json", repo.ok(&["plan", "--format", "json"]));
+    insta::assert_snapshot!("plan_tenant_uml", repo.ok(&["plan", "--tenant", "uml"]));
+}
+
+#[test]
+fn plan_json_has_the_documented_shape() {
+    let repo = realistic_change();
+    let value: serde_json::Value = serde_json::from_str(&repo.ok(&["--json", "plan"])).unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json.md")).unwrap();
+    // Every key the plan prints is documented, and the documented example parses.
+    let mut keys = Vec::new();
+    collect_keys(&value, &mut keys);
+    for key in keys {
+        assert!(doc.contains(&format!("`{key}`")), "docs/json.md does not document `{key}`");
+    }
+    assert_eq!(value["summary"]["migrations"], 2);
+    assert_eq!(value["summary"]["lint_errors"], 1);
+    let groups = value["groups"].as_array().unwrap();
+    assert_eq!(groups.iter().map(|g| g["tenants"].as_array().unwrap().len()).sum::<usize>(), 3);
+}
+
+fn collect_keys(value: &serde_json::Value, keys: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                keys.push(key.clone());
+                collect_keys(inner, keys);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_keys(i, keys)),
+        _ => {}
+    }
 }

@@ -299,3 +299,13 @@ fn collect_keys(value: &serde_json::Value, keys: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn plan_text_is_coloured_only_when_asked_or_on_a_terminal() {
+    let repo = realistic_change();
+    let coloured = repo.ok(&["plan", "--color", "always"]);
+    assert!(coloured.contains("\x1b[33m[destructive]\x1b[0m"), "{coloured}");
+    assert!(coloured.contains("\x1b[31merror: destructive"), "{coloured}");
+    // Piped (as here) with the default `auto`: plain text for logs and files.
+    assert!(!repo.ok(&["plan"]).contains('\x1b'));
+}

@@ -169,6 +169,7 @@ async fn the_loop_runs_on(engine: &Engine) {
     assert_eq!(columns(engine, &url, &beta, "notes").await, ["body", "id"]);
     assert!(columns(engine, &url, &beta, "events").await.is_empty(), "beta has no events");
     assert!(repo.ok(&["apply", "--env", "test"]).contains("0 migrated, 2 up to date"));
+    assert!(repo.ok(&["drift", "--env", "test"]).contains("2 tenants in test at commit"), "no drift after apply");
 
     let schema = "modules/events/schema/01_events.sql";
     repo.write(schema, &repo.read(schema).replace("title ", "capacity INTEGER, title "));

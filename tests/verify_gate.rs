@@ -204,7 +204,7 @@ fn a_down_migration_that_does_not_reverse_its_up_fails_naming_the_file() {
         "FAIL",
         &[
             &format!("{down} does not restore the schema before module.events/0002_event_capacity"),
-            "column capacity (INTEGER) is not declared",
+            "column capacity (INTEGER) is not expected",
         ],
     );
     assert_check(&run, "replay", "pass", &[]);

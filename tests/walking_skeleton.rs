@@ -507,3 +507,35 @@ fn a_failing_migration_on_sqlite_leaves_its_tenant_unchanged_and_the_rollout_rep
     assert_eq!(live_root(&repo, "uml"), before, "the failed migration left nothing behind");
     assert!(!repo.column("uml", "SELECT id FROM strata_history").iter().any(|id| id.contains("0002")));
 }
+
+#[test]
+fn drift_names_hand_made_changes_of_one_tenant_only() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    let clean = repo.run(&["drift", "--env", "local"]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    assert!(
+        clean.stdout.contains("3 tenants in local at commit") && clean.stdout.contains(": 0 drifted"),
+        "{}",
+        clean.stdout
+    );
+
+    repo.execute("uml", "CREATE INDEX hand_made ON members (phone); ALTER TABLE roles ADD COLUMN color TEXT; DROP INDEX members_ward_no_idx;");
+    let run = repo.run(&["drift", "--env", "local"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(run.stdout.contains("nrna: no drift\n") && run.stdout.contains("demo: no drift\n"), "{}", run.stdout);
+    let uml: Vec<&str> = run.stdout.lines().skip_while(|l| !l.starts_with("uml:")).take(4).collect();
+    assert_eq!(
+        uml,
+        [
+            "uml: 3 object(s) drifted",
+            "  - index members_ward_no_idx is missing",
+            "  - table roles differs: column color (TEXT) is not expected",
+            "  - index hand_made is not expected",
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.run(&["--json", "drift", "--env", "local", "--tenant", "uml"]).stdout).unwrap();
+    assert_eq!(json["tenants"][0]["differences"].as_array().unwrap().len(), 3);
+}

@@ -4,6 +4,7 @@
 mod apply;
 mod check;
 mod commit;
+mod drift;
 mod graph;
 mod init;
 mod plan;
@@ -62,6 +63,8 @@ pub enum Command {
     Apply(apply::Args),
     /// Per tenant of an environment: applied, pending and failed migrations.
     Status(status::Args),
+    /// Per tenant: the live schema against what its applied migrations make, object by object.
+    Drift(drift::Args),
     /// Settle a failed migration (MySQL): compare the live schema, mark it applied or rolled back.
     Repair(repair::Args),
     /// Take one tenant back to a commit by running down migrations, newest first.
@@ -87,6 +90,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Rehash => rehash::run(&context, out),
         Command::Apply(args) => apply::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),
+        Command::Drift(args) => drift::run(&context, args, out),
         Command::Repair(args) => repair::run(&context, args, out),
         Command::Rollback(args) => rollback::run(&context, args, out),
     }

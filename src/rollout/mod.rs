@@ -4,6 +4,7 @@
 //! migrations. A tenant's failure is recorded and the rollout moves on to the next tenant; one
 //! tenant's database is never touched on behalf of another.
 
+pub mod drift;
 pub mod repair;
 pub mod rollback;
 pub mod status;

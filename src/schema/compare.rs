@@ -20,7 +20,7 @@ pub fn differences(actual: &Schema, expected: &Schema) -> Vec<String> {
         }
     }
     for key in have.keys().filter(|k| !want.contains_key(*k)) {
-        lines.push(format!("{} is not declared", object(key)));
+        lines.push(format!("{} is not expected", object(key)));
     }
     lines
 }
@@ -39,14 +39,14 @@ fn differing(key: &str, actual: &Schema, expected: &Schema) -> String {
         },
         "index" => {
             let find = |s: &Schema| s.tables.values().flat_map(|t| &t.indexes).find(|i| i.name == name).map(index);
-            vec![format!("is {}, declared {}", find(actual).unwrap_or_default(), find(expected).unwrap_or_default())]
+            vec![format!("is {}, expected {}", find(actual).unwrap_or_default(), find(expected).unwrap_or_default())]
         }
         "view" => vec![format!(
-            "is `{}`, declared `{}`",
+            "is `{}`, expected `{}`",
             actual.views.get(name).map(|v| v.query.as_str()).unwrap_or_default(),
             expected.views.get(name).map(|v| v.query.as_str()).unwrap_or_default()
         )],
-        "enum" => vec![format!("is {:?}, declared {:?}", actual.enums.get(name), expected.enums.get(name))],
+        "enum" => vec![format!("is {:?}, expected {:?}", actual.enums.get(name), expected.enums.get(name))],
         _ => Vec::new(),
     };
     if details.is_empty() {
@@ -62,7 +62,7 @@ fn table_details(actual: &Table, expected: &Table) -> Vec<String> {
         match actual.column(&column.name) {
             None => details.push(format!("column {} ({}) is missing", column.name, describe_column(column))),
             Some(other) if other != column => details.push(format!(
-                "column {} is {}, declared {}",
+                "column {} is {}, expected {}",
                 column.name,
                 describe_column(other),
                 describe_column(column)
@@ -71,7 +71,7 @@ fn table_details(actual: &Table, expected: &Table) -> Vec<String> {
         }
     }
     for column in actual.columns.iter().filter(|c| expected.column(&c.name).is_none()) {
-        details.push(format!("column {} ({}) is not declared", column.name, describe_column(column)));
+        details.push(format!("column {} ({}) is not expected", column.name, describe_column(column)));
     }
     let constraints = |t: &Table| -> Vec<Constraint> {
         let mut all: Vec<Constraint> = t.primary_key.iter().cloned().map(Constraint::PrimaryKey).collect();
@@ -86,7 +86,7 @@ fn table_details(actual: &Table, expected: &Table) -> Vec<String> {
         details.push(format!("constraint {c:?} is missing"));
     }
     for c in have.iter().filter(|c| !want.contains(c)) {
-        details.push(format!("constraint {c:?} is not declared"));
+        details.push(format!("constraint {c:?} is not expected"));
     }
     details
 }
@@ -144,8 +144,8 @@ mod tests {
             differences(&actual, &expected),
             [
                 "index a_note is missing",
-                "table a differs: column note is TEXT, declared TEXT NOT NULL; column size (INTEGER) is missing",
-                "table old is not declared",
+                "table a differs: column note is TEXT, expected TEXT NOT NULL; column size (INTEGER) is missing",
+                "table old is not expected",
             ]
         );
         assert!(differences(&expected, &expected).is_empty());

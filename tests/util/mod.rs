@@ -183,6 +183,17 @@ impl Repo {
         })
     }
 
+    /// Runs statements on a tenant's SQLite file by hand, as someone with a database client would.
+    pub fn execute(&self, tenant: &str, sql: &str) {
+        let path = self.tenant_db(tenant);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        });
+    }
+
     /// One column of a query, flattened.
     pub fn column(&self, tenant: &str, sql: &str) -> Vec<String> {
         self.query(tenant, sql).into_iter().map(|mut r| r.remove(0)).collect()

@@ -47,6 +47,19 @@ fn mysql_type(text: &str) -> String {
     }
 }
 
+/// `nvarchar(n)` -> `varchar(n)`, `nchar(n)` -> `char(n)` (the character set is the caller's to
+/// record); `None` for any other type.
+pub fn mysql_national(data_type: &str) -> Option<String> {
+    for (national, plain) in
+        [("nvarchar", "varchar"), ("national varchar", "varchar"), ("nchar", "char"), ("national char", "char")]
+    {
+        if let Some(rest) = data_type.strip_prefix(national).filter(|r| r.is_empty() || r.starts_with('(')) {
+            return Some(format!("{plain}{rest}"));
+        }
+    }
+    None
+}
+
 /// PostgreSQL's own spelling, the one `format_type()` reports.
 fn postgres_type(text: &str) -> (String, bool) {
     let upper = text.to_uppercase();
@@ -311,6 +324,9 @@ mod tests {
         assert_eq!(t("VARCHAR(100)"), "varchar(100)");
         assert_eq!(t("DECIMAL(10, 2)"), "decimal(10,2)");
         assert_eq!(t("int unsigned"), "int unsigned");
+        assert_eq!(mysql_national(&t("NVARCHAR(160)")).as_deref(), Some("varchar(160)"));
+        assert_eq!(mysql_national(&t("NCHAR(2)")).as_deref(), Some("char(2)"));
+        assert_eq!(mysql_national("varchar(2)"), None);
     }
 
     #[test]

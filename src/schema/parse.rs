@@ -415,6 +415,14 @@ impl Interpreter {
             }
         }
         // MariaDB spells out the character set of a collated column; the collation implies it.
+        // NVARCHAR / NCHAR are MySQL's national character types: utf8mb3, which MariaDB and MySQL
+        // report as varchar/char with that set's default collation.
+        if self.dialect == Dialect::Mysql {
+            if let Some(plain) = normalize::mysql_national(&column.data_type) {
+                column.data_type = plain;
+                column.collation.get_or_insert_with(|| "utf8mb3_general_ci".to_string());
+            }
+        }
         if let Some(charset) = character_set {
             let implied = column.collation.as_deref().is_some_and(|c| c.starts_with(&format!("{charset}_")));
             if !implied {

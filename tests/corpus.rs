@@ -1,0 +1,159 @@
+//! Real-world schemas nobody here wrote (../shared/corpus/, read unchanged): Chinook on SQLite,
+//! PostgreSQL and MariaDB becomes a template of 20 tenants; commit -> verify -> apply -> no drift,
+//! then a realistic change -> commit -> verify -> apply -> still no drift.
+
+mod util;
+
+use std::path::PathBuf;
+
+use util::engines::{DEFAULT_MYSQL_URL, DEFAULT_PG_URL};
+use util::Repo;
+
+const TENANTS: usize = 20;
+
+/// The corpus folder: STRATA_CORPUS_DIR, else `../shared/corpus` beside the repository.
+fn corpus(file: &str) -> Option<String> {
+    let dir = std::env::var_os("STRATA_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")));
+    let candidates = [dir, PathBuf::from("/work/shared/corpus")];
+    match candidates.iter().map(|d| d.join(file)).find(|p| p.exists()) {
+        Some(path) => Some(std::fs::read_to_string(path).unwrap()),
+        None => {
+            eprintln!("skipping: {file} not found (set STRATA_CORPUS_DIR to ../shared/corpus)");
+            None
+        }
+    }
+}
+
+struct Case {
+    dialect: &'static str,
+    file: &'static str,
+    /// The environment file's settings besides `target`.
+    environment: &'static str,
+    /// A realistic edit of the file: (text to find, replacement).
+    change: (&'static str, &'static str),
+}
+
+fn run_case(case: &Case, url: Option<&str>, prefix: &str) {
+    let Some(schema) = corpus(case.file) else { return };
+    let mut files: Vec<(String, String)> = vec![
+        ("strata.yaml".into(), format!("name: chinook\ndialect: {}\n", case.dialect)),
+        ("templates/chinook/template.yaml".into(), "name: chinook\nversion: 1.0.0\n".into()),
+        ("templates/chinook/schema/01_chinook.sql".into(), schema.clone()),
+        (
+            "environments/test.yaml".into(),
+            format!("{}target: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n", case.environment),
+        ),
+    ];
+    for i in 0..TENANTS {
+        files.push((format!("tenants/c{i:02}/tenant.yaml"), "template: chinook\n".into()));
+    }
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = Repo::with_files(&borrowed);
+    let mut verify = vec!["verify", "--base", "HEAD"];
+    if let Some(url) = url {
+        verify.extend(["--dev-url", url]);
+    }
+    let check = |stage: &str| {
+        let run = repo.run(&verify);
+        assert_eq!(run.code, 0, "{} {stage}: verify\n{}", case.file, run.stdout);
+        let out = repo.ok(&["apply", "--env", "test"]);
+        assert!(out.contains(&format!("{TENANTS} tenants")), "{out}");
+        let drift = repo.run(&["drift", "--env", "test"]);
+        assert_eq!(drift.code, 0, "{} {stage}: drift\n{}", case.file, drift.stdout);
+        assert!(drift.stdout.contains(": 0 drifted"), "{}", drift.stdout);
+    };
+    repo.commit("chinook as it is");
+    check("as is");
+    let (find, replace) = case.change;
+    assert!(schema.contains(find), "{}: `{find}` not found", case.file);
+    let path = "templates/chinook/schema/01_chinook.sql";
+    repo.write(path, &schema.replacen(find, replace, 1));
+    repo.write("templates/chinook/template.yaml", "name: chinook\nversion: 1.1.0\n");
+    repo.commit("album release year");
+    check("after the change");
+}
+
+fn drop_namespaces(url: &str, postgres: bool, prefix: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        for i in 0..TENANTS {
+            let name = format!("{prefix}_c{i:02}");
+            if postgres {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut conn).await.unwrap();
+            } else {
+                let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await.unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn chinook_on_sqlite() {
+    let case = Case {
+        dialect: "sqlite",
+        file: "chinook.sqlite.sql",
+        environment: "isolation: database\n",
+        change: (
+            "    [Title] NVARCHAR(160)  NOT NULL,\n",
+            "    [Title] NVARCHAR(160)  NOT NULL,\n    [ReleaseYear] INTEGER,\n",
+        ),
+    };
+    // SQLite targets are files relative to the repository.
+    run_case(&case, None, ".strata/chinook");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chinook_on_postgres_with_a_schema_per_tenant() {
+    if util::engines::postgres().await.is_none() {
+        return;
+    }
+    let url = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+    std::env::set_var("STRATA_TEST_PG_URL", &url);
+    let prefix = format!("chinook_{}", std::process::id());
+    let case = Case {
+        dialect: "postgres",
+        file: "chinook.postgres.sql",
+        environment: "url: ${STRATA_TEST_PG_URL}\nisolation: schema\n",
+        change: ("    title VARCHAR(160) NOT NULL,\n", "    title VARCHAR(160) NOT NULL,\n    release_year INT,\n"),
+    };
+    let (u, p) = (url.clone(), prefix.clone());
+    tokio::task::spawn_blocking(move || {
+        drop_namespaces(&u, true, &p);
+        run_case(&case, Some(&u), &p);
+        drop_namespaces(&u, true, &p);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chinook_on_mariadb_with_a_database_per_tenant() {
+    if util::engines::mysql().await.is_none() {
+        return;
+    }
+    let url = std::env::var("STRATA_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL_URL.to_string());
+    std::env::set_var("STRATA_TEST_MYSQL_URL", &url);
+    let prefix = format!("chinook_{}", std::process::id());
+    let case = Case {
+        dialect: "mysql",
+        file: "chinook.mysql.sql",
+        environment: "url: ${STRATA_TEST_MYSQL_URL}\nisolation: database\n",
+        change: (
+            "    `Title` NVARCHAR(160) NOT NULL,\n",
+            "    `Title` NVARCHAR(160) NOT NULL,\n    `ReleaseYear` INT,\n",
+        ),
+    };
+    let (u, p) = (url.clone(), prefix.clone());
+    tokio::task::spawn_blocking(move || {
+        drop_namespaces(&u, false, &p);
+        run_case(&case, Some(&u), &p);
+        drop_namespaces(&u, false, &p);
+    })
+    .await
+    .unwrap();
+}

@@ -89,14 +89,8 @@ pub fn desired(
 
 /// The committed migrations of every layer the project has, each folder checked against its sum.
 pub fn load_all(project: &Project, source: &dyn Source) -> Result<BTreeMap<LayerId, Vec<Migration>>, MigrationError> {
-    let layers = project
-        .templates
-        .values()
-        .chain(project.modules.values())
-        .map(|p| p.id.clone())
-        .chain(project.tenants.values().map(|t| t.layer()));
     let mut all = BTreeMap::new();
-    for layer in layers {
+    for layer in project.all_layers() {
         let migrations = super::load_layer(source, &layer)?;
         all.insert(layer, migrations);
     }

@@ -105,6 +105,15 @@ impl Project {
     }
 
     /// The template or module behind a layer id (tenants are not packages).
+    /// Every layer the project has: templates, modules, then each tenant's own layer.
+    pub fn all_layers(&self) -> impl Iterator<Item = LayerId> + '_ {
+        self.templates
+            .values()
+            .chain(self.modules.values())
+            .map(|p| p.id.clone())
+            .chain(self.tenants.values().map(|t| t.layer()))
+    }
+
     pub fn package(&self, id: &LayerId) -> Option<&Package> {
         match id.kind {
             LayerKind::Template => self.templates.get(&id.name),

@@ -122,17 +122,7 @@ fn index(index: &Index) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::Dialect;
-    use crate::schema::parse::{parse_statements, Interpreter, Mode};
-
-    fn schema(sql: &str) -> Schema {
-        let interpreter = Interpreter { dialect: Dialect::Sqlite, mode: Mode::Declarative };
-        let mut schema = Schema::default();
-        for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
-            interpreter.apply(&mut schema, &located.statement).unwrap();
-        }
-        schema
-    }
+    use crate::schema::parse::declared_sqlite as schema;
 
     #[test]
     fn names_each_object_that_differs() {

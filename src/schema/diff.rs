@@ -280,17 +280,7 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::Dialect;
-    use crate::schema::parse::{parse_statements, Interpreter, Mode};
-
-    fn schema(sql: &str) -> Schema {
-        let interpreter = Interpreter { dialect: Dialect::Sqlite, mode: Mode::Declarative };
-        let mut schema = Schema::default();
-        for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
-            interpreter.apply(&mut schema, &located.statement).unwrap();
-        }
-        schema
-    }
+    use crate::schema::parse::declared_sqlite as schema;
 
     #[test]
     fn identical_schemas_and_column_order_give_no_change() {

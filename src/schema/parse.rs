@@ -628,6 +628,17 @@ fn action(action: Option<ReferentialAction>) -> Option<String> {
     }
 }
 
+/// A SQLite schema read from declarative SQL, for the schema modules' unit tests.
+#[cfg(test)]
+pub(crate) fn declared_sqlite(sql: &str) -> Schema {
+    let interpreter = Interpreter { dialect: Dialect::Sqlite, mode: Mode::Declarative };
+    let mut schema = Schema::default();
+    for located in parse_statements(Dialect::Sqlite, sql).unwrap() {
+        interpreter.apply(&mut schema, &located.statement).unwrap();
+    }
+    schema
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

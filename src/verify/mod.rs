@@ -218,15 +218,9 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
 
 /// Every layer's migrations, each folder checked against its sum; the problems of those that fail.
 fn load_every_layer(project: &Project, source: &WorkTree) -> (BTreeMap<LayerId, Vec<Migration>>, Vec<String>) {
-    let layers = project
-        .templates
-        .values()
-        .chain(project.modules.values())
-        .map(|p| p.id.clone())
-        .chain(project.tenants.values().map(|t| t.layer()));
     let mut all = BTreeMap::new();
     let mut problems = Vec::new();
-    for layer in layers {
+    for layer in project.all_layers() {
         match load_layer(source, &layer) {
             Ok(migrations) => {
                 all.insert(layer, migrations);

@@ -8,6 +8,7 @@ mod drift;
 mod graph;
 mod init;
 mod plan;
+mod progress;
 mod rehash;
 mod repair;
 mod rollback;

@@ -2,6 +2,7 @@
 //! of one migration. One file per engine.
 
 pub mod mysql;
+pub mod peek;
 pub mod postgres;
 pub mod scratch;
 pub mod sqlite;

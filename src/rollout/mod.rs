@@ -4,24 +4,35 @@
 //! migrations. A tenant's failure is recorded and the rollout moves on to the next tenant; one
 //! tenant's database is never touched on behalf of another.
 
+mod apply;
 pub mod drift;
 pub mod repair;
 pub mod rollback;
+pub mod shard;
 pub mod status;
+pub mod waves;
 
-use std::collections::{BTreeMap, BTreeSet};
+pub use apply::{apply, default_concurrency, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
+
+/// Where the last rollout of an environment (and shard) is remembered, for `--only-failed`.
+pub fn last_run_path(root: &Path, env: &str, shard: Option<shard::Shard>) -> PathBuf {
+    let name = match shard {
+        Some(s) => format!("{env}.shard-{}-of-{}.json", s.index, s.count),
+        None => format!("{env}.json"),
+    };
+    root.join(".strata/rollouts").join(name)
+}
+
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-use crate::compose::{render, render_name, Composition, RenderContext};
-use crate::db::tenant::{Target, TenantDb};
-use crate::db::{HistoryRow, MigrationRun, RunOutcome};
+use crate::compose::{render_name, RenderContext};
+use crate::db::tenant::Target;
+use crate::db::HistoryRow;
 use crate::dialect::Dialect;
 use crate::migrations::{self, order::dag_order, Migration};
 use crate::project::{Environment, Isolation, LayerId, Project, Tenant, TenantSelector};
 use crate::resolve::solver::{Catalog, Resolver};
-use crate::schema::hash;
-use crate::schema::parse::Mode;
 use crate::source::CommitTree;
 use crate::Error;
 
@@ -33,6 +44,8 @@ pub struct CommitView {
     pub migrations: BTreeMap<LayerId, Vec<Migration>>,
     /// One solver for the fleet: tenants asking the same thing are solved once.
     resolver: Resolver,
+    /// The checksum of every migration, computed once for the fleet.
+    checksums: HashMap<String, String>,
 }
 
 impl CommitView {
@@ -45,7 +58,13 @@ impl CommitView {
         let migrations = migrations::generate::load_all(&project, &source)?;
         let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
         let resolver = Resolver::new(Catalog::of(&project));
-        Ok(Self { commit_sha: commit.id().to_string(), root, project, migrations, resolver })
+        let checksums = migrations.values().flatten().map(|m| (m.id(), m.checksum())).collect();
+        Ok(Self { commit_sha: commit.id().to_string(), root, project, migrations, resolver, checksums })
+    }
+
+    /// A migration's checksum (sha256 of its up file as committed).
+    pub fn checksum(&self, migration: &Migration) -> String {
+        self.checksums.get(&migration.id()).cloned().unwrap_or_else(|| migration.checksum())
     }
 
     /// The tenants of an environment, narrowed to `only` when given.
@@ -180,7 +199,7 @@ pub fn check_history(
                 short(&view.commit_sha)
             ));
         };
-        let checksum = migration.checksum();
+        let checksum = view.checksum(migration);
         if checksum != row.checksum {
             return Err(format!(
                 "{} was applied with checksum {} but {} at commit {} has checksum {}: a committed migration was edited",
@@ -199,177 +218,4 @@ pub fn check_history(
         }
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TenantStatus {
-    UpToDate,
-    Migrated,
-    Failed,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TenantOutcome {
-    pub tenant: String,
-    pub status: TenantStatus,
-    pub applied: Vec<String>,
-    pub error: Option<String>,
-    pub duration_ms: u128,
-}
-
-#[derive(Debug, Clone)]
-pub struct ApplyOptions {
-    pub env: String,
-    pub reference: String,
-    pub tenants: Vec<String>,
-    pub dry_run: bool,
-    pub lock_timeout: Duration,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ApplyReport {
-    pub commit: String,
-    pub environment: String,
-    pub tenants: Vec<TenantOutcome>,
-}
-
-impl ApplyReport {
-    pub fn failed(&self) -> usize {
-        self.tenants.iter().filter(|t| t.status == TenantStatus::Failed).count()
-    }
-}
-
-/// Applies a commit to an environment; `on_tenant` sees each outcome as it happens.
-pub async fn apply(
-    repo_dir: &Path,
-    options: &ApplyOptions,
-    on_tenant: &mut dyn FnMut(&TenantOutcome),
-) -> Result<ApplyReport, Error> {
-    let view = CommitView::load(repo_dir, &options.reference)?;
-    let env = view.project.environment(&options.env)?;
-    let tenants = view.select(env, &options.tenants)?;
-    // Resolution and order problems are the commit's, not a tenant's: refuse before touching any.
-    let mut work = Vec::new();
-    for tenant in tenants {
-        let (order, seeds) = view.tenant_work(tenant)?;
-        let target = view.target(env, tenant)?;
-        work.push((tenant, order, seeds, target));
-    }
-    let mut report =
-        ApplyReport { commit: view.commit_sha.clone(), environment: env.name.clone(), tenants: Vec::new() };
-    for (tenant, order, seeds, target) in work {
-        let started = Instant::now();
-        let result = apply_tenant(&view, env, tenant, (&order, &seeds), &target, options).await;
-        let (status, applied, error) = match result {
-            Ok(applied) if applied.is_empty() => (TenantStatus::UpToDate, applied, None),
-            Ok(applied) => (TenantStatus::Migrated, applied, None),
-            Err((applied, error)) => (TenantStatus::Failed, applied, Some(error)),
-        };
-        let outcome = TenantOutcome {
-            tenant: tenant.id.clone(),
-            status,
-            applied,
-            error,
-            duration_ms: started.elapsed().as_millis(),
-        };
-        on_tenant(&outcome);
-        report.tenants.push(outcome);
-    }
-    Ok(report)
-}
-
-/// The ids applied, or those applied before the failure and the failure.
-async fn apply_tenant(
-    view: &CommitView,
-    env: &Environment,
-    tenant: &Tenant,
-    (order, seeds): (&[&Migration], &[Seed]),
-    target: &Target,
-    options: &ApplyOptions,
-) -> Result<Vec<String>, (Vec<String>, String)> {
-    let mut applied = Vec::new();
-    let fail = |applied: &Vec<String>, e: String| (applied.clone(), e);
-    let create = env.manifest.create_missing && !options.dry_run;
-    let db = TenantDb::open(target, create, options.lock_timeout).await.map_err(|e| fail(&applied, e.to_string()))?;
-    let (mut db, history) = match db {
-        Some(mut db) => {
-            let history = db.history().await.map_err(|e| fail(&applied, e.to_string()))?;
-            (Some(db), history)
-        }
-        None if options.dry_run => (None, Vec::new()),
-        None => {
-            return Err(fail(
-                &applied,
-                format!("{} does not exist and {} does not set create_missing: true", target.label(), env.path),
-            ));
-        }
-    };
-    check_history(view, tenant, order, &history).map_err(|e| fail(&applied, e))?;
-    let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
-    if order.iter().all(|m| done.contains(m.id().as_str())) && seeds.iter().all(|seed| done.contains(seed.id.as_str()))
-    {
-        return Ok(applied);
-    }
-    let dialect = view.project.config.dialect;
-    let context = RenderContext::for_tenant(tenant, Some(&env.name));
-    // The model follows along so each history row can carry the schema's Merkle root.
-    let mut model = Composition::default();
-    for migration in order {
-        let id = migration.id();
-        let sql =
-            render(dialect, &migration.up_path, &migration.up, &context).map_err(|e| fail(&applied, e.to_string()))?;
-        model
-            .apply_sql(dialect, Mode::Replay, &migration.key.layer, &migration.up_path, &sql)
-            .map_err(|e| fail(&applied, e.to_string()))?;
-        if done.contains(id.as_str()) {
-            continue;
-        }
-        // A dry run (the only case without a database) lists what would run.
-        let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
-            applied.push(id);
-            continue;
-        };
-        let layer = migration.key.layer.to_string();
-        let checksum = migration.checksum();
-        let schema_hash = hash::root(&model.schema);
-        let run = MigrationRun {
-            id: &id,
-            layer: &layer,
-            seq: migration.key.seq,
-            checksum: &checksum,
-            sql: &sql,
-            commit_sha: &view.commit_sha,
-            schema_hash: &schema_hash,
-        };
-        match db.run(&run).await {
-            Ok(RunOutcome::Applied) => applied.push(id),
-            Ok(RunOutcome::AlreadyApplied) => {}
-            Err(e) => return Err(fail(&applied, e.to_string())),
-        }
-    }
-    // Seeds last, once each: the data a tenant's layers start it with.
-    for seed in seeds.iter().filter(|seed| !done.contains(seed.id.as_str())) {
-        let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
-            applied.push(seed.id.clone());
-            continue;
-        };
-        let sql = render(dialect, &seed.path, &seed.text, &context).map_err(|e| fail(&applied, e.to_string()))?;
-        let (checksum, schema_hash) = (crate::migrations::sum::checksum(&seed.text), hash::root(&model.schema));
-        let run = MigrationRun {
-            id: &seed.id,
-            layer: &seed.layer,
-            seq: 0,
-            checksum: &checksum,
-            sql: &sql,
-            commit_sha: &view.commit_sha,
-            schema_hash: &schema_hash,
-        };
-        match db.run(&run).await {
-            Ok(RunOutcome::Applied) => applied.push(seed.id.clone()),
-            Ok(RunOutcome::AlreadyApplied) => {}
-            Err(e) => return Err(fail(&applied, e.to_string())),
-        }
-    }
-    Ok(applied)
 }

@@ -79,6 +79,10 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("view with a join and aliases", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER, p INTEGER);", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER, p INTEGER);\nCREATE VIEW pc AS SELECT p.id, c.id AS child_id FROM p JOIN c ON c.p = p.id;"),
     ("view with a column list", "CREATE TABLE t (id INTEGER, name TEXT);", "CREATE TABLE t (id INTEGER, name TEXT);\nCREATE VIEW v (ident, label) AS SELECT id, name FROM t;"),
     ("view over a retyped column", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE VIEW v AS SELECT id, a FROM t;", "CREATE TABLE t (id INTEGER, a BIGINT);\nCREATE VIEW v AS SELECT id, a FROM t;"),
+    ("create function and trigger", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"),
+    ("change function body", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := clock_timestamp();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"),
+    ("drop trigger and function", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);"),
+    ("sql function reading a table", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION t_count(p_min integer) RETURNS bigint LANGUAGE sql STABLE AS $_$ SELECT count(*) FROM t WHERE id >= $1 $_$;"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
@@ -96,6 +100,10 @@ fn unsupported(dialect: Dialect, name: &str) -> bool {
             | "create sequence"
             | "alter sequence"
             | "sequence as a default"
+            | "create function and trigger"
+            | "change function body"
+            | "drop trigger and function"
+            | "sql function reading a table"
     );
     match dialect {
         Dialect::Sqlite => postgres_only,

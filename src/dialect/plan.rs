@@ -56,6 +56,11 @@ pub enum PlanError {
     Unsupported { dialect: Dialect, what: String },
 }
 
+/// Enum types, sequences, functions and triggers are modelled for PostgreSQL only.
+pub fn postgres_only(dialect: Dialect) -> PlanError {
+    PlanError::Unsupported { dialect, what: "enum types, sequences, functions and triggers (PostgreSQL only)".into() }
+}
+
 /// The steps that turn one schema into another, for a dialect.
 pub fn plan(dialect: Dialect, changes: &[Change]) -> Result<Vec<Step>, PlanError> {
     let steps_of = match dialect {

@@ -42,6 +42,12 @@ pub enum Change {
     },
     CreateView(View),
     DropView(View),
+    CreateFunction(super::routine::Function),
+    DropFunction(super::routine::Function),
+    /// Same identity and result type, another body or attributes: `CREATE OR REPLACE`.
+    ReplaceFunction(super::routine::Function),
+    CreateTrigger(super::routine::Trigger),
+    DropTrigger(super::routine::Trigger),
     /// A new table, with its indexes.
     CreateTable(Table),
     DropTable(Table),
@@ -152,8 +158,14 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let touched: Vec<&str> =
         from.tables.values().filter(|t| to.tables.get(&t.name) != Some(*t)).map(|t| t.name.as_str()).collect();
     let remade = |v: &View| to.views.get(&v.name) != Some(v) || touched.iter().any(|t| v.reads(t));
-    let mut changes: Vec<Change> =
-        from.views.values().filter(|v| remade(v)).map(|v| Change::DropView(v.clone())).collect();
+    // A trigger that changes is dropped first and made again last, after what it uses.
+    let mut changes: Vec<Change> = from
+        .triggers
+        .iter()
+        .filter(|(key, t)| to.triggers.get(*key) != Some(*t))
+        .map(|(_, t)| Change::DropTrigger(t.clone()))
+        .collect();
+    changes.extend(from.views.values().filter(|v| remade(v)).map(|v| Change::DropView(v.clone())));
     // Types and sequences come before the tables that use them and go after.
     for (name, labels) in &to.enums {
         match from.enums.get(name) {
@@ -186,9 +198,29 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             }
         }
     }
+    // Functions after the tables their bodies may read (SQL bodies are checked at creation).
+    let mut function_drops = Vec::new();
+    for (key, function) in &to.functions {
+        match from.functions.get(key) {
+            None => changes.push(Change::CreateFunction(function.clone())),
+            Some(old) if old == function => {}
+            // Another result type cannot be replaced in place.
+            Some(old) if old.returns != function.returns || old.args != function.args => {
+                changes.insert(0, Change::DropFunction(old.clone()));
+                changes.push(Change::CreateFunction(function.clone()));
+            }
+            Some(_) => changes.push(Change::ReplaceFunction(function.clone())),
+        }
+    }
+    for (key, function) in &from.functions {
+        if !to.functions.contains_key(key) {
+            function_drops.push(Change::DropFunction(function.clone()));
+        }
+    }
     let mut drops = by_references(&dropped);
     drops.reverse();
     changes.extend(drops.into_iter().map(|t| Change::DropTable(t.clone())));
+    changes.extend(function_drops);
     for sequence in from.sequences.values().filter(|s| !to.sequences.contains_key(&s.name)) {
         changes.push(Change::DropSequence(sequence.clone()));
     }
@@ -197,6 +229,12 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     }
     let kept = |v: &View| from.views.get(&v.name) == Some(v) && !touched.iter().any(|t| v.reads(t));
     changes.extend(to.views.values().filter(|v| !kept(v)).map(|v| Change::CreateView(v.clone())));
+    changes.extend(
+        to.triggers
+            .iter()
+            .filter(|(key, t)| from.triggers.get(*key) != Some(*t))
+            .map(|(_, t)| Change::CreateTrigger(t.clone())),
+    );
     changes
 }
 

@@ -36,6 +36,12 @@ pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
     for view in schema.views.values() {
         leaves.push((format!("view:{}", view.name), hex(&Sha256::digest(format!("{view:?}")))));
     }
+    for (key, function) in &schema.functions {
+        leaves.push((format!("function:{key}"), hex(&Sha256::digest(format!("{function:?}")))));
+    }
+    for (key, trigger) in &schema.triggers {
+        leaves.push((format!("trigger:{key}"), hex(&Sha256::digest(format!("{trigger:?}")))));
+    }
     leaves.sort();
     leaves
 }

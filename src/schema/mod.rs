@@ -6,6 +6,7 @@ pub mod hash;
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod routine;
 pub mod view;
 
 pub use diff::{diff, diff_with_renames, Change, Renames, TableChange};

@@ -13,6 +13,10 @@ pub struct Schema {
     /// Free-standing sequences (a serial column's own sequence belongs to the column).
     pub sequences: BTreeMap<String, Sequence>,
     pub views: BTreeMap<String, View>,
+    /// PostgreSQL functions by identity (`name(argtypes)`).
+    pub functions: BTreeMap<String, super::routine::Function>,
+    /// Triggers by `table.name`.
+    pub triggers: BTreeMap<String, super::routine::Trigger>,
 }
 
 /// A view; its query is canonical text (see `schema::view`), so it compares by meaning.
@@ -167,6 +171,8 @@ pub enum ObjectRef {
     Column(String, String),
     Index(String),
     Constraint(String, String),
+    Function(String),
+    Trigger(String, String),
 }
 
 impl fmt::Display for ObjectRef {
@@ -179,6 +185,8 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Column(t, c) => write!(f, "column {t}.{c}"),
             ObjectRef::Index(i) => write!(f, "index {i}"),
             ObjectRef::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
+            ObjectRef::Function(name) => write!(f, "function {name}"),
+            ObjectRef::Trigger(t, name) => write!(f, "trigger {name} on {t}"),
         }
     }
 }

@@ -14,6 +14,7 @@ use sqlparser::tokenizer::Token;
 
 use super::model::*;
 use super::normalize;
+use super::routine::{Function, Trigger};
 use crate::dialect::Dialect;
 
 /// What went wrong applying one statement; the caller adds file, line and owning layer.
@@ -279,6 +280,60 @@ impl Interpreter {
                     .insert(name.clone(), View { name: name.clone(), query, materialized: create.materialized });
                 Ok(vec![ObjectRef::View(name)])
             }
+            Statement::CreateFunction(create) => {
+                self.postgres_only("CREATE FUNCTION")?;
+                let name = self.object_name(&create.name)?;
+                let function = Function::from_ast(name, create).map_err(ApplyError::Unsupported)?;
+                let key = function.identity();
+                if schema.functions.contains_key(&key) && !create.or_replace {
+                    return Err(ApplyError::Exists(ObjectRef::Function(key)));
+                }
+                schema.functions.insert(key.clone(), function);
+                Ok(vec![ObjectRef::Function(key)])
+            }
+            Statement::DropFunction(drop) => {
+                for desc in &drop.func_desc {
+                    let name = self.object_name(&desc.name)?;
+                    let types: Vec<String> = desc
+                        .args
+                        .iter()
+                        .flatten()
+                        .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                        .map(|a| normalize::data_type(self.dialect, &a.data_type).0)
+                        .collect();
+                    let key = format!("{name}({})", types.join(", "));
+                    if schema.functions.remove(&key).is_none() && !drop.if_exists {
+                        return Err(ApplyError::Missing(ObjectRef::Function(key)));
+                    }
+                }
+                Ok(Vec::new())
+            }
+            Statement::CreateTrigger(create) => {
+                self.postgres_only("CREATE TRIGGER")?;
+                let name = self.object_name(&create.name)?;
+                let table = self.object_name(&create.table_name)?;
+                if !schema.tables.contains_key(&table) {
+                    return Err(ApplyError::Missing(ObjectRef::Table(table)));
+                }
+                let trigger = Trigger::from_ast(name.clone(), table.clone(), create);
+                let key = trigger.key();
+                if schema.triggers.contains_key(&key) && !create.or_replace {
+                    return Err(ApplyError::Exists(ObjectRef::Trigger(table, name)));
+                }
+                schema.triggers.insert(key, trigger);
+                Ok(vec![ObjectRef::Trigger(table, name)])
+            }
+            Statement::DropTrigger(drop) => {
+                let name = self.object_name(&drop.trigger_name)?;
+                let Some(table) = &drop.table_name else {
+                    return Err(ApplyError::Unsupported(format!("DROP TRIGGER {name} needs ON <table>")));
+                };
+                let table = self.object_name(table)?;
+                if schema.triggers.remove(&format!("{table}.{name}")).is_none() && !drop.if_exists {
+                    return Err(ApplyError::Missing(ObjectRef::Trigger(table, name)));
+                }
+                Ok(Vec::new())
+            }
             Statement::RenameTable(renames) => {
                 for rename in renames {
                     let (old, new) = (self.object_name(&rename.old_name)?, self.object_name(&rename.new_name)?);
@@ -298,6 +353,9 @@ impl Interpreter {
                 }
                 Ok(Vec::new())
             }
+            // Session settings (`SET check_function_bodies = false`, pg_dump's preamble) change
+            // no object.
+            Statement::Set(_) => Ok(Vec::new()),
             Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) | Statement::Pragma { .. }
                 if self.mode == Mode::Replay =>
             {
@@ -596,7 +654,11 @@ impl Interpreter {
 
     fn drop(&self, schema: &mut Schema, kind: ObjectType, if_exists: bool, name: &str) -> Result<(), ApplyError> {
         let found = match kind {
-            ObjectType::Table => schema.tables.remove(name).is_some(),
+            ObjectType::Table => {
+                // A table's triggers go with it.
+                schema.triggers.retain(|_, t| t.table != name);
+                schema.tables.remove(name).is_some()
+            }
             ObjectType::View | ObjectType::MaterializedView => schema.views.remove(name).is_some(),
             ObjectType::Type => schema.enums.remove(name).is_some(),
             ObjectType::Sequence => schema.sequences.remove(name).is_some(),

@@ -51,6 +51,15 @@ const VIEWS: &str = "SELECT c.relname::text AS name, c.relkind::text AS kind, pg
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') ORDER BY c.relname";
 
+/// Plain functions of the schema, not those an extension brought.
+const FUNCTIONS: &str = "SELECT p.proname::text AS name, pg_get_functiondef(p.oid) AS def FROM pg_proc p \
+    JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.prokind = 'f' \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1, 2";
+
+const TRIGGERS: &str = "SELECT t.tgname::text AS name, c.relname::text AS table_name, pg_get_triggerdef(t.oid) AS def \
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY 2, 1";
+
 fn query_error(e: sqlx::Error) -> InspectError {
     InspectError::Query(e.to_string())
 }
@@ -152,13 +161,29 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
             format!("CREATE {materialized}VIEW {} AS {}", D.quote_ident(&name), query.trim().trim_end_matches(';'));
         ddl.push((format!("view {name}"), sql));
     }
-    let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
-    let mut schema = Schema::default();
+    for row in sqlx::query(TRIGGERS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, table, def): (String, String, String) = (row.get("name"), row.get("table_name"), row.get("def"));
+        if !INTERNAL_TABLES.contains(&table.as_str()) {
+            ddl.push((format!("trigger {name} on {table}"), def));
+        }
+    }
     // The catalog qualifies names with the tenant's schema (pg_get_indexdef always does); read
     // here, that schema is the tenant itself, as `public` is in the project's files.
     let own = [format!("{}.", D.quote_ident(schema_name)), format!("{schema_name}.")];
+    let mut ddl: Vec<(String, String)> = ddl
+        .into_iter()
+        .map(|(object, sql)| (object, own.iter().fold(sql, |sql, p| sql.replace(p.as_str(), ""))))
+        .collect();
+    // A function's body is the user's text: only its name is unqualified.
+    for row in sqlx::query(FUNCTIONS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, def): (String, String) = (row.get("name"), row.get("def"));
+        let def = own.iter().fold(def, |def, p| def.replacen(&format!("FUNCTION {p}"), "FUNCTION ", 1));
+        // Functions before the triggers that call them.
+        ddl.insert(0, (format!("function {name}"), def));
+    }
+    let interpreter = Interpreter { dialect: D, mode: Mode::Declarative };
+    let mut schema = Schema::default();
     for (object, sql) in ddl {
-        let sql = own.iter().fold(sql, |sql, prefix| sql.replace(prefix.as_str(), ""));
         let invalid = |message: String| InspectError::Parse { object: object.clone(), message };
         for located in parse_statements(D, &sql).map_err(|e| invalid(e.message))? {
             interpreter.apply(&mut schema, &located.statement).map_err(|e| invalid(e.to_string()))?;

@@ -44,6 +44,27 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         }
         Change::CreateView(view) => Ok(vec![sql::create_view_step(D, view)]),
         Change::DropView(view) => Ok(vec![sql::drop_view_step(D, view)]),
+        // Bodies are checked at creation unless told otherwise (pg_dump does the same): a SQL
+        // function may read tables or functions created later in the same migration.
+        Change::CreateFunction(function) => Ok(vec![step(
+            format!("create function {}", function.identity()),
+            format!("SET check_function_bodies = false;\n{}", function.create_sql(D, false)),
+            &[],
+        )]),
+        Change::ReplaceFunction(function) => Ok(vec![step(
+            format!("replace function {}", function.identity()),
+            format!("SET check_function_bodies = false;\n{}", function.create_sql(D, true)),
+            &[],
+        )]),
+        Change::DropFunction(function) => {
+            Ok(vec![step(format!("drop function {}", function.identity()), function.drop_sql(D), &[])])
+        }
+        Change::CreateTrigger(trigger) => {
+            Ok(vec![step(format!("create trigger {} on {}", trigger.name, trigger.table), trigger.create_sql(), &[])])
+        }
+        Change::DropTrigger(trigger) => {
+            Ok(vec![step(format!("drop trigger {} on {}", trigger.name, trigger.table), trigger.drop_sql(D), &[])])
+        }
         Change::CreateEnum { name, labels } => Ok(vec![step(
             format!("create type {name}"),
             format!("CREATE TYPE {} AS ENUM ({});", D.ident(name), literals(labels)),

@@ -84,17 +84,8 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         }
         Change::CreateView(view) => vec![sql::create_view_step(D, view)],
         Change::DropView(view) => vec![sql::drop_view_step(D, view)],
-        Change::CreateEnum { .. }
-        | Change::DropEnum { .. }
-        | Change::AlterEnum { .. }
-        | Change::CreateSequence(_)
-        | Change::DropSequence(_)
-        | Change::AlterSequence { .. } => {
-            return Err(PlanError::Unsupported {
-                dialect: D,
-                what: "enum types and sequences (PostgreSQL only)".into(),
-            })
-        }
+        // Enum types, sequences, functions and triggers are PostgreSQL's in the model.
+        _ => return Err(super::super::plan::postgres_only(D)),
     })
 }
 

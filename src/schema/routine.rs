@@ -1,0 +1,191 @@
+//! PostgreSQL functions and triggers in the model. A function's body is opaque text (PL/pgSQL is
+//! not SQL the model understands, and need not be): what is compared is the signature, the
+//! attributes and the body as the server stores it (`prosrc`), so the file's spelling and the
+//! catalog's (`pg_get_functiondef`) meet. A trigger is its definition with names unqualified, the
+//! way `pg_get_triggerdef` and pg_dump print it.
+
+use sqlparser::ast::{self, ArgMode, CreateFunction, CreateFunctionBody, Expr, FunctionReturnType, Value};
+
+use super::normalize;
+use crate::dialect::Dialect;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    pub args: Vec<FunctionArg>,
+    /// `integer`, `SETOF integer`, `trigger`; `None` for a procedure-like function with OUT args.
+    pub returns: Option<String>,
+    pub language: String,
+    /// IMMUTABLE, STRICT, SECURITY DEFINER, ... in sqlparser's fixed order.
+    pub attributes: Vec<String>,
+    /// The body as stored by the server: the text between the dollar quotes, untouched.
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionArg {
+    pub mode: Option<String>,
+    pub name: Option<String>,
+    pub data_type: String,
+    pub default: Option<String>,
+}
+
+impl Function {
+    /// `name(integer, text)`: the key PostgreSQL knows a function by (OUT arguments are not part of it).
+    pub fn identity(&self) -> String {
+        let types: Vec<&str> =
+            self.args.iter().filter(|a| a.mode.as_deref() != Some("OUT")).map(|a| a.data_type.as_str()).collect();
+        format!("{}({})", self.name, types.join(", "))
+    }
+
+    /// `CREATE [OR REPLACE] FUNCTION ...;` with the body in a dollar quote it cannot contain.
+    pub fn create_sql(&self, dialect: Dialect, or_replace: bool) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| {
+                let mut text = String::new();
+                if let Some(mode) = &a.mode {
+                    text.push_str(mode);
+                    text.push(' ');
+                }
+                if let Some(name) = &a.name {
+                    text.push_str(&dialect.ident(name));
+                    text.push(' ');
+                }
+                text.push_str(&a.data_type);
+                if let Some(default) = &a.default {
+                    text.push_str(&format!(" DEFAULT {default}"));
+                }
+                text
+            })
+            .collect();
+        let mut tag = "$strata$".to_string();
+        let mut n = 0;
+        while self.body.contains(&tag) {
+            n += 1;
+            tag = format!("$strata{n}$");
+        }
+        let returns = self.returns.as_ref().map(|r| format!(" RETURNS {r}")).unwrap_or_default();
+        let attributes: String = self.attributes.iter().map(|a| format!(" {a}")).collect();
+        format!(
+            "CREATE {}FUNCTION {}({}){returns} LANGUAGE {}{attributes} AS {tag}{}{tag};",
+            if or_replace { "OR REPLACE " } else { "" },
+            dialect.ident(&self.name),
+            args.join(", "),
+            self.language,
+            self.body
+        )
+    }
+
+    pub fn drop_sql(&self, dialect: Dialect) -> String {
+        let types: Vec<&str> =
+            self.args.iter().filter(|a| a.mode.as_deref() != Some("OUT")).map(|a| a.data_type.as_str()).collect();
+        format!("DROP FUNCTION {}({});", dialect.ident(&self.name), types.join(", "))
+    }
+
+    /// Reads a `CREATE FUNCTION` statement; `name` is already resolved by the caller.
+    pub fn from_ast(name: String, create: &CreateFunction) -> Result<Self, String> {
+        let pg = |dt: &ast::DataType| normalize::data_type(Dialect::Postgres, dt).0;
+        let args = create
+            .args
+            .iter()
+            .flatten()
+            .map(|a| FunctionArg {
+                mode: a.mode.as_ref().and_then(|m| match m {
+                    ArgMode::In => None,
+                    ArgMode::Out => Some("OUT".to_string()),
+                    ArgMode::InOut => Some("INOUT".to_string()),
+                    other => Some(other.to_string().to_uppercase()),
+                }),
+                name: a.name.as_ref().map(|n| n.value.clone()),
+                data_type: pg(&a.data_type),
+                default: a.default_expr.as_ref().map(ToString::to_string),
+            })
+            .collect();
+        let returns = create.return_type.as_ref().map(|r| match r {
+            FunctionReturnType::DataType(dt) => pg(dt),
+            FunctionReturnType::SetOf(dt) => format!("SETOF {}", pg(dt)),
+        });
+        let body = match &create.function_body {
+            Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
+            | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
+                Expr::Value(v) => match &v.value {
+                    Value::DollarQuotedString(s) => s.value.clone(),
+                    Value::SingleQuotedString(s) => s.clone(),
+                    other => return Err(format!("function {name}: unsupported body {other}")),
+                },
+                other => return Err(format!("function {name}: unsupported body {other}")),
+            },
+            _ => return Err(format!("function {name}: only `AS '...'` / `AS $$...$$` bodies are supported")),
+        };
+        let mut attributes = Vec::new();
+        // VOLATILE, CALLED ON NULL INPUT, PARALLEL UNSAFE and SECURITY INVOKER are the defaults the
+        // catalog leaves out; leaving them out here too makes both spellings compare equal.
+        if let Some(behavior) = &create.behavior {
+            let text = behavior.to_string().to_uppercase();
+            if text != "VOLATILE" {
+                attributes.push(text);
+            }
+        }
+        if let Some(on_null) = &create.called_on_null {
+            let text = on_null.to_string().to_uppercase();
+            attributes.push(if text == "RETURNS NULL ON NULL INPUT" { "STRICT".to_string() } else { text });
+            attributes.retain(|a| a != "CALLED ON NULL INPUT");
+        }
+        if let Some(parallel) = &create.parallel {
+            let text = parallel.to_string().to_uppercase();
+            if text != "PARALLEL UNSAFE" {
+                attributes.push(text);
+            }
+        }
+        if let Some(security) = &create.security {
+            let text = security.to_string().to_uppercase();
+            if text != "SECURITY INVOKER" {
+                attributes.push(text);
+            }
+        }
+        attributes.extend(create.set_params.iter().map(ToString::to_string));
+        let language = create.language.as_ref().map(|l| l.value.to_lowercase()).unwrap_or_else(|| "sql".to_string());
+        Ok(Function { name, args, returns, language, attributes, body })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pub name: String,
+    pub table: String,
+    /// `CREATE TRIGGER ... ON table ... EXECUTE FUNCTION f()`, names unqualified.
+    pub definition: String,
+}
+
+impl Trigger {
+    /// `table.name`: triggers are named per table.
+    pub fn key(&self) -> String {
+        format!("{}.{}", self.table, self.name)
+    }
+
+    /// Reads a `CREATE TRIGGER`; `name` and `table` are resolved by the caller.
+    pub fn from_ast(name: String, table: String, create: &ast::CreateTrigger) -> Self {
+        let mut canonical = create.clone();
+        canonical.or_replace = false;
+        canonical.or_alter = false;
+        canonical.name = ast::ObjectName::from(vec![ast::Ident::new(&name)]);
+        canonical.table_name = ast::ObjectName::from(vec![ast::Ident::new(&table)]);
+        if let Some(body) = canonical.exec_body.as_mut() {
+            body.exec_type = ast::TriggerExecBodyType::Function;
+            if let Some(last) = body.func_desc.name.0.last().cloned() {
+                body.func_desc.name = ast::ObjectName(vec![last]);
+            }
+        }
+        Trigger { name, table, definition: canonical.to_string() }
+    }
+
+    pub fn create_sql(&self) -> String {
+        format!("{};", self.definition)
+    }
+
+    pub fn drop_sql(&self, dialect: Dialect) -> String {
+        format!("DROP TRIGGER {} ON {};", dialect.ident(&self.name), dialect.ident(&self.table))
+    }
+}

@@ -7,11 +7,13 @@
 //!
 //! cargo run --release --example bench_gate
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use common::{child_mode, git_commit_all, measure, output, write};
 
 const TEMPLATES: usize = 5;
 const MODULES: usize = 100;
@@ -27,12 +29,6 @@ fn mix(mut x: u64) -> u64 {
     x ^= x << 25;
     x ^= x >> 27;
     x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let full = root.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
 }
 
 const TEMPLATE_SQL: &str = "CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
@@ -109,13 +105,7 @@ fn generate(root: &Path, tenants: usize) {
             );
         }
     }
-    let repo = git2::Repository::init(root).unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = git2::Signature::now("bench", "bench@localhost").unwrap();
-    repo.commit(Some("HEAD"), &signature, &signature, "sources", &tree, &[]).unwrap();
+    git_commit_all(root, "sources");
 }
 
 /// A pending change for `plan` and `verify`: a column in three modules, versions bumped.
@@ -130,47 +120,9 @@ fn pending_change(root: &Path) {
     }
 }
 
-struct Measure {
-    wall: Duration,
-    peak_kib: i64,
-    code: i32,
-}
-
-/// Runs `strata <args>` in a child process (this binary, in child mode) and reads its peak RSS.
-fn measure(repo: &Path, args: &[&str]) -> Measure {
-    let started = Instant::now();
-    let child = Command::new(std::env::current_exe().unwrap())
-        .arg("--child")
-        .arg("--repo")
-        .arg(repo)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `status` and `usage` are valid for writes.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32, "wait4 failed");
-    let wall = started.elapsed();
-    Measure { wall, peak_kib: usage.ru_maxrss, code: libc::WEXITSTATUS(status) }
-}
-
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--child") {
-        // Output is discarded while measuring; `--print` (last) shows it.
-        let print = args.last().map(String::as_str) == Some("--print");
-        let strata_args = &args[2..args.len() - usize::from(print)];
-        let cli =
-            strata::cli::Cli::parse_from(std::iter::once("strata".to_string()).chain(strata_args.iter().cloned()));
-        let mut out: Box<dyn std::io::Write> =
-            if print { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
-        let code = strata::cli::run(&cli, &mut out).unwrap_or_else(|e| {
-            eprintln!("error: {e}");
-            1
-        });
-        return std::process::ExitCode::from(code);
+    if let Some(code) = child_mode() {
+        return code;
     }
     let mut results = Vec::new();
     for tenants in [SMALL_FLEET, FLEET] {
@@ -193,7 +145,7 @@ fn main() -> std::process::ExitCode {
             // verify fails by design here: the pending change has no migration yet.
             let expected = if name == "verify" { 3 } else { 0 };
             assert_eq!(m.code, expected, "strata {name} exited {}", m.code);
-            println!("  {name:<7} {:>8.3} s  peak {:>6.1} MB", m.wall.as_secs_f64(), m.peak_kib as f64 / 1024.0);
+            println!("  {name:<7} {:>8.3} s  peak {:>6.1} MB", m.wall.as_secs_f64(), m.peak_mb());
             row.push((name, m));
         }
         let commit2 = measure(root, &["commit", "-m", "pinned notes"]);
@@ -203,19 +155,12 @@ fn main() -> std::process::ExitCode {
         println!(
             "  verify  {:>8.3} s  peak {:>6.1} MB  (after commit: replay and down checks run; passes)",
             m.wall.as_secs_f64(),
-            m.peak_kib as f64 / 1024.0
+            m.peak_mb()
         );
         row.push(("verify*", m));
         // What that verify did, for the record (not timed).
-        let report = Command::new(std::env::current_exe().unwrap())
-            .args(["--child", "--repo"])
-            .arg(root)
-            .args(["verify", "--base", "HEAD~1", "--print"])
-            .output()
-            .unwrap();
-        for line in
-            String::from_utf8_lossy(&report.stdout).lines().filter(|l| l.contains("replay") || l.contains("down "))
-        {
+        let report = output(root, &["verify", "--base", "HEAD~1"]);
+        for line in report.lines().filter(|l| l.contains("replay") || l.contains("down ")) {
             println!("          {line}");
         }
         results.push((tenants, row));

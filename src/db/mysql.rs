@@ -50,6 +50,17 @@ impl MySqlTenant {
             message: super::url::redact(&e.to_string()),
         };
         let conn = MySqlConnection::connect(url).await.map_err(connect_error)?;
+        Self::open_on(conn, database, label, create, lock_timeout).await
+    }
+
+    /// [`open`](Self::open) on a connection already made to the tenant's server.
+    pub async fn open_on(
+        conn: MySqlConnection,
+        database: &str,
+        label: &str,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
         let mut tenant = MySqlTenant { conn, target: label.to_string(), database: database.to_string() };
         // The lock comes first, so that two runners never both provision the tenant.
         let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
@@ -78,6 +89,19 @@ impl MySqlTenant {
         }
         sqlx::raw_sql(&format!("USE {quoted}")).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
         Ok(Some(tenant))
+    }
+
+    /// Gives the tenant's lock back and returns the connection for another tenant; `None` when
+    /// it is not in a state to be reused (it is then closed, which releases the lock too).
+    pub async fn release(mut self) -> Option<MySqlConnection> {
+        let released: Result<Option<i64>, _> = sqlx::query_scalar("SELECT RELEASE_LOCK(?)")
+            .bind(format!("strata:{}", self.database))
+            .fetch_one(&mut self.conn)
+            .await;
+        // Prepared statements name `strata_history` unqualified: prepared in this tenant's
+        // database, they must not be reused in the next one's.
+        let cleared = self.conn.clear_cached_statements().await;
+        (matches!(released, Ok(Some(1))) && cleared.is_ok()).then_some(self.conn)
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {

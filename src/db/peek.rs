@@ -14,19 +14,13 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 
-use super::tenant::Target;
+use super::tenant::{ServerConnection as Idle, Target};
 use super::{history_row, DbError, HistoryRow};
 use crate::dialect::Dialect;
 
-/// An idle connection to a server, kept for the next tenant on it.
-enum Idle {
-    Postgres(PgConnection),
-    Mysql(MySqlConnection),
-}
-
-/// Idle connections by server URL. The rollout runs at most `concurrency` tenants at once and each
-/// holds at most one of these, so a server never sees more than that many of them; a connection
-/// that fails is dropped, not returned. (A hand-made pool rather than sqlx's: a refused connection
+/// Idle connections by server URL, used for the look and then for the tenant's migrations. The
+/// rollout runs at most `concurrency` tenants at once and each holds at most one connection, so a
+/// server never sees more than that many; a connection that fails is dropped, not returned. (A hand-made pool rather than sqlx's: a refused connection
 /// must fail the tenant at once, not be retried until an acquire timeout.)
 pub struct Peeker {
     idle: RefCell<HashMap<String, Vec<Idle>>>,
@@ -43,12 +37,24 @@ impl Peeker {
         Self { idle: RefCell::new(HashMap::new()) }
     }
 
-    fn take(&self, url: &str) -> Option<Idle> {
+    fn server(target: &Target) -> Option<&str> {
+        match target {
+            Target::Postgres { url, schema: Some(_), .. } | Target::Mysql { url, .. } => Some(url),
+            Target::SqliteFile(_) | Target::Postgres { schema: None, .. } => None,
+        }
+    }
+
+    /// A kept connection to the tenant's server, if there is one.
+    pub fn take(&self, target: &Target) -> Option<Idle> {
+        let url = Self::server(target)?;
         self.idle.borrow_mut().get_mut(url).and_then(Vec::pop)
     }
 
-    fn give_back(&self, url: &str, conn: Idle) {
-        self.idle.borrow_mut().entry(url.to_string()).or_default().push(conn);
+    /// Keeps a connection for the next tenant on the same server.
+    pub fn give_back(&self, target: &Target, conn: Idle) {
+        if let Some(url) = Self::server(target) {
+            self.idle.borrow_mut().entry(url.to_string()).or_default().push(conn);
+        }
     }
 
     /// The tenant's history, or `None` when this path cannot tell (no shared server, no schema or
@@ -63,7 +69,7 @@ impl Peeker {
             Target::Postgres { url, label, schema: Some(_) } | Target::Mysql { url, label, .. } => (url, label),
             Target::SqliteFile(_) | Target::Postgres { schema: None, .. } => return Ok(None),
         };
-        let conn = match self.take(url) {
+        let conn = match self.take(target) {
             Some(conn) => conn,
             None => match target {
                 Target::Postgres { .. } => {
@@ -103,14 +109,14 @@ impl Peeker {
         };
         match result {
             Ok(rows) => {
-                self.give_back(url, conn);
+                self.give_back(target, conn);
                 Ok(Some(rows))
             }
             // A missing schema, database or table is a tenant to provision: the full path's job.
             // (PostgreSQL needs no rollback here: a failed statement outside a transaction
             // leaves the session usable.)
             Err(sqlx::Error::Database(_)) => {
-                self.give_back(url, conn);
+                self.give_back(target, conn);
                 Ok(None)
             }
             Err(e) => Err(connect(label, e)),

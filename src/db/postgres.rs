@@ -75,6 +75,18 @@ impl PgTenant {
             }
         }
         let conn = PgConnection::connect_with(&options).await.map_err(connect_error)?;
+        Self::open_on(conn, schema, label, create, lock_timeout).await
+    }
+
+    /// [`open`](Self::open) on a connection already made to the tenant's server (kept from an
+    /// earlier tenant: connecting costs a server process start each time).
+    pub async fn open_on(
+        conn: PgConnection,
+        schema: Option<&str>,
+        label: &str,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
         let mut tenant = PgTenant { conn, target: label.to_string(), schema: schema.unwrap_or("public").to_string() };
         // The lock comes first: two runners must not both create the schema (PostgreSQL's
         // IF NOT EXISTS does not protect against that).
@@ -96,6 +108,19 @@ impl PgTenant {
             sqlx::raw_sql(&sql).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
         }
         Ok(Some(tenant))
+    }
+
+    /// Gives the tenant's lock back and returns the connection for another tenant; `None` when
+    /// it is not in a state to be reused (it is then closed, which releases the lock too).
+    pub async fn release(mut self) -> Option<PgConnection> {
+        let key = format!("strata:{}", self.target);
+        let unlocked: Result<bool, _> =
+            sqlx::query_scalar("SELECT pg_advisory_unlock(hashtext($1))").bind(key).fetch_one(&mut self.conn).await;
+        let reset = sqlx::raw_sql("RESET search_path; RESET check_function_bodies").execute(&mut self.conn).await;
+        // Prepared statements name `strata_history` unqualified: prepared under this tenant's
+        // search_path, they are not kept for the next tenant.
+        let cleared = self.conn.clear_cached_statements().await;
+        (matches!(unlocked, Ok(true)) && reset.is_ok() && cleared.is_ok()).then_some(self.conn)
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {

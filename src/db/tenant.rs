@@ -26,6 +26,13 @@ impl Target {
     }
 }
 
+/// A connection to a server that serves many tenants (PostgreSQL schemas, MySQL databases), kept
+/// between tenants.
+pub enum ServerConnection {
+    Postgres(sqlx::postgres::PgConnection),
+    Mysql(sqlx::mysql::MySqlConnection),
+}
+
 pub enum TenantDb {
     Sqlite(SqliteTenant),
     Postgres(PgTenant),
@@ -45,6 +52,33 @@ impl TenantDb {
                 MySqlTenant::open(url, database, label, create, lock_timeout).await?.map(TenantDb::Mysql)
             }
         })
+    }
+
+    /// [`open`](Self::open) on a kept connection to the tenant's server.
+    pub async fn open_on(
+        target: &Target,
+        conn: ServerConnection,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
+        Ok(match (target, conn) {
+            (Target::Postgres { schema, label, .. }, ServerConnection::Postgres(conn)) => {
+                PgTenant::open_on(conn, schema.as_deref(), label, create, lock_timeout).await?.map(TenantDb::Postgres)
+            }
+            (Target::Mysql { database, label, .. }, ServerConnection::Mysql(conn)) => {
+                MySqlTenant::open_on(conn, database, label, create, lock_timeout).await?.map(TenantDb::Mysql)
+            }
+            _ => Self::open(target, create, lock_timeout).await?,
+        })
+    }
+
+    /// Releases the tenant's lock and hands back a server connection fit for the next tenant.
+    pub async fn release(self) -> Option<ServerConnection> {
+        match self {
+            TenantDb::Sqlite(_) => None,
+            TenantDb::Postgres(db) => db.release().await.map(ServerConnection::Postgres),
+            TenantDb::Mysql(db) => db.release().await.map(ServerConnection::Mysql),
+        }
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {

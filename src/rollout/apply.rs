@@ -393,34 +393,61 @@ impl Fleet<'_> {
         self.migrate(tenant, (&order, &seeds), &target, dry_sql).await
     }
 
-    /// The full path: the tenant's own connection, under its lock.
+    /// The full path: under the tenant's lock, on a kept connection to its server when there is
+    /// one (connecting costs a server process on PostgreSQL), else a new one.
     async fn migrate(
+        &self,
+        tenant: &Tenant,
+        work: (&[&Migration], &[Seed]),
+        target: &Target,
+        dry_sql: &mut Vec<(String, String)>,
+    ) -> Result<Vec<String>, Failure> {
+        let (env, options) = (self.env, self.options);
+        let create = env.manifest.create_missing && !options.dry_run;
+        let since = Instant::now();
+        let opened = match self.peeker.take(target).filter(|_| !options.dry_run) {
+            Some(conn) => TenantDb::open_on(target, conn, create, options.lock_timeout).await,
+            None => TenantDb::open(target, create, options.lock_timeout).await,
+        };
+        let opened = match opened {
+            Ok(Some(mut db)) => match db.history().await {
+                Ok(history) => Ok((Some(db), history)),
+                Err(e) => Err(e),
+            },
+            Ok(None) => Ok((None, Vec::new())),
+            Err(e) => Err(e),
+        };
+        spent(&self.timings, since, |t| &mut t.database_ms);
+        let (mut db, history) = opened.map_err(|e| (Vec::new(), e.to_string()))?;
+        let result = self.run_migrations(tenant, work, target, &mut db, &history, dry_sql).await;
+        if let Some(conn) = match db {
+            Some(db) => db.release().await,
+            None => None,
+        } {
+            self.peeker.give_back(target, conn);
+        }
+        result
+    }
+
+    async fn run_migrations(
         &self,
         tenant: &Tenant,
         (order, seeds): (&[&Migration], &[Seed]),
         target: &Target,
+        db: &mut Option<TenantDb>,
+        history: &[crate::db::HistoryRow],
         dry_sql: &mut Vec<(String, String)>,
     ) -> Result<Vec<String>, Failure> {
         let (view, env, options) = (self.view, self.env, self.options);
         let mut applied = Vec::new();
         let fail = |applied: &Vec<String>, e: String| (applied.clone(), e);
-        let create = env.manifest.create_missing && !options.dry_run;
-        let since = Instant::now();
-        let opened = TenantDb::open(target, create, options.lock_timeout).await;
-        let opened = match opened {
-            Ok(Some(mut db)) => db.history().await.map(|history| (Some(db), history)),
-            Ok(None) => Ok((None, Vec::new())),
-            Err(e) => Err(e),
-        };
-        spent(&self.timings, since, |t| &mut t.database_ms);
-        let (mut db, history) = opened.map_err(|e| fail(&applied, e.to_string()))?;
         if db.is_none() && !options.dry_run {
             return Err(fail(
                 &applied,
                 format!("{} does not exist and {} does not set create_missing: true", target.label(), env.path),
             ));
         }
-        check_history(view, tenant, order, &history).map_err(|e| fail(&applied, e))?;
+        check_history(view, tenant, order, history).map_err(|e| fail(&applied, e))?;
         let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
         if everything_done(order, seeds, &done) {
             return Ok(applied);

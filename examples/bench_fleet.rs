@@ -209,6 +209,21 @@ impl Bench {
                 for name in names {
                     sqlx::raw_sql(&statement(&name)).execute(&mut conn).await.unwrap();
                 }
+                // Thousands of dropped schemas leave the catalogs full of dead rows; on a server
+                // without autovacuum every later catalog query would pay for them. Best effort:
+                // it needs the catalogs' owner.
+                for catalog in [
+                    "pg_class",
+                    "pg_attribute",
+                    "pg_depend",
+                    "pg_trigger",
+                    "pg_type",
+                    "pg_constraint",
+                    "pg_index",
+                    "pg_attrdef",
+                ] {
+                    let _ = sqlx::raw_sql(&format!("VACUUM FULL {catalog}")).execute(&mut conn).await;
+                }
             }
             Engine::Mariadb => {
                 let mut conn = sqlx::MySqlConnection::connect(&self.url).await.unwrap();

@@ -22,6 +22,8 @@ pub enum ComposeError {
     Render { path: String, message: String },
     #[error("{path}:{line}: SQL syntax error: {message}")]
     Syntax { path: String, line: u64, message: String },
+    #[error("{path}:{line}: `{kind}` statement refused by `lint: {{ session_statements: error }}` in strata.yaml; remove it from the schema file")]
+    SessionStatement { path: String, line: u64, kind: &'static str },
     #[error("{path}:{line}: {error}{}", owner_note(.owner))]
     Statement { path: String, line: u64, error: ApplyError, owner: Option<LayerId> },
 }
@@ -280,6 +282,41 @@ fn patch_sql(dialect: Dialect, patch: &Patch) -> String {
     }
 }
 
+/// The session statements of rendered SQL (none when it does not parse: composing reports that).
+fn session_statements(dialect: Dialect, sql: &str) -> Vec<crate::schema::parse::SessionStatement> {
+    crate::schema::parse::parse_with_session_statements(dialect, sql).map(|(_, session)| session).unwrap_or_default()
+}
+
+/// How many session statements of each kind the declarative files of a project hold, to say once
+/// what was ignored.
+pub fn ignored_session_statements(project: &Project) -> BTreeMap<String, usize> {
+    let dialect = project.config.dialect;
+    let mut counts = BTreeMap::new();
+    let layers = project.templates.values().chain(project.modules.values()).map(|p| &p.files);
+    for files in layers.chain(project.tenants.values().map(|t| &t.files)) {
+        for file in files.schema.iter().chain(&files.sql_patches) {
+            let Ok(sql) = render(dialect, &file.path, &file.text, &RenderContext::Symbolic) else { continue };
+            for statement in session_statements(dialect, &sql) {
+                *counts.entry(statement.kind.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// `ignored 11 SET, 24 OWNER TO (session and ownership statements; ...)`, or `None`.
+pub fn ignored_summary(counts: &BTreeMap<String, usize>) -> Option<String> {
+    if counts.is_empty() {
+        return None;
+    }
+    let total: usize = counts.values().sum();
+    let kinds: Vec<String> = counts.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    Some(format!(
+        "ignored {total} session and ownership statement(s) in schema files: {} (lint.session_statements: error refuses them)",
+        kinds.join(", ")
+    ))
+}
+
 /// The desired schema of a list of layers, in the given order.
 pub fn compose(project: &Project, layers: &[LayerId], context: &RenderContext) -> Result<Composition, ComposeError> {
     let mut composition = Composition::default();
@@ -301,6 +338,15 @@ impl Composition {
         let Some(files) = project.layer_files(layer) else { return Ok(()) };
         for file in files.schema.iter().chain(&files.sql_patches) {
             let sql = render(dialect, &file.path, &file.text, context)?;
+            if project.config.lint.session_statements == crate::project::LintLevel::Error {
+                if let Some(first) = session_statements(dialect, &sql).into_iter().next() {
+                    return Err(ComposeError::SessionStatement {
+                        path: file.path.clone(),
+                        line: first.line,
+                        kind: first.kind,
+                    });
+                }
+            }
             self.apply_sql(dialect, Mode::Declarative, layer, &file.path, &sql)?;
         }
         for (file, patches) in &files.yaml_patches {

@@ -309,3 +309,47 @@ fn plan_text_is_coloured_only_when_asked_or_on_a_terminal() {
     // Piped (as here) with the default `auto`: plain text for logs and files.
     assert!(!repo.ok(&["plan"]).contains('\x1b'));
 }
+
+const PG_DUMP: &str =
+    "--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nSET client_encoding = 'UTF8';\n\
+SELECT pg_catalog.set_config('search_path', '', false);\nALTER SCHEMA public OWNER TO postgres;\n\n\
+CREATE TYPE public.mood AS ENUM ('sad', 'ok');\nALTER TYPE public.mood OWNER TO postgres;\n\n\
+CREATE TABLE public.person (\n    id integer NOT NULL,\n    name text NOT NULL,\n    mood public.mood\n);\n\
+ALTER TABLE public.person OWNER TO postgres;\nCOMMENT ON TABLE public.person IS 'people';\n\
+ALTER TABLE ONLY public.person\n    ADD CONSTRAINT person_pkey PRIMARY KEY (id);\n\
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;\nGRANT ALL ON SCHEMA public TO PUBLIC;\n";
+
+fn pg_dump_project(lint: &str) -> Repo {
+    Repo::with_files(&[
+        ("strata.yaml", &format!("name: dump\ndialect: postgres\n{lint}")),
+        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
+        ("templates/base/schema/01_dump.sql", PG_DUMP),
+        ("tenants/acme/tenant.yaml", "template: base\n"),
+    ])
+}
+
+#[test]
+fn pg_dump_session_statements_are_ignored_and_counted_once_or_refused_on_request() {
+    let repo = pg_dump_project("");
+    let plan = repo.ok(&["plan"]);
+    let line = "ignored 9 session and ownership statement(s) in schema files: 1 COMMENT ON, 2 GRANT/REVOKE, 3 OWNER TO, 2 SET, 1 set_config";
+    assert_eq!(plan.matches(line).count(), 1, "{plan}");
+    assert!(plan.contains("CREATE TABLE person"), "{plan}");
+    let json: serde_json::Value = serde_json::from_str(&repo.ok(&["plan", "--format", "json"])).unwrap();
+    assert_eq!(json["ignored_statements"]["OWNER TO"], 3);
+    repo.commit("dump as it is");
+    let verify = repo.run(&["verify", "--base", "HEAD"]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+    assert!(verify.stdout.contains(&format!("note: {line}")), "{}", verify.stdout);
+
+    let strict = pg_dump_project("lint: { session_statements: error }\n");
+    let run = strict.run(&["plan"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "templates/base/schema/01_dump.sql:5: `SET` statement refused by `lint: { session_statements: error }`"
+        ),
+        "{}",
+        run.stderr
+    );
+}

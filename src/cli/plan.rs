@@ -33,6 +33,8 @@ pub struct PlanJson {
     pub summary: Summary,
     pub migrations: Vec<MigrationJson>,
     pub groups: Vec<GroupJson>,
+    /// Session and ownership statements of the schema files that were ignored, by kind.
+    pub ignored_statements: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -140,6 +142,12 @@ impl PlanJson {
             summary,
             migrations,
             groups,
+            // `lint.session_statements: allow` asks for no word about them.
+            ignored_statements: if project.config.lint.session_statements == crate::project::LintLevel::Allow {
+                Default::default()
+            } else {
+                crate::compose::ignored_session_statements(project)
+            },
         }
     }
 }
@@ -174,6 +182,9 @@ pub fn verdict(finding: &Finding) -> String {
 fn text(context: &Context, plan: &PlanJson, out: &mut dyn Write) -> Result<(), Error> {
     let style = context.style;
     let s = &plan.summary;
+    if let Some(line) = crate::compose::ignored_summary(&plan.ignored_statements).filter(|_| !context.quiet) {
+        writeln!(out, "{}", style.dim(&line)).map_err(io)?;
+    }
     if plan.migrations.is_empty() {
         writeln!(out, "No changes: the declarative schema of {} matches its committed migrations.", plan.project)
             .map_err(io)?;

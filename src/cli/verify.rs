@@ -52,6 +52,9 @@ fn text(context: &Context, report: &Report, out: &mut dyn Write) -> Result<(), E
             writeln!(out, "        {line}").map_err(io)?;
         }
     }
+    for note in &report.notes {
+        writeln!(out, "{}", style.dim(&format!("note: {note}"))).map_err(io)?;
+    }
     let failed = report.checks.iter().filter(|c| c.status == Status::Fail).count();
     let verdict = if report.passed {
         style.green(&format!("verify passed: {} checks", report.checks.len()))

@@ -32,6 +32,10 @@ pub struct LintPolicy {
     pub destructive: LintLevel,
     #[serde(default = "LintPolicy::default_rewrite")]
     pub rewrite: LintLevel,
+    /// Dump tools' session and ownership statements in schema files (`SET`, `OWNER TO`, `GRANT`
+    /// ...): `warn` ignores them and says so once, `allow` ignores them silently, `error` refuses.
+    #[serde(default = "LintPolicy::default_session_statements")]
+    pub session_statements: LintLevel,
 }
 
 impl LintPolicy {
@@ -41,11 +45,18 @@ impl LintPolicy {
     fn default_rewrite() -> LintLevel {
         LintLevel::Warn
     }
+    fn default_session_statements() -> LintLevel {
+        LintLevel::Warn
+    }
 }
 
 impl Default for LintPolicy {
     fn default() -> Self {
-        Self { destructive: Self::default_destructive(), rewrite: Self::default_rewrite() }
+        Self {
+            destructive: Self::default_destructive(),
+            rewrite: Self::default_rewrite(),
+            session_statements: Self::default_session_statements(),
+        }
     }
 }
 

@@ -43,12 +43,32 @@ pub struct Located {
 }
 
 /// Splits SQL into statements, recording where each starts (sqlparser's own spans are incomplete,
-/// so the parser is driven statement by statement).
+/// so the parser is driven statement by statement). Session and ownership statements are left out
+/// (see [`parse_with_session_statements`]).
 pub fn parse_statements(dialect: Dialect, sql: &str) -> Result<Vec<Located>, SyntaxError> {
+    Ok(parse_with_session_statements(dialect, sql)?.0)
+}
+
+/// A statement that changes no object of a tenant's schema, as dump tools write them around the
+/// DDL: `SET`, `SELECT pg_catalog.set_config(...)`, `ALTER ... OWNER TO`, `COMMENT ON`, `GRANT`,
+/// `REVOKE`. Recognised by its words, before parsing, since sqlparser cannot parse every form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionStatement {
+    pub line: u64,
+    /// `SET`, `set_config`, `OWNER TO`, `COMMENT ON`, `GRANT/REVOKE`
+    pub kind: &'static str,
+}
+
+/// [`parse_statements`], and the session statements it left out.
+pub fn parse_with_session_statements(
+    dialect: Dialect,
+    sql: &str,
+) -> Result<(Vec<Located>, Vec<SessionStatement>), SyntaxError> {
     let parser_dialect = dialect.parser();
     let syntax = |e: sqlparser::parser::ParserError, line: u64| SyntaxError { line, message: e.to_string() };
     let mut parser = Parser::new(parser_dialect.as_ref()).try_with_sql(sql).map_err(|e| syntax(e, 1))?;
     let mut statements = Vec::new();
+    let mut session = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         let next = parser.peek_token();
@@ -56,6 +76,13 @@ pub fn parse_statements(dialect: Dialect, sql: &str) -> Result<Vec<Located>, Syn
             break;
         }
         let line = next.span.start.line.max(1);
+        if let Some(kind) = session_statement(&parser) {
+            session.push(SessionStatement { line, kind });
+            while !matches!(parser.peek_token().token, Token::SemiColon | Token::EOF) {
+                parser.next_token();
+            }
+            continue;
+        }
         let statement = parser.parse_statement().map_err(|e| syntax(e, line))?;
         statements.push(Located { line, statement });
         let after = parser.peek_token();
@@ -66,7 +93,29 @@ pub fn parse_statements(dialect: Dialect, sql: &str) -> Result<Vec<Located>, Syn
             });
         }
     }
-    Ok(statements)
+    Ok((statements, session))
+}
+
+/// The kind of session statement the parser is at, judged by the words up to the next `;`.
+fn session_statement(parser: &Parser) -> Option<&'static str> {
+    let mut words: Vec<String> = Vec::new();
+    for n in 0.. {
+        match parser.peek_nth_token(n).token {
+            Token::SemiColon | Token::EOF => break,
+            Token::Word(word) => words.push(word.value.to_uppercase()),
+            _ => {}
+        }
+    }
+    let has = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
+    match words.first()?.as_str() {
+        "SET" | "RESET" => Some("SET"),
+        "GRANT" | "REVOKE" => Some("GRANT/REVOKE"),
+        "COMMENT" if words.get(1).is_some_and(|w| w == "ON") => Some("COMMENT ON"),
+        "SELECT" if words.iter().any(|w| w == "SET_CONFIG") => Some("set_config"),
+        "ALTER" if has("OWNER", "TO") => Some("OWNER TO"),
+        "ALTER" if has("DEFAULT", "PRIVILEGES") => Some("GRANT/REVOKE"),
+        _ => None,
+    }
 }
 
 /// Whether data statements are allowed (migrations) or an error (declarative schema files).
@@ -353,9 +402,6 @@ impl Interpreter {
                 }
                 Ok(Vec::new())
             }
-            // Session settings (`SET check_function_bodies = false`, pg_dump's preamble) change
-            // no object.
-            Statement::Set(_) => Ok(Vec::new()),
             Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) | Statement::Pragma { .. }
                 if self.mode == Mode::Replay =>
             {
@@ -712,6 +758,30 @@ mod tests {
             interpreter.apply(&mut schema, &located.statement)?;
         }
         Ok(schema)
+    }
+
+    #[test]
+    fn session_statements_are_recognised_and_left_out() {
+        let sql = "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n\
+                   CREATE TABLE t (id integer);\nALTER TABLE public.t OWNER TO postgres;\n\
+                   ALTER TYPE public.mood OWNER TO postgres;\nCOMMENT ON TABLE t IS 'x';\n\
+                   REVOKE USAGE ON SCHEMA public FROM PUBLIC;\nGRANT ALL ON SCHEMA public TO PUBLIC;";
+        let (statements, session) = parse_with_session_statements(Dialect::Postgres, sql).unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0].line, 3);
+        let kinds: Vec<(u64, &str)> = session.iter().map(|s| (s.line, s.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, "SET"),
+                (2, "set_config"),
+                (4, "OWNER TO"),
+                (5, "OWNER TO"),
+                (6, "COMMENT ON"),
+                (7, "GRANT/REVOKE"),
+                (8, "GRANT/REVOKE")
+            ]
+        );
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct Report {
     pub format_version: u32,
     pub passed: bool,
     pub checks: Vec<CheckResult>,
+    /// What the reader should know that is no check's verdict (statements ignored).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -106,7 +108,7 @@ fn plural(n: usize, word: &str) -> String {
 
 /// Runs every check on the work tree of `repo_dir`.
 pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error> {
-    let mut report = Report { format_version: 1, passed: false, checks: Vec::new() };
+    let mut report = Report { format_version: 1, passed: false, checks: Vec::new(), notes: Vec::new() };
     let source = WorkTree::new(repo_dir);
     let project = match Project::load(&source) {
         Ok(project) => project,
@@ -128,6 +130,9 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         ),
         Vec::new(),
     );
+    if project.config.lint.session_statements == crate::project::LintLevel::Warn {
+        report.notes.extend(crate::compose::ignored_summary(&crate::compose::ignored_session_statements(&project)));
+    }
     let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
     let cycles: Vec<String> =
         crate::resolve::order_layers(&project, packages).err().map(|e| e.to_string()).into_iter().collect();

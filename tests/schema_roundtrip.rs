@@ -83,6 +83,10 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("change function body", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := clock_timestamp();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"),
     ("drop trigger and function", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);"),
     ("sql function reading a table", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);", "CREATE TABLE t (id INTEGER, updated_at TIMESTAMPTZ);\nCREATE FUNCTION t_count(p_min integer) RETURNS bigint LANGUAGE sql STABLE AS $_$ SELECT count(*) FROM t WHERE id >= $1 $_$;"),
+    ("create domain and use it", "CREATE TABLE t (id INTEGER);", "CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);\nCREATE TABLE t (id INTEGER, y year);"),
+    ("change a domain check", "CREATE DOMAIN year AS integer CHECK (VALUE >= 1901);", "CREATE DOMAIN year AS integer DEFAULT 2000 CHECK (VALUE >= 1900);"),
+    ("create aggregate", "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;", "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;\nCREATE AGGREGATE concat_all(text) (STYPE = text, SFUNC = cat, INITCOND = '');"),
+    ("trigger with literal arguments", "CREATE TABLE d (title TEXT, body TEXT, doc tsvector);", "CREATE TABLE d (title TEXT, body TEXT, doc tsvector);\nCREATE TRIGGER d_doc BEFORE INSERT OR UPDATE ON d FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('doc', 'pg_catalog.english', 'title', 'body');"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
@@ -104,6 +108,10 @@ fn unsupported(dialect: Dialect, name: &str) -> bool {
             | "change function body"
             | "drop trigger and function"
             | "sql function reading a table"
+            | "create domain and use it"
+            | "change a domain check"
+            | "create aggregate"
+            | "trigger with literal arguments"
     );
     match dialect {
         Dialect::Sqlite => postgres_only,

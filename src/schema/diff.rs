@@ -42,6 +42,14 @@ pub enum Change {
     },
     CreateView(View),
     DropView(View),
+    CreateDomain(super::routine::Domain),
+    DropDomain(super::routine::Domain),
+    AlterDomain {
+        from: super::routine::Domain,
+        to: super::routine::Domain,
+    },
+    CreateAggregate(super::routine::Aggregate),
+    DropAggregate(super::routine::Aggregate),
     CreateFunction(super::routine::Function),
     DropFunction(super::routine::Function),
     /// Same identity and result type, another body or attributes: `CREATE OR REPLACE`.
@@ -176,6 +184,13 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             Some(_) => {}
         }
     }
+    for domain in to.domains.values() {
+        match from.domains.get(&domain.name) {
+            None => changes.push(Change::CreateDomain(domain.clone())),
+            Some(old) if old != domain => changes.push(Change::AlterDomain { from: old.clone(), to: domain.clone() }),
+            Some(_) => {}
+        }
+    }
     for sequence in to.sequences.values() {
         match from.sequences.get(&sequence.name) {
             None => changes.push(Change::CreateSequence(sequence.clone())),
@@ -212,6 +227,17 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             Some(_) => changes.push(Change::ReplaceFunction(function.clone())),
         }
     }
+    // Aggregates are made of functions: after them, and dropped before them.
+    for (key, aggregate) in &from.aggregates {
+        if to.aggregates.get(key) != Some(aggregate) {
+            changes.insert(0, Change::DropAggregate(aggregate.clone()));
+        }
+    }
+    for (key, aggregate) in &to.aggregates {
+        if from.aggregates.get(key) != Some(aggregate) {
+            changes.push(Change::CreateAggregate(aggregate.clone()));
+        }
+    }
     for (key, function) in &from.functions {
         if !to.functions.contains_key(key) {
             function_drops.push(Change::DropFunction(function.clone()));
@@ -223,6 +249,9 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     changes.extend(function_drops);
     for sequence in from.sequences.values().filter(|s| !to.sequences.contains_key(&s.name)) {
         changes.push(Change::DropSequence(sequence.clone()));
+    }
+    for domain in from.domains.values().filter(|d| !to.domains.contains_key(&d.name)) {
+        changes.push(Change::DropDomain(domain.clone()));
     }
     for (name, labels) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
         changes.push(Change::DropEnum { name: name.clone(), labels: labels.clone() });

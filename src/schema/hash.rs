@@ -36,6 +36,12 @@ pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
     for view in schema.views.values() {
         leaves.push((format!("view:{}", view.name), hex(&Sha256::digest(format!("{view:?}")))));
     }
+    for (name, domain) in &schema.domains {
+        leaves.push((format!("domain:{name}"), hex(&Sha256::digest(format!("{domain:?}")))));
+    }
+    for (key, aggregate) in &schema.aggregates {
+        leaves.push((format!("aggregate:{key}"), hex(&Sha256::digest(format!("{aggregate:?}")))));
+    }
     for (key, function) in &schema.functions {
         leaves.push((format!("function:{key}"), hex(&Sha256::digest(format!("{function:?}")))));
     }

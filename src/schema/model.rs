@@ -17,6 +17,10 @@ pub struct Schema {
     pub functions: BTreeMap<String, super::routine::Function>,
     /// Triggers by `table.name`.
     pub triggers: BTreeMap<String, super::routine::Trigger>,
+    /// PostgreSQL domains.
+    pub domains: BTreeMap<String, super::routine::Domain>,
+    /// PostgreSQL aggregates by identity.
+    pub aggregates: BTreeMap<String, super::routine::Aggregate>,
 }
 
 /// A view; its query is canonical text (see `schema::view`), so it compares by meaning.
@@ -173,6 +177,7 @@ pub enum ObjectRef {
     Constraint(String, String),
     Function(String),
     Trigger(String, String),
+    Domain(String),
 }
 
 impl fmt::Display for ObjectRef {
@@ -186,6 +191,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Index(i) => write!(f, "index {i}"),
             ObjectRef::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
             ObjectRef::Function(name) => write!(f, "function {name}"),
+            ObjectRef::Domain(name) => write!(f, "domain {name}"),
             ObjectRef::Trigger(t, name) => write!(f, "trigger {name} on {t}"),
         }
     }

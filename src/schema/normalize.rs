@@ -4,8 +4,8 @@
 //! and an engine's catalog go through here.
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, InTarget, UnaryOperator,
-    Value,
+    BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, InTarget, ObjectName,
+    UnaryOperator, Value,
 };
 
 use crate::dialect::Dialect;
@@ -13,6 +13,20 @@ use crate::dialect::Dialect;
 /// A column type in the dialect's canonical spelling, and whether it implies an auto-increment
 /// (PostgreSQL's `serial` family).
 pub fn data_type(dialect: Dialect, data_type: &DataType) -> (String, bool) {
+    // A type of the tenant's own schema (`public.mood`, as pg_dump writes it) is the tenant's.
+    if let DataType::Custom(name, modifiers) = data_type {
+        let own = dialect.default_schema().is_some_and(|schema| {
+            name.0.len() == 2 && name.0[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(schema))
+        });
+        if own {
+            let unqualified = DataType::Custom(ObjectName(vec![name.0[1].clone()]), modifiers.clone());
+            return data_type_of(dialect, &unqualified);
+        }
+    }
+    data_type_of(dialect, data_type)
+}
+
+fn data_type_of(dialect: Dialect, data_type: &DataType) -> (String, bool) {
     let text = data_type.to_string();
     match dialect {
         Dialect::Sqlite => (text.to_uppercase(), false),

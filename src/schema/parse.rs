@@ -14,7 +14,7 @@ use sqlparser::tokenizer::Token;
 
 use super::model::*;
 use super::normalize;
-use super::routine::{Function, Trigger};
+use super::routine::{Aggregate, Domain, Function, Trigger};
 use crate::dialect::Dialect;
 
 /// What went wrong applying one statement; the caller adds file, line and owning layer.
@@ -83,7 +83,27 @@ pub fn parse_with_session_statements(
             }
             continue;
         }
-        let statement = parser.parse_statement().map_err(|e| syntax(e, line))?;
+        let start = parser.index();
+        let statement = match parser.parse_statement() {
+            Ok(statement) => statement,
+            Err(e) => match reparse_trigger_with_literal_arguments(dialect, &mut parser, start) {
+                Some(statement) => statement,
+                None => return Err(syntax(e, line)),
+            },
+        };
+        // `WITH [NO] DATA` says whether a materialized view is filled now: not schema.
+        if matches!(&statement, Statement::CreateView(v) if v.materialized) {
+            let words = |n: usize| match parser.peek_nth_token(n).token {
+                Token::Word(w) => w.value.to_uppercase(),
+                _ => String::new(),
+            };
+            if words(0) == "WITH" && (words(1) == "DATA" || (words(1) == "NO" && words(2) == "DATA")) {
+                let count = if words(1) == "NO" { 3 } else { 2 };
+                for _ in 0..count {
+                    parser.next_token();
+                }
+            }
+        }
         statements.push(Located { line, statement });
         let after = parser.peek_token();
         if after.token != Token::SemiColon && after.token != Token::EOF {
@@ -94,6 +114,46 @@ pub fn parse_with_session_statements(
         }
     }
     Ok((statements, session))
+}
+
+/// `CREATE TRIGGER ... EXECUTE FUNCTION f('a', 'b')`: sqlparser reads a trigger function's
+/// arguments as types, so string arguments (pg_dump's `tsvector_update_trigger('fulltext', ...)`)
+/// fail. They are read again as quoted names holding the literal, which [`Trigger`] turns back.
+fn reparse_trigger_with_literal_arguments(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
+    let mut tokens = Vec::new();
+    let mut index = start;
+    loop {
+        let token = parser.token_at(index).token.clone();
+        if matches!(token, Token::SemiColon | Token::EOF) {
+            break;
+        }
+        tokens.push(token);
+        index += 1;
+    }
+    let words: Vec<String> = tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::Word(w) => Some(w.value.to_uppercase()),
+            _ => None,
+        })
+        .collect();
+    if words.len() < 2 || words[0] != "CREATE" || !words.iter().take(3).any(|w| w == "TRIGGER") {
+        return None;
+    }
+    let text: String = tokens
+        .iter()
+        .map(|t| match t {
+            Token::SingleQuotedString(s) => format!("\"'{}'\"", s.replace('\'', "''").replace('"', "\"\"")),
+            other => other.to_string(),
+        })
+        .collect();
+    let parser_dialect = dialect.parser();
+    let statement = Parser::new(parser_dialect.as_ref()).try_with_sql(&text).ok()?.parse_statement().ok()?;
+    // Move the outer parser past the statement it could not read.
+    while parser.index() < index {
+        parser.next_token();
+    }
+    Some(statement)
 }
 
 /// The kind of session statement the parser is at, judged by the words up to the next `;`.
@@ -328,6 +388,51 @@ impl Interpreter {
                     .views
                     .insert(name.clone(), View { name: name.clone(), query, materialized: create.materialized });
                 Ok(vec![ObjectRef::View(name)])
+            }
+            Statement::CreateDomain(create) => {
+                self.postgres_only("CREATE DOMAIN")?;
+                let name = self.object_name(&create.name)?;
+                if schema.domains.contains_key(&name) {
+                    return Err(ApplyError::Exists(ObjectRef::Domain(name)));
+                }
+                let mut checks = Vec::new();
+                for constraint in &create.constraints {
+                    let TableConstraint::Check(check) = constraint else {
+                        return Err(ApplyError::Unsupported(format!(
+                            "domain {name}: only CHECK constraints are supported"
+                        )));
+                    };
+                    let constraint_name =
+                        check.name.as_ref().map(|n| self.name(n)).unwrap_or_else(|| format!("{name}_check"));
+                    checks.push(Check { name: Some(constraint_name), expr: self.expr(&check.expr) });
+                }
+                checks.sort();
+                let domain = Domain {
+                    name: name.clone(),
+                    data_type: normalize::data_type(self.dialect, &create.data_type).0,
+                    default: create.default.as_ref().map(|d| self.expr(d)),
+                    checks,
+                };
+                schema.domains.insert(name.clone(), domain);
+                Ok(vec![ObjectRef::Domain(name)])
+            }
+            Statement::CreateAggregate(create) => {
+                self.postgres_only("CREATE AGGREGATE")?;
+                let name = self.object_name(&create.name)?;
+                let aggregate = Aggregate::from_ast(name, create);
+                let key = aggregate.identity.clone();
+                if schema.aggregates.contains_key(&key) && !create.or_replace {
+                    return Err(ApplyError::Exists(ObjectRef::Function(key)));
+                }
+                schema.aggregates.insert(key.clone(), aggregate);
+                Ok(vec![ObjectRef::Function(key)])
+            }
+            Statement::DropDomain(drop) => {
+                let name = self.object_name(&drop.name)?;
+                if schema.domains.remove(&name).is_none() && !drop.if_exists {
+                    return Err(ApplyError::Missing(ObjectRef::Domain(name)));
+                }
+                Ok(Vec::new())
             }
             Statement::CreateFunction(create) => {
                 self.postgres_only("CREATE FUNCTION")?;

@@ -151,6 +151,119 @@ impl Function {
     }
 }
 
+/// A PostgreSQL aggregate, compared by its definition with names unqualified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregate {
+    /// `group_concat(text)`
+    pub identity: String,
+    pub name: String,
+    /// `CREATE AGGREGATE group_concat (text) (SFUNC = _group_concat, STYPE = TEXT)`
+    pub definition: String,
+}
+
+impl Aggregate {
+    /// Reads a `CREATE AGGREGATE`; `name` is resolved by the caller.
+    pub fn from_ast(name: String, create: &ast::CreateAggregate) -> Self {
+        let mut canonical = create.clone();
+        canonical.or_replace = false;
+        canonical.name = ast::ObjectName::from(vec![ast::Ident::new(&name)]);
+        let unqualified = |n: &mut ast::ObjectName| {
+            if let Some(last) = n.0.last().cloned() {
+                n.0 = vec![last];
+            }
+        };
+        let mut types: Vec<String> = Vec::new();
+        if let ast::CreateAggregateArgs::List(args) = &mut canonical.args {
+            for arg in args.iter_mut() {
+                arg.name = None;
+                types.push(normalize::data_type(Dialect::Postgres, &arg.data_type).0);
+            }
+        }
+        // Options in one order, whatever order the file gives them in.
+        canonical.options.sort();
+        for option in canonical.options.iter_mut() {
+            use ast::CreateAggregateOption as O;
+            match option {
+                O::StateTransitionFunction(n)
+                | O::FinalFunction(n)
+                | O::CombineFunction(n)
+                | O::SerialFunction(n)
+                | O::DeserialFunction(n)
+                | O::MovingStateTransitionFunction(n)
+                | O::MovingInverseTransitionFunction(n)
+                | O::MovingFinalFunction(n) => unqualified(n),
+                _ => {}
+            }
+        }
+        Aggregate { identity: format!("{name}({})", types.join(", ")), name, definition: canonical.to_string() }
+    }
+
+    pub fn create_sql(&self) -> String {
+        format!("{};", self.definition)
+    }
+
+    pub fn drop_sql(&self, dialect: Dialect) -> String {
+        let args = self.identity.strip_prefix(self.name.as_str()).unwrap_or("()");
+        format!("DROP AGGREGATE {}{args};", dialect.ident(&self.name))
+    }
+}
+
+/// A PostgreSQL domain: a base type with a default and checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub name: String,
+    pub data_type: String,
+    pub default: Option<String>,
+    /// Named as PostgreSQL names them (`<domain>_check` when the file gives no name).
+    pub checks: Vec<super::model::Check>,
+}
+
+impl Domain {
+    pub fn create_sql(&self, dialect: Dialect) -> String {
+        let mut sql = format!("CREATE DOMAIN {} AS {}", dialect.ident(&self.name), self.data_type);
+        if let Some(default) = &self.default {
+            sql.push_str(&format!(" DEFAULT {default}"));
+        }
+        for check in &self.checks {
+            if let Some(name) = &check.name {
+                sql.push_str(&format!(" CONSTRAINT {}", dialect.ident(name)));
+            }
+            sql.push_str(&format!(" CHECK ({})", check.expr));
+        }
+        sql.push(';');
+        sql
+    }
+
+    pub fn drop_sql(&self, dialect: Dialect) -> String {
+        format!("DROP DOMAIN {};", dialect.ident(&self.name))
+    }
+
+    /// The statements that turn `self` into `to` in place (same base type), `None` otherwise.
+    pub fn alter_sql(&self, to: &Domain, dialect: Dialect) -> Option<String> {
+        if self.data_type != to.data_type {
+            return None;
+        }
+        let name = dialect.ident(&self.name);
+        let mut sql = Vec::new();
+        if self.default != to.default {
+            sql.push(match &to.default {
+                Some(default) => format!("ALTER DOMAIN {name} SET DEFAULT {default};"),
+                None => format!("ALTER DOMAIN {name} DROP DEFAULT;"),
+            });
+        }
+        for check in self.checks.iter().filter(|c| !to.checks.contains(c)) {
+            let constraint = check.name.as_deref().map(|n| dialect.ident(n)).unwrap_or_default();
+            sql.push(format!("ALTER DOMAIN {name} DROP CONSTRAINT {constraint};"));
+        }
+        for check in to.checks.iter().filter(|c| !self.checks.contains(c)) {
+            let constraint =
+                check.name.as_deref().map(|n| format!("CONSTRAINT {} ", dialect.ident(n))).unwrap_or_default();
+            sql.push(format!("ALTER DOMAIN {name} ADD {constraint}CHECK ({});", check.expr));
+        }
+        Some(sql.join("\n"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
     pub name: String,
@@ -178,7 +291,10 @@ impl Trigger {
                 body.func_desc.name = ast::ObjectName(vec![last]);
             }
         }
-        Trigger { name, table, definition: canonical.to_string() }
+        // String arguments were read as quoted names holding the literal (see
+        // `reparse_trigger_with_literal_arguments`): give them back their quotes.
+        let definition = canonical.to_string().replace("\"'", "'").replace("'\"", "'");
+        Trigger { name, table, definition }
     }
 
     pub fn create_sql(&self) -> String {

@@ -60,6 +60,17 @@ const TRIGGERS: &str = "SELECT t.tgname::text AS name, c.relname::text AS table_
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY 2, 1";
 
+const DOMAINS: &str = "SELECT t.typname::text AS name, format_type(t.typbasetype, t.typtypmod) AS base, t.typdefault AS def, \
+    (SELECT string_agg(' CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid), '' ORDER BY c.conname) \
+     FROM pg_constraint c WHERE c.contypid = t.oid) AS checks \
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typtype = 'd' ORDER BY 1";
+
+const AGGREGATES: &str = "SELECT p.proname::text AS name, pg_get_function_identity_arguments(p.oid) AS args, \
+    a.aggtransfn::regproc::text AS sfunc, format_type(a.aggtranstype, NULL) AS stype, \
+    NULLIF(a.aggfinalfn::regproc::text, '-') AS finalfunc, a.agginitval AS initcond \
+    FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace \
+    WHERE n.nspname = $1 ORDER BY 1, 2";
+
 fn query_error(e: sqlx::Error) -> InspectError {
     InspectError::Query(e.to_string())
 }
@@ -161,6 +172,21 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
             format!("CREATE {materialized}VIEW {} AS {}", D.quote_ident(&name), query.trim().trim_end_matches(';'));
         ddl.push((format!("view {name}"), sql));
     }
+    for row in sqlx::query(AGGREGATES).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, args, sfunc, stype): (String, String, String, String) =
+            (row.get("name"), row.get("args"), row.get("sfunc"), row.get("stype"));
+        let mut options = vec![format!("SFUNC = {sfunc}"), format!("STYPE = {stype}")];
+        if let Some(finalfunc) = row.get::<Option<String>, _>("finalfunc") {
+            options.push(format!("FINALFUNC = {finalfunc}"));
+        }
+        if let Some(initcond) = row.get::<Option<String>, _>("initcond") {
+            options.push(format!("INITCOND = {}", D.quote_literal(&initcond)));
+        }
+        ddl.push((
+            format!("aggregate {name}"),
+            format!("CREATE AGGREGATE {}({args}) ({})", D.quote_ident(&name), options.join(", ")),
+        ));
+    }
     for row in sqlx::query(TRIGGERS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
         let (name, table, def): (String, String, String) = (row.get("name"), row.get("table_name"), row.get("def"));
         if !INTERNAL_TABLES.contains(&table.as_str()) {
@@ -175,6 +201,16 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
         .map(|(object, sql)| (object, own.iter().fold(sql, |sql, p| sql.replace(p.as_str(), ""))))
         .collect();
     // A function's body is the user's text: only its name is unqualified.
+    // Domains before the tables whose columns use them.
+    for row in sqlx::query(DOMAINS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, base): (String, String) = (row.get("name"), row.get("base"));
+        let default = row.get::<Option<String>, _>("def").map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+        let checks = row.get::<Option<String>, _>("checks").unwrap_or_default();
+        ddl.insert(
+            0,
+            (format!("domain {name}"), format!("CREATE DOMAIN {} AS {base}{default}{checks}", D.quote_ident(&name))),
+        );
+    }
     for row in sqlx::query(FUNCTIONS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
         let (name, def): (String, String) = (row.get("name"), row.get("def"));
         let def = own.iter().fold(def, |def, p| def.replacen(&format!("FUNCTION {p}"), "FUNCTION ", 1));

@@ -46,6 +46,29 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         Change::DropView(view) => Ok(vec![sql::drop_view_step(D, view)]),
         // Bodies are checked at creation unless told otherwise (pg_dump does the same): a SQL
         // function may read tables or functions created later in the same migration.
+        Change::CreateDomain(domain) => {
+            Ok(vec![step(format!("create domain {}", domain.name), domain.create_sql(D), &[])])
+        }
+        Change::DropDomain(domain) => {
+            Ok(vec![step(format!("drop domain {}", domain.name), domain.drop_sql(D), &[Hazard::Destructive])])
+        }
+        Change::AlterDomain { from, to } => match from.alter_sql(to, D) {
+            // New checks are verified against the rows of every column of the domain.
+            Some(sql) => Ok(vec![step(format!("alter domain {}", to.name), sql, &[Hazard::DataDependent])]),
+            None => Err(PlanError::Unsupported {
+                dialect: D,
+                what: format!(
+                    "changing the base type of domain {} (create a new domain and move the columns)",
+                    to.name
+                ),
+            }),
+        },
+        Change::CreateAggregate(aggregate) => {
+            Ok(vec![step(format!("create aggregate {}", aggregate.identity), aggregate.create_sql(), &[])])
+        }
+        Change::DropAggregate(aggregate) => {
+            Ok(vec![step(format!("drop aggregate {}", aggregate.identity), aggregate.drop_sql(D), &[])])
+        }
         Change::CreateFunction(function) => Ok(vec![step(
             format!("create function {}", function.identity()),
             format!("SET check_function_bodies = false;\n{}", function.create_sql(D, false)),

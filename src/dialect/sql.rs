@@ -65,8 +65,9 @@ pub fn create_table_sql(d: Dialect, table: &Table, name: &str, columns: Vec<Stri
 }
 
 pub fn create_index_sql(d: Dialect, table: &str, index: &Index) -> String {
+    let method = index.method.as_ref().map(|m| format!(" USING {m}")).unwrap_or_default();
     let mut sql = format!(
-        "CREATE {}INDEX {} ON {} ({})",
+        "CREATE {}INDEX {} ON {}{method} ({})",
         if index.unique { "UNIQUE " } else { "" },
         d.ident(&index.name),
         d.ident(table),
@@ -184,9 +185,15 @@ pub fn identity_sql(identity: Identity) -> &'static str {
 }
 
 /// A view holds no data of its own: making one anew loses nothing.
+/// A view, and a materialized view's indexes with it.
 pub fn create_view_step(d: Dialect, view: &View) -> Step {
     let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-    step(format!("create view {}", view.name), format!("CREATE {kind} {} AS {};", d.ident(&view.name), view.query), &[])
+    let mut sql = format!("CREATE {kind} {} AS {};", d.ident(&view.name), view.query);
+    for index in &view.indexes {
+        sql.push('\n');
+        sql.push_str(&create_index_sql(d, &view.name, index));
+    }
+    step(format!("create view {}", view.name), sql, &[])
 }
 
 pub fn drop_view_step(d: Dialect, view: &View) -> Step {

@@ -204,7 +204,9 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for table in to.tables.values() {
         if let Some(old) = from.tables.get(&table.name) {
             let table_changes = diff_table(old, table);
-            if !table_changes.is_empty() {
+            // Partitioning has no change of its own: the planner compares the two tables.
+            let repartitioned = old.partition_by != table.partition_by || old.partition_of != table.partition_of;
+            if !table_changes.is_empty() || repartitioned {
                 changes.push(Change::AlterTable {
                     from: Box::new(old.clone()),
                     to: Box::new(table.clone()),
@@ -214,14 +216,16 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         }
     }
     // Functions after the tables their bodies may read (SQL bodies are checked at creation).
-    let mut function_drops = Vec::new();
+    // Routines that go before anything is made, but after the views that may use them are gone.
+    let mut early_drops = Vec::new();
+    let leading = changes.iter().take_while(|c| matches!(c, Change::DropTrigger(_) | Change::DropView(_))).count();
     for (key, function) in &to.functions {
         match from.functions.get(key) {
             None => changes.push(Change::CreateFunction(function.clone())),
             Some(old) if old == function => {}
             // Another result type cannot be replaced in place.
             Some(old) if old.returns != function.returns || old.args != function.args => {
-                changes.insert(0, Change::DropFunction(old.clone()));
+                early_drops.push(Change::DropFunction(old.clone()));
                 changes.push(Change::CreateFunction(function.clone()));
             }
             Some(_) => changes.push(Change::ReplaceFunction(function.clone())),
@@ -230,7 +234,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     // Aggregates are made of functions: after them, and dropped before them.
     for (key, aggregate) in &from.aggregates {
         if to.aggregates.get(key) != Some(aggregate) {
-            changes.insert(0, Change::DropAggregate(aggregate.clone()));
+            early_drops.insert(0, Change::DropAggregate(aggregate.clone()));
         }
     }
     for (key, aggregate) in &to.aggregates {
@@ -238,15 +242,16 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             changes.push(Change::CreateAggregate(aggregate.clone()));
         }
     }
+    // Functions made after the tables go before them: a function may return a table's row type.
     for (key, function) in &from.functions {
         if !to.functions.contains_key(key) {
-            function_drops.push(Change::DropFunction(function.clone()));
+            early_drops.push(Change::DropFunction(function.clone()));
         }
     }
+    changes.splice(leading..leading, early_drops);
     let mut drops = by_references(&dropped);
     drops.reverse();
     changes.extend(drops.into_iter().map(|t| Change::DropTable(t.clone())));
-    changes.extend(function_drops);
     for sequence in from.sequences.values().filter(|s| !to.sequences.contains_key(&s.name)) {
         changes.push(Change::DropSequence(sequence.clone()));
     }

@@ -29,6 +29,8 @@ pub struct View {
     pub name: String,
     pub query: String,
     pub materialized: bool,
+    /// A materialized view's indexes (PostgreSQL).
+    pub indexes: Vec<Index>,
 }
 
 impl View {
@@ -62,6 +64,17 @@ pub struct Table {
     pub checks: Vec<Check>,
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
+    /// PostgreSQL: `RANGE (payment_date)` for a partitioned table.
+    pub partition_by: Option<String>,
+    /// PostgreSQL: the partitioned table this one is a partition of, and its bound.
+    pub partition_of: Option<PartitionOf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionOf {
+    pub parent: String,
+    /// `FOR VALUES FROM ('2022-01-01 00:00:00+00') TO (...)`, timestamps in UTC.
+    pub bound: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +155,8 @@ pub struct Index {
     pub columns: Vec<String>,
     pub unique: bool,
     pub predicate: Option<String>,
+    /// PostgreSQL's access method when not the default `btree` (`gist`, `gin`, ...).
+    pub method: Option<String>,
 }
 
 /// A table-level constraint of any kind.
@@ -207,6 +222,8 @@ impl Table {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
+            partition_by: None,
+            partition_of: None,
         }
     }
 
@@ -229,8 +246,13 @@ impl Table {
     }
 
     /// Tables this one references through foreign keys (other than itself).
+    /// Tables this one needs to exist first: those its foreign keys reference, its partition parent.
     pub fn referenced_tables(&self) -> impl Iterator<Item = &str> {
-        self.foreign_keys.iter().map(|fk| fk.ref_table.as_str()).filter(move |t| *t != self.name)
+        self.foreign_keys
+            .iter()
+            .map(|fk| fk.ref_table.as_str())
+            .chain(self.partition_of.iter().map(|p| p.parent.as_str()))
+            .filter(move |t| *t != self.name)
     }
 
     /// Whether a column is named by a key, constraint or index, which SQLite's DROP COLUMN refuses.

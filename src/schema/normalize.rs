@@ -61,6 +61,53 @@ fn mysql_type(text: &str) -> String {
     }
 }
 
+/// `'2022-04-01 01:00:00+01'` -> `'2022-04-01 00:00:00+00'`: a timestamp literal with a UTC offset,
+/// as PostgreSQL prints partition bounds in the session's time zone, is compared in UTC. Any other
+/// text is returned as it is.
+pub fn timestamp_in_utc(text: &str) -> String {
+    fn convert(inner: &str) -> Option<String> {
+        let (date, rest) = inner.split_once(' ')?;
+        let sign_at = rest.rfind(['+', '-'])?;
+        let (time, offset) = rest.split_at(sign_at);
+        let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+        let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+        let (clock, fraction) = time.split_once('.').map_or((time, ""), |(c, f)| (c, f));
+        let mut t = clock.split(':').map(|p| p.parse::<i64>().ok());
+        let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let mut o = offset[1..].split(':').map(|p| p.parse::<i64>().ok());
+        let (oh, om) = (o.next()??, o.next().flatten().unwrap_or(0));
+        // Days from the civil date (Howard Hinnant's algorithm), seconds, minus the offset.
+        let (yy, mp) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+        let era = yy.div_euclid(400);
+        let yoe = yy - era * 400;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let total = days * 86_400 + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
+        let (days, secs) = (total.div_euclid(86_400), total.rem_euclid(86_400));
+        let era = days.div_euclid(146_097);
+        let doe = days - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let fraction = if fraction.is_empty() { String::new() } else { format!(".{fraction}") };
+        Some(format!(
+            "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}{fraction}+00",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ))
+    }
+    text.strip_prefix('\'')
+        .and_then(|t| t.strip_suffix('\''))
+        .and_then(convert)
+        .map(|utc| format!("'{utc}'"))
+        .unwrap_or_else(|| text.to_string())
+}
+
 /// `nvarchar(n)` -> `varchar(n)`, `nchar(n)` -> `char(n)` (the character set is the caller's to
 /// record); `None` for any other type.
 pub fn mysql_national(data_type: &str) -> Option<String> {
@@ -194,7 +241,14 @@ impl Canonical<'_> {
                         other => args.push(other.to_string()),
                     }
                 }
-                format!("{}({})", function.name.to_string().to_lowercase(), args.join(", "))
+                let name = function.name.to_string().to_lowercase();
+                // A sequence of the tenant's own schema: `nextval('public.s')` is `nextval('s')`.
+                if matches!(name.as_str(), "nextval" | "currval" | "setval") {
+                    if let (Some(first), Some(schema)) = (args.first_mut(), self.dialect.default_schema()) {
+                        *first = first.replacen(&format!("'{schema}."), "'", 1);
+                    }
+                }
+                format!("{name}({})", args.join(", "))
             }
             Expr::Value(value) => match &value.value {
                 // MySQL stores booleans as tinyint and reports 1/0.
@@ -341,6 +395,16 @@ mod tests {
         assert_eq!(mysql_national(&t("NVARCHAR(160)")).as_deref(), Some("varchar(160)"));
         assert_eq!(mysql_national(&t("NCHAR(2)")).as_deref(), Some("char(2)"));
         assert_eq!(mysql_national("varchar(2)"), None);
+    }
+
+    #[test]
+    fn timestamps_with_offsets_compare_in_utc() {
+        assert_eq!(timestamp_in_utc("'2022-04-01 01:00:00+01'"), "'2022-04-01 00:00:00+00'");
+        assert_eq!(timestamp_in_utc("'2023-01-01 00:30:00+01'"), "'2022-12-31 23:30:00+00'");
+        assert_eq!(timestamp_in_utc("'2024-02-28 22:00:00-03'"), "'2024-02-29 01:00:00+00'");
+        assert_eq!(timestamp_in_utc("'2022-01-01 00:00:00+00'"), "'2022-01-01 00:00:00+00'");
+        assert_eq!(timestamp_in_utc("'not a time'"), "'not a time'");
+        assert_eq!(timestamp_in_utc("42"), "42");
     }
 
     #[test]

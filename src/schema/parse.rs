@@ -384,9 +384,10 @@ impl Interpreter {
                 }
                 let columns: Vec<ast::Ident> = create.columns.iter().map(|c| c.name.clone()).collect();
                 let query = super::view::canonical_query(self.dialect, &create.query, &columns);
-                schema
-                    .views
-                    .insert(name.clone(), View { name: name.clone(), query, materialized: create.materialized });
+                schema.views.insert(
+                    name.clone(),
+                    View { name: name.clone(), query, materialized: create.materialized, indexes: Vec::new() },
+                );
                 Ok(vec![ObjectRef::View(name)])
             }
             Statement::CreateDomain(create) => {
@@ -541,10 +542,46 @@ impl Interpreter {
         for constraint in &create.constraints {
             self.add_constraint(&mut table, constraint)?;
         }
+        if let Some(key) = &create.partition_by {
+            self.postgres_only("PARTITION BY")?;
+            table.partition_by = Some(partition_key(&key.to_string()));
+        }
+        if let Some(parent) = &create.partition_of {
+            let Some(bound) = &create.for_values else {
+                return Err(ApplyError::Unsupported(format!("{name}: PARTITION OF without FOR VALUES")));
+            };
+            table.partition_of = Some(PartitionOf { parent: self.object_name(parent)?, bound: self.bound(bound) });
+        }
         let mut created = vec![ObjectRef::Table(name.clone())];
         created.extend(table.columns.iter().map(|c| ObjectRef::Column(name.clone(), c.name.clone())));
         schema.tables.insert(name, table);
         Ok(created)
+    }
+
+    /// A partition bound in one spelling: literal casts dropped, timestamps in UTC.
+    fn bound(&self, bound: &ast::ForValues) -> String {
+        let values = |values: &[ast::PartitionBoundValue]| -> String {
+            let texts: Vec<String> = values
+                .iter()
+                .map(|v| match v {
+                    ast::PartitionBoundValue::Expr(e) => normalize::timestamp_in_utc(&self.expr(e)),
+                    ast::PartitionBoundValue::MinValue => "MINVALUE".to_string(),
+                    ast::PartitionBoundValue::MaxValue => "MAXVALUE".to_string(),
+                })
+                .collect();
+            texts.join(", ")
+        };
+        match bound {
+            ast::ForValues::From { from, to } => format!("FOR VALUES FROM ({}) TO ({})", values(from), values(to)),
+            ast::ForValues::In(list) => {
+                let texts: Vec<String> = list.iter().map(|e| normalize::timestamp_in_utc(&self.expr(e))).collect();
+                format!("FOR VALUES IN ({})", texts.join(", "))
+            }
+            ast::ForValues::With { modulus, remainder } => {
+                format!("FOR VALUES WITH (modulus {modulus}, remainder {remainder})")
+            }
+            ast::ForValues::Default => "DEFAULT".to_string(),
+        }
     }
 
     fn add_column(&self, table: &mut Table, def: &ast::ColumnDef) -> Result<ObjectRef, ApplyError> {
@@ -693,7 +730,7 @@ impl Interpreter {
                 if table.index(&name).is_some() {
                     return Err(ApplyError::Exists(ObjectRef::Index(name)));
                 }
-                table.indexes.push(Index { name: name.clone(), columns, unique: false, predicate: None });
+                table.indexes.push(Index { name: name.clone(), columns, unique: false, predicate: None, method: None });
                 Ok(Some(ObjectRef::Index(name)))
             }
             TableConstraint::Check(c) => {
@@ -722,24 +759,36 @@ impl Interpreter {
             return Err(ApplyError::Exists(ObjectRef::Index(name)));
         }
         let table_name = self.object_name(&create.table_name)?;
+        let columns = self.index_columns(&create.columns);
+        // btree is the default access method; only another one is part of the index's meaning.
+        let method = create.using.as_ref().map(|m| m.to_string().to_lowercase()).filter(|m| m != "btree");
+        if method.is_some() {
+            self.postgres_only("USING <index method>")?;
+        }
+        let index = Index {
+            name: name.clone(),
+            columns,
+            unique: create.unique,
+            predicate: create.predicate.as_ref().map(|p| self.expr(p)),
+            method,
+        };
+        // A materialized view may have indexes of its own.
+        if let Some(view) = schema.views.get_mut(&table_name).filter(|v| v.materialized) {
+            view.indexes.push(index);
+            return Ok(vec![ObjectRef::Index(name)]);
+        }
         let table = schema
             .tables
             .get_mut(&table_name)
             .ok_or_else(|| ApplyError::Missing(ObjectRef::Table(table_name.clone())))?;
-        let columns = self.index_columns(&create.columns);
-        for column in &columns {
+        for column in &index.columns {
             let plain = column.trim_end_matches(" DESC");
             let is_name = plain.chars().all(|c| c.is_alphanumeric() || c == '_');
             if is_name && table.column(plain).is_none() {
                 return Err(ApplyError::Missing(ObjectRef::Column(table_name.clone(), plain.to_string())));
             }
         }
-        table.indexes.push(Index {
-            name: name.clone(),
-            columns,
-            unique: create.unique,
-            predicate: create.predicate.as_ref().map(|p| self.expr(p)),
-        });
+        table.indexes.push(index);
         Ok(vec![ObjectRef::Index(name)])
     }
 
@@ -773,6 +822,18 @@ impl Interpreter {
                 return Err(ApplyError::Exists(ObjectRef::Column(table_name.to_string(), new)));
             }
             schema.rename_column(table_name, &old, &new);
+            return Ok(Vec::new());
+        }
+        if let AlterTableOperation::AttachPartitionOf { partition, for_values } = op {
+            self.postgres_only("ATTACH PARTITION")?;
+            if !schema.tables.contains_key(table_name) {
+                return Err(missing());
+            }
+            let child = self.object_name(partition)?;
+            let bound = self.bound(for_values);
+            let partition =
+                schema.tables.get_mut(&child).ok_or_else(|| ApplyError::Missing(ObjectRef::Table(child.clone())))?;
+            partition.partition_of = Some(PartitionOf { parent: table_name.to_string(), bound });
             return Ok(Vec::new());
         }
         let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
@@ -815,7 +876,9 @@ impl Interpreter {
             ObjectType::Sequence => schema.sequences.remove(name).is_some(),
             ObjectType::Index => {
                 let owner = schema.tables.values_mut().find(|t| t.index(name).is_some());
-                owner.map(|t| t.indexes.retain(|i| i.name != name)).is_some()
+                let found = owner.map(|t| t.indexes.retain(|i| i.name != name)).is_some();
+                let on_view = schema.views.values_mut().find(|v| v.indexes.iter().any(|i| i.name == name));
+                found || on_view.map(|v| v.indexes.retain(|i| i.name != name)).is_some()
             }
             other => return Err(ApplyError::Unsupported(format!("DROP {other} is not supported yet"))),
         };
@@ -830,6 +893,16 @@ impl Interpreter {
                 _ => ObjectRef::Index(name.to_string()),
             }))
         }
+    }
+}
+
+/// `RANGE (payment_date)`: the method in capitals, one space, the key without spaces (sqlparser
+/// and `pg_get_partkeydef` space it differently).
+fn partition_key(text: &str) -> String {
+    let compact: String = text.split_whitespace().collect();
+    match compact.find('(') {
+        Some(at) => format!("{} {}", compact[..at].to_uppercase(), &compact[at..]),
+        None => compact.to_uppercase(),
     }
 }
 

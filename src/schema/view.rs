@@ -8,10 +8,14 @@ use sqlparser::ast::{
     GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, Query, SelectItem, SetExpr, TableFactor, TableWithJoins,
 };
 
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
 use super::normalize;
 use crate::dialect::Dialect;
 
 pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> String {
+    let query = &unqualified(dialect, query);
     let SetExpr::Select(select) = query.body.as_ref() else { return query.to_string() };
     if query.with.is_some() || select.distinct.is_some() || select.top.is_some() || select.into.is_some() {
         return query.to_string();
@@ -82,6 +86,36 @@ pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> St
         sql.push_str(&format!("{limit}"));
     }
     sql
+}
+
+/// The query with names of the tenant's own schema unqualified (`public.film`, as pg_dump writes
+/// it, is the `film` the tenant's search path finds), however deep they are: the words
+/// `<schema> .` are dropped from the query's tokens, which leaves string literals alone.
+fn unqualified(dialect: Dialect, query: &Query) -> Query {
+    let Some(schema) = dialect.default_schema() else { return query.clone() };
+    let text = query.to_string();
+    let parser_dialect = dialect.parser();
+    let Ok(tokens) = Tokenizer::new(parser_dialect.as_ref(), &text).tokenize() else { return query.clone() };
+    let mut kept: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let own = matches!(&tokens[i], Token::Word(w) if w.value.eq_ignore_ascii_case(schema))
+            && matches!(tokens.get(i + 1), Some(Token::Period))
+            && matches!(tokens.get(i + 2), Some(Token::Word(_)))
+            && !matches!(kept.last(), Some(Token::Period));
+        if own {
+            i += 2;
+            continue;
+        }
+        kept.push(tokens[i].clone());
+        i += 1;
+    }
+    let rewritten: String = kept.iter().map(ToString::to_string).collect();
+    Parser::new(parser_dialect.as_ref())
+        .try_with_sql(&rewritten)
+        .and_then(|mut p| p.parse_query())
+        .map(|q| *q)
+        .unwrap_or_else(|_| query.clone())
 }
 
 fn from_sql(dialect: Dialect, table: &TableWithJoins, qualifiers: &[String]) -> Option<String> {

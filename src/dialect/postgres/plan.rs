@@ -38,8 +38,17 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
     match change {
         Change::CreateTable(table) => {
             let columns = table.columns.iter().map(column_sql).collect::<Result<Vec<String>, PlanError>>()?;
-            let mut text = vec![sql::create_table_sql(D, table, &table.name, columns, false)];
+            let mut create = sql::create_table_sql(D, table, &table.name, columns, false);
+            if let Some(key) = &table.partition_by {
+                create = format!("{} PARTITION BY {key};", create.trim_end_matches(';'));
+            }
+            let mut text = vec![create];
             text.extend(table.indexes.iter().map(|i| sql::create_index_sql(D, &table.name, i)));
+            // A partition is made as a table of its own and attached, as pg_dump does: its
+            // columns, defaults and indexes are exactly the declared ones.
+            if let Some(of) = &table.partition_of {
+                text.push(attach_sql(&table.name, of));
+            }
             Ok(vec![step(format!("create table {}", table.name), text.join("\n"), &[])])
         }
         Change::CreateView(view) => Ok(vec![sql::create_view_step(D, view)]),
@@ -134,13 +143,41 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             Ok(steps)
         }
         Change::AlterTable { from, to, changes } => {
+            if from.partition_by != to.partition_by {
+                return Err(PlanError::Unsupported {
+                    dialect: D,
+                    what: format!(
+                        "changing how table {} is partitioned (create a new table and move the rows)",
+                        to.name
+                    ),
+                });
+            }
             let mut steps = Vec::new();
+            if let (Some(of), true) = (&from.partition_of, from.partition_of != to.partition_of) {
+                steps.push(step(
+                    format!("detach partition {} from {}", to.name, of.parent),
+                    format!("ALTER TABLE {} DETACH PARTITION {};", D.ident(&of.parent), D.ident(&to.name)),
+                    &[],
+                ));
+            }
             for change in changes {
                 steps.extend(alter(from, to, change)?);
+            }
+            if let (Some(of), true) = (&to.partition_of, from.partition_of != to.partition_of) {
+                // The rows already in the table must fit the bound.
+                steps.push(step(
+                    format!("attach partition {} to {}", to.name, of.parent),
+                    attach_sql(&to.name, of),
+                    &[Hazard::DataDependent],
+                ));
             }
             Ok(steps)
         }
     }
+}
+
+fn attach_sql(table: &str, of: &crate::schema::PartitionOf) -> String {
+    format!("ALTER TABLE {} ATTACH PARTITION {} {};", D.ident(&of.parent), D.ident(table), of.bound)
 }
 
 /// PostgreSQL keeps a constraint's name through renames; the names it would choose for the renamed

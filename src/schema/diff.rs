@@ -163,8 +163,13 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let dropped: Vec<&Table> = from.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
     // Views go first and come back last: they may read any table that changes. A view is made
     // anew when its query changes or a table it reads changes.
-    let touched: Vec<&str> =
-        from.tables.values().filter(|t| to.tables.get(&t.name) != Some(*t)).map(|t| t.name.as_str()).collect();
+    // Column order is never a change, so a table that differs only in it touches no view.
+    let touched: Vec<&str> = from
+        .tables
+        .values()
+        .filter(|t| to.tables.get(&t.name).is_none_or(|new| !diff_table(t, new).is_empty()))
+        .map(|t| t.name.as_str())
+        .collect();
     let remade = |v: &View| to.views.get(&v.name) != Some(v) || touched.iter().any(|t| v.reads(t));
     // A trigger that changes is dropped first and made again last, after what it uses.
     let mut changes: Vec<Change> = from

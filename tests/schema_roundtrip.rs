@@ -87,6 +87,7 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("change a domain check", "CREATE DOMAIN year AS integer CHECK (VALUE >= 1901);", "CREATE DOMAIN year AS integer DEFAULT 2000 CHECK (VALUE >= 1900);"),
     ("create aggregate", "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;", "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;\nCREATE AGGREGATE concat_all(text) (STYPE = text, SFUNC = cat, INITCOND = '');"),
     ("trigger with literal arguments", "CREATE TABLE d (title TEXT, body TEXT, doc tsvector);", "CREATE TABLE d (title TEXT, body TEXT, doc tsvector);\nCREATE TRIGGER d_doc BEFORE INSERT OR UPDATE ON d FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('doc', 'pg_catalog.english', 'title', 'body');"),
+    ("view on a view over a retyped column", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE VIEW b_base AS SELECT id, a FROM t;\nCREATE VIEW a_top AS SELECT id FROM b_base;", "CREATE TABLE t (id INTEGER, a BIGINT);\nCREATE VIEW b_base AS SELECT id, a FROM t;\nCREATE VIEW a_top AS SELECT id FROM b_base;"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 

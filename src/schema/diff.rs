@@ -178,7 +178,24 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         .filter(|(key, t)| to.triggers.get(*key) != Some(*t))
         .map(|(_, t)| Change::DropTrigger(t.clone()))
         .collect();
-    changes.extend(from.views.values().filter(|v| remade(v)).map(|v| Change::DropView(v.clone())));
+    // A view that reads another is made after it and dropped before it; a view that reads a
+    // remade view is remade too.
+    let mut remade_views: BTreeSet<&str> = from.views.values().filter(|v| remade(v)).map(|v| v.name.as_str()).collect();
+    loop {
+        let more: Vec<&str> = from
+            .views
+            .values()
+            .filter(|v| !remade_views.contains(v.name.as_str()) && remade_views.iter().any(|r| v.reads(r)))
+            .map(|v| v.name.as_str())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        remade_views.extend(more);
+    }
+    let mut drops = views_in_order(from.views.values().filter(|v| remade_views.contains(v.name.as_str())));
+    drops.reverse();
+    changes.extend(drops.into_iter().map(|v| Change::DropView(v.clone())));
     // Types and sequences come before the tables that use them and go after.
     for (name, labels) in &to.enums {
         match from.enums.get(name) {
@@ -266,8 +283,9 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for (name, labels) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
         changes.push(Change::DropEnum { name: name.clone(), labels: labels.clone() });
     }
-    let kept = |v: &View| from.views.get(&v.name) == Some(v) && !touched.iter().any(|t| v.reads(t));
-    changes.extend(to.views.values().filter(|v| !kept(v)).map(|v| Change::CreateView(v.clone())));
+    let kept = |v: &View| from.views.get(&v.name) == Some(v) && !remade_views.contains(v.name.as_str());
+    let creates = views_in_order(to.views.values().filter(|v| !kept(v)));
+    changes.extend(creates.into_iter().map(|v| Change::CreateView(v.clone())));
     changes.extend(
         to.triggers
             .iter()
@@ -275,6 +293,19 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             .map(|(_, t)| Change::CreateTrigger(t.clone())),
     );
     changes
+}
+
+/// Views before the views that read them (name order where they do not, or in a cycle).
+fn views_in_order<'a>(views: impl Iterator<Item = &'a View>) -> Vec<&'a View> {
+    let views: Vec<&View> = views.collect();
+    let names: BTreeSet<&str> = views.iter().map(|v| v.name.as_str()).collect();
+    let edges: BTreeMap<&str, BTreeSet<&str>> = views
+        .iter()
+        .map(|v| (v.name.as_str(), names.iter().copied().filter(|n| *n != v.name && v.reads(n)).collect()))
+        .collect();
+    let by_name: BTreeMap<&str, &View> = views.iter().map(|v| (v.name.as_str(), *v)).collect();
+    let order = kahn_order(&edges).unwrap_or_else(|_| names.iter().copied().collect());
+    order.into_iter().map(|n| by_name[n]).collect()
 }
 
 /// Referenced tables before referencing ones; a reference cycle falls back to name order, which

@@ -42,6 +42,8 @@ pub enum Change {
     },
     CreateView(View),
     DropView(View),
+    CreateExtension(String),
+    DropExtension(String),
     CreateDomain(super::routine::Domain),
     DropDomain(super::routine::Domain),
     AlterDomain {
@@ -206,6 +208,11 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             Some(_) => {}
         }
     }
+    // Extensions first: types and functions of the schema may come from them.
+    let new_extensions: Vec<Change> =
+        to.extensions.difference(&from.extensions).map(|e| Change::CreateExtension(e.clone())).collect();
+    let at = changes.len();
+    changes.splice(at..at, new_extensions);
     for domain in to.domains.values() {
         match from.domains.get(&domain.name) {
             None => changes.push(Change::CreateDomain(domain.clone())),
@@ -271,6 +278,8 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         }
     }
     changes.splice(leading..leading, early_drops);
+    let gone_extensions: Vec<Change> =
+        from.extensions.difference(&to.extensions).map(|e| Change::DropExtension(e.clone())).collect();
     let mut drops = by_references(&dropped);
     drops.reverse();
     changes.extend(drops.into_iter().map(|t| Change::DropTable(t.clone())));
@@ -283,6 +292,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for (name, labels) in from.enums.iter().filter(|(name, _)| !to.enums.contains_key(*name)) {
         changes.push(Change::DropEnum { name: name.clone(), labels: labels.clone() });
     }
+    changes.extend(gone_extensions);
     let kept = |v: &View| from.views.get(&v.name) == Some(v) && !remade_views.contains(v.name.as_str());
     let creates = views_in_order(to.views.values().filter(|v| !kept(v)));
     changes.extend(creates.into_iter().map(|v| Change::CreateView(v.clone())));
@@ -389,6 +399,34 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
 mod tests {
     use super::*;
     use crate::schema::parse::declared_sqlite as schema;
+
+    #[test]
+    fn an_extension_comes_before_what_uses_it_and_is_never_dropped() {
+        let pg = |sql: &str| {
+            let interpreter = crate::schema::parse::Interpreter {
+                dialect: crate::dialect::Dialect::Postgres,
+                mode: crate::schema::parse::Mode::Declarative,
+            };
+            let mut schema = Schema::default();
+            for located in crate::schema::parse::parse_statements(crate::dialect::Dialect::Postgres, sql).unwrap() {
+                interpreter.apply(&mut schema, &located.statement).unwrap();
+            }
+            schema
+        };
+        let with = pg("CREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE TABLE t (id integer, token text DEFAULT gen_random_uuid()::text);");
+        let without = pg("CREATE TABLE t (id integer);");
+        let up = crate::dialect::plan::plan(crate::dialect::Dialect::Postgres, &diff(&without, &with)).unwrap();
+        assert_eq!(up[0].sql, "CREATE EXTENSION IF NOT EXISTS pgcrypto;");
+        assert!(crate::dialect::plan::plan(crate::dialect::Dialect::Postgres, &diff(&with, &without)).is_err());
+        assert_eq!(
+            crate::schema::hash::root(&with),
+            crate::schema::hash::root(&{
+                let mut same = with.clone();
+                same.extensions.clear();
+                same
+            })
+        );
+    }
 
     #[test]
     fn identical_schemas_and_column_order_give_no_change() {

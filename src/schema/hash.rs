@@ -10,7 +10,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Leaves `(key, hash)` sorted by key.
+/// Leaves `(key, hash)` sorted by key. Extensions are not leaves: they are the database's, shared
+/// by every tenant schema in it, so no tenant's schema can be said to have or lack one.
 pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
     let mut leaves = Vec::new();
     for table in schema.tables.values() {

@@ -21,6 +21,9 @@ pub struct Schema {
     pub domains: BTreeMap<String, super::routine::Domain>,
     /// PostgreSQL aggregates by identity.
     pub aggregates: BTreeMap<String, super::routine::Aggregate>,
+    /// PostgreSQL extensions the schema needs. They are the database's, shared by the tenant
+    /// schemas in it: created when missing, never hashed, read back or dropped for one tenant.
+    pub extensions: std::collections::BTreeSet<String>,
 }
 
 /// A view; its query is canonical text (see `schema::view`), so it compares by meaning.
@@ -193,6 +196,7 @@ pub enum ObjectRef {
     Function(String),
     Trigger(String, String),
     Domain(String),
+    Extension(String),
 }
 
 impl fmt::Display for ObjectRef {
@@ -207,6 +211,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
             ObjectRef::Function(name) => write!(f, "function {name}"),
             ObjectRef::Domain(name) => write!(f, "domain {name}"),
+            ObjectRef::Extension(name) => write!(f, "extension {name}"),
             ObjectRef::Trigger(t, name) => write!(f, "trigger {name} on {t}"),
         }
     }

@@ -428,6 +428,23 @@ impl Interpreter {
                 schema.aggregates.insert(key.clone(), aggregate);
                 Ok(vec![ObjectRef::Function(key)])
             }
+            Statement::CreateExtension(create) => {
+                self.postgres_only("CREATE EXTENSION")?;
+                let name = create.name.value.to_lowercase();
+                if !schema.extensions.insert(name.clone()) && !create.if_not_exists {
+                    return Err(ApplyError::Exists(ObjectRef::Extension(name)));
+                }
+                Ok(vec![ObjectRef::Extension(name)])
+            }
+            Statement::DropExtension(drop) => {
+                for name in &drop.names {
+                    let name = name.value.to_lowercase();
+                    if !schema.extensions.remove(&name) && !drop.if_exists {
+                        return Err(ApplyError::Missing(ObjectRef::Extension(name)));
+                    }
+                }
+                Ok(Vec::new())
+            }
             Statement::DropDomain(drop) => {
                 let name = self.object_name(&drop.name)?;
                 if schema.domains.remove(&name).is_none() && !drop.if_exists {

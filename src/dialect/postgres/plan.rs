@@ -55,6 +55,19 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         Change::DropView(view) => Ok(vec![sql::drop_view_step(D, view)]),
         // Bodies are checked at creation unless told otherwise (pg_dump does the same): a SQL
         // function may read tables or functions created later in the same migration.
+        // An extension belongs to the database, not to one tenant's schema: created if missing,
+        // never dropped on a tenant's behalf (others on the database may use it).
+        Change::CreateExtension(name) => Ok(vec![step(
+            format!("create extension {name}"),
+            format!("CREATE EXTENSION IF NOT EXISTS {};", D.ident(name)),
+            &[],
+        )]),
+        Change::DropExtension(name) => Err(PlanError::Unsupported {
+            dialect: D,
+            what: format!(
+                "dropping extension {name}: it belongs to the database and other tenants may use it; drop it by hand"
+            ),
+        }),
         Change::CreateDomain(domain) => {
             Ok(vec![step(format!("create domain {}", domain.name), domain.create_sql(D), &[])])
         }

@@ -32,12 +32,17 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
     let view = CommitView::load(repo_dir, reference)?;
     let env = view.project.environment(env_name)?;
     let mut tenants = Vec::new();
+    // One query per tenant over a kept connection where the server is shared (as `apply` looks).
+    let peeker = crate::db::peek::Peeker::new();
     for tenant in view.select(env, only)? {
         let order = view.tenant_order(tenant)?;
         let target = view.target(env, tenant)?;
-        let history = match TenantDb::open(&target, false, Duration::from_secs(5)).await? {
-            Some(mut db) => Some(db.history().await?),
-            None => None,
+        let history = match peeker.history(&target).await? {
+            Some(rows) => Some(rows),
+            None => match TenantDb::open(&target, false, Duration::from_secs(5)).await? {
+                Some(mut db) => Some(db.history().await?),
+                None => None,
+            },
         };
         let rows = history.as_deref().unwrap_or_default();
         let applied = rows.iter().filter(|r| r.state == "applied" && !r.id.starts_with(super::SEED_PREFIX)).count();
@@ -53,5 +58,6 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             problem: check_history(&view, tenant, &order, rows).err(),
         });
     }
+    peeker.close().await;
     Ok(StatusReport { commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
 }

@@ -191,3 +191,19 @@ fn check_reports_every_unresolvable_tenant_and_exits_3() {
     assert!(run.stdout.contains("tenant uml has no valid set of modules"), "{}", run.stdout);
     assert!(run.stdout.contains("2 problem(s); 1 of 3 tenants resolve"), "{}", run.stdout);
 }
+
+#[test]
+fn check_reports_as_json_for_machines() {
+    let repo = Repo::init();
+    let clean: serde_json::Value = serde_json::from_str(&repo.ok(&["--json", "check"])).unwrap();
+    assert_eq!(clean["passed"], true);
+    assert_eq!(clean["tenants"], 3);
+    repo.write("tenants/demo/tenant.yaml", "template: party\nmodules: [donations, legacy-donations]\n");
+    let run = repo.run(&["--json", "check"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["unresolved_tenants"], 1);
+    let problems = report["problems"].as_array().unwrap();
+    assert!(problems.iter().any(|p| p.as_str().unwrap().contains("tenants/demo/tenant.yaml")), "{problems:?}");
+}

@@ -54,6 +54,21 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
             failed += 1;
         }
     }
+    let code = if problems.is_empty() { crate::exit::OK } else { crate::exit::DIFFERENCE };
+    if context.json {
+        let report = CheckJson {
+            format_version: 1,
+            passed: problems.is_empty(),
+            templates: project.templates.len(),
+            modules: project.modules.len(),
+            tenants: project.tenants.len(),
+            unresolved_tenants: failed,
+            environments: project.environments.len(),
+            problems,
+        };
+        print_json(out, &report)?;
+        return Ok(code);
+    }
     for problem in &problems {
         writeln!(out, "error: {problem}").map_err(io)?;
     }
@@ -61,7 +76,7 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
         let tenants = project.tenants.len();
         writeln!(out, "{} problem(s); {} of {tenants} tenants resolve", problems.len(), tenants - failed)
             .map_err(io)?;
-        return Ok(crate::exit::DIFFERENCE);
+        return Ok(code);
     }
     if !context.quiet {
         writeln!(
@@ -75,6 +90,19 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
         .map_err(io)?;
     }
     Ok(crate::exit::OK)
+}
+
+/// `strata --json check` (docs/json.md).
+#[derive(serde::Serialize)]
+struct CheckJson {
+    format_version: u32,
+    passed: bool,
+    templates: usize,
+    modules: usize,
+    tenants: usize,
+    unresolved_tenants: usize,
+    environments: usize,
+    problems: Vec<String>,
 }
 
 #[derive(serde::Serialize)]

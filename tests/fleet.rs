@@ -194,3 +194,80 @@ fn collect_keys(value: &Value, keys: &mut BTreeSet<String>) {
         _ => {}
     }
 }
+
+/// The same crash on PostgreSQL, a schema per tenant: each migration and its history row commit
+/// together, so the tenants the kill interrupted are untouched and the rerun finishes them.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_on_postgres_a_rerun_converges_without_duplicates() {
+    use sqlx::Connection;
+    if util::engines::postgres().await.is_none() {
+        return;
+    }
+    let url = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| util::engines::DEFAULT_PG_URL.to_string());
+    std::env::set_var("STRATA_TEST_PG_URL", &url);
+    let prefix = format!("strata_kill_{}", std::process::id());
+    let tenants = 30;
+    let mut files: Vec<(String, String)> = vec![
+        ("strata.yaml".into(), "name: kill\ndialect: postgres\n".into()),
+        ("templates/base/template.yaml".into(), "name: base\nversion: 1.0.0\n".into()),
+        ("templates/base/schema/01.sql".into(), TEMPLATE.replace("INTEGER PRIMARY KEY", "serial PRIMARY KEY")),
+        (
+            "environments/test.yaml".into(),
+            format!("url: ${{STRATA_TEST_PG_URL}}\nisolation: schema\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n"),
+        ),
+    ];
+    for i in 1..=tenants {
+        files.push((format!("tenants/t{i:02}/tenant.yaml"), "template: base\n".into()));
+    }
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = Repo::with_files(&borrowed);
+    repo.commit("initial schema");
+    let repo_path = repo.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("--repo")
+            .arg(&repo_path)
+            .args(["apply", "--env", "test", "--concurrency", "4"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut applied = 0;
+        while applied < 3 {
+            let line = lines.next().expect("output before the end").unwrap();
+            applied += usize::from(line.contains(": applied"));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    })
+    .await
+    .unwrap();
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let provisioned: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE $1")
+        .bind(format!("{prefix}_%"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(provisioned < tenants, "killed before the end ({provisioned} schemas)");
+
+    let run = tokio::task::spawn_blocking(move || repo.run(&["apply", "--env", "test"])).await.unwrap();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for i in 1..=tenants {
+        let schema = format!("{prefix}_t{i:02}");
+        let ids: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {schema}.strata_history"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{schema}: {e}"));
+        assert_eq!(ids, ["template.base/0001_init"], "{schema}");
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = $1")
+            .bind(&schema)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(tables, 3, "{schema}: items, notes, strata_history");
+    }
+    for i in 1..=tenants {
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {prefix}_t{i:02} CASCADE")).execute(&mut conn).await.unwrap();
+    }
+}

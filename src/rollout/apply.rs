@@ -97,13 +97,11 @@ pub struct Timings {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct WaveReport {
     pub wave: usize,
-    pub tenants: usize,
-    pub migrated: usize,
-    pub up_to_date: usize,
-    pub failed: usize,
-    pub skipped: usize,
+    #[serde(flatten)]
+    pub counts: Summary,
 }
 
+/// Tenants by outcome, of a wave or of the whole rollout.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Summary {
     pub tenants: usize,
@@ -111,6 +109,19 @@ pub struct Summary {
     pub up_to_date: usize,
     pub failed: usize,
     pub skipped: usize,
+}
+
+impl Summary {
+    fn of(outcomes: &[TenantOutcome]) -> Self {
+        let count = |status| outcomes.iter().filter(|t| t.status == status).count();
+        Summary {
+            tenants: outcomes.len(),
+            migrated: count(TenantStatus::Migrated),
+            up_to_date: count(TenantStatus::UpToDate),
+            failed: count(TenantStatus::Failed),
+            skipped: count(TenantStatus::Skipped),
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -135,10 +146,6 @@ impl ApplyReport {
     pub fn failed(&self) -> usize {
         self.summary.failed
     }
-}
-
-fn count(outcomes: &[TenantOutcome], status: TenantStatus) -> usize {
-    outcomes.iter().filter(|t| t.status == status).count()
 }
 
 /// Twice the machine's cores, at most 16: tenants wait on the server most of the time.
@@ -297,24 +304,10 @@ pub async fn apply(
                 sql: Vec::new(),
             });
         }
-        let this = &outcomes[first..];
-        wave_reports.push(WaveReport {
-            wave: number,
-            tenants: this.len(),
-            migrated: count(this, TenantStatus::Migrated),
-            up_to_date: count(this, TenantStatus::UpToDate),
-            failed: count(this, TenantStatus::Failed),
-            skipped: count(this, TenantStatus::Skipped),
-        });
+        wave_reports.push(WaveReport { wave: number, counts: Summary::of(&outcomes[first..]) });
     }
     fleet.peeker.close().await;
-    let summary = Summary {
-        tenants: outcomes.len(),
-        migrated: count(&outcomes, TenantStatus::Migrated),
-        up_to_date: count(&outcomes, TenantStatus::UpToDate),
-        failed: count(&outcomes, TenantStatus::Failed),
-        skipped: count(&outcomes, TenantStatus::Skipped),
-    };
+    let summary = Summary::of(&outcomes);
     let timings = fleet.timings.take();
     if !options.dry_run {
         let failed = outcomes.iter().filter(|t| t.status == TenantStatus::Failed).map(|t| t.tenant.clone()).collect();

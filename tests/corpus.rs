@@ -92,6 +92,17 @@ fn drop_namespaces(url: &str, postgres: bool, prefix: &str) {
     });
 }
 
+/// A case on a server, its schemas (PostgreSQL) or databases (MySQL) dropped before and after.
+async fn on_server(case: Case, url: String, prefix: String, postgres: bool) {
+    tokio::task::spawn_blocking(move || {
+        drop_namespaces(&url, postgres, &prefix);
+        run_case(&case, Some(&url), &prefix);
+        drop_namespaces(&url, postgres, &prefix);
+    })
+    .await
+    .unwrap();
+}
+
 #[test]
 fn chinook_on_sqlite() {
     let case = Case {
@@ -121,14 +132,7 @@ async fn chinook_on_postgres_with_a_schema_per_tenant() {
         environment: "url: ${STRATA_TEST_PG_URL}\nisolation: schema\n",
         change: ("    title VARCHAR(160) NOT NULL,\n", "    title VARCHAR(160) NOT NULL,\n    release_year INT,\n"),
     };
-    let (u, p) = (url.clone(), prefix.clone());
-    tokio::task::spawn_blocking(move || {
-        drop_namespaces(&u, true, &p);
-        run_case(&case, Some(&u), &p);
-        drop_namespaces(&u, true, &p);
-    })
-    .await
-    .unwrap();
+    on_server(case, url, prefix, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -148,14 +152,7 @@ async fn chinook_on_mariadb_with_a_database_per_tenant() {
             "    `Title` NVARCHAR(160) NOT NULL,\n    `ReleaseYear` INT,\n",
         ),
     };
-    let (u, p) = (url.clone(), prefix.clone());
-    tokio::task::spawn_blocking(move || {
-        drop_namespaces(&u, false, &p);
-        run_case(&case, Some(&u), &p);
-        drop_namespaces(&u, false, &p);
-    })
-    .await
-    .unwrap();
+    on_server(case, url, prefix, false).await;
 }
 
 /// Pagila's pg_dump unchanged as the template of 20 tenants on PostgreSQL (a schema each):

@@ -127,13 +127,12 @@ fn two_shards_cover_every_tenant_exactly_once() {
     assert!(repo.ok(&["apply", "--env", "local"]).contains("12 tenants, 0 migrated, 12 up to date"));
 }
 
-#[test]
-fn killed_in_the_middle_a_rerun_converges_without_duplicates() {
-    let repo = fleet(40, "");
+/// Starts `apply` and kills it (SIGKILL) once three tenants report applied: a crash mid-rollout.
+fn kill_after_three_tenants(repo: &std::path::Path, env: &str, concurrency: &str) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo"])
-        .arg(repo.path())
-        .args(["apply", "--env", "local", "--concurrency", "2"])
+        .arg("--repo")
+        .arg(repo)
+        .args(["apply", "--env", env, "--concurrency", concurrency])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -146,6 +145,12 @@ fn killed_in_the_middle_a_rerun_converges_without_duplicates() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn killed_in_the_middle_a_rerun_converges_without_duplicates() {
+    let repo = fleet(40, "");
+    kill_after_three_tenants(repo.path(), "local", "2");
     let done: Vec<usize> = (1..=40).filter(|i| repo.tenant_db(&format!("t{i:02}")).exists()).collect();
     assert!(done.len() < 40, "killed before the end ({} tenants touched)", done.len());
 
@@ -223,26 +228,7 @@ async fn killed_on_postgres_a_rerun_converges_without_duplicates() {
     let repo = Repo::with_files(&borrowed);
     repo.commit("initial schema");
     let repo_path = repo.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("--repo")
-            .arg(&repo_path)
-            .args(["apply", "--env", "test", "--concurrency", "4"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut applied = 0;
-        while applied < 3 {
-            let line = lines.next().expect("output before the end").unwrap();
-            applied += usize::from(line.contains(": applied"));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-    })
-    .await
-    .unwrap();
+    tokio::task::spawn_blocking(move || kill_after_three_tenants(&repo_path, "test", "4")).await.unwrap();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let provisioned: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE $1")
         .bind(format!("{prefix}_%"))

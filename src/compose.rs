@@ -174,6 +174,15 @@ pub fn restore_symbols(dialect: Dialect, sql: &str) -> String {
     restored
 }
 
+/// What a migration's SQL (already rendered) makes of `start`: the one replay through which
+/// `commit`, `plan`, `verify`, `drift` and `apply` read migrations (layer ownership aside), so
+/// that tests of the closed loop test exactly that code.
+pub fn replay_sql(dialect: Dialect, start: Schema, path: &str, sql: &str) -> Result<Schema, ComposeError> {
+    let mut composition = Composition { schema: start, owners: BTreeMap::new() };
+    composition.apply_sql(dialect, Mode::Replay, &LayerId::template("replay"), path, sql)?;
+    Ok(composition.schema)
+}
+
 /// A composed schema and the layer that created each object.
 #[derive(Debug, Clone, Default)]
 pub struct Composition {
@@ -209,7 +218,7 @@ impl Composition {
         layer: &LayerId,
         path: &str,
         line: u64,
-        statement: &sqlparser::ast::Statement,
+        statement: &crate::schema::parse::Parsed,
     ) -> Result<(), ComposeError> {
         match interpreter.apply(&mut self.schema, statement) {
             Ok(created) => {

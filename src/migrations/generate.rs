@@ -17,8 +17,8 @@ use crate::dialect::Dialect;
 use crate::project::{LayerId, Project};
 use crate::resolve::solver::{Catalog, Resolver};
 use crate::resolve::{self, ResolveError};
-use crate::schema::diff_with_renames;
 use crate::schema::parse::Mode;
+use crate::schema::{diff_with_renames, Renames, Schema};
 use crate::source::Source;
 
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +150,7 @@ fn next_migration(
     let up_steps = plan(dialect, &up_changes)?;
     // Some changes have no automatic reverse (PostgreSQL cannot remove an enum label): the down
     // file then says so, and rollback refuses it instead of guessing.
-    let down_steps = plan(dialect, &diff_with_renames(&desired.schema, &current.schema, &renames.reversed()));
+    let down_steps = down_steps(dialect, &current.schema, &desired.schema, &renames);
     let existing = all.get(layer).map(Vec::as_slice).unwrap_or_default();
     let seq = existing.len() as u32 + 1;
     let slug = match (seq, message) {
@@ -185,7 +185,28 @@ fn next_migration(
     Ok(Some(migration))
 }
 
-fn body(dialect: Dialect, steps: &[Step]) -> String {
+/// The steps of the up migration from `current` to `desired`, as `commit` plans them.
+pub fn up_steps(
+    dialect: Dialect,
+    current: &Schema,
+    desired: &Schema,
+    renames: &Renames,
+) -> Result<Vec<Step>, PlanError> {
+    plan(dialect, &diff_with_renames(current, desired, renames))
+}
+
+/// The steps of the down migration that undoes [`up_steps`].
+pub fn down_steps(
+    dialect: Dialect,
+    current: &Schema,
+    desired: &Schema,
+    renames: &Renames,
+) -> Result<Vec<Step>, PlanError> {
+    plan(dialect, &diff_with_renames(desired, current, &renames.reversed()))
+}
+
+/// The body of a migration file as `commit` writes it: each step under its summary comment.
+pub fn body(dialect: Dialect, steps: &[Step]) -> String {
     let parts: Vec<String> = steps.iter().map(|s| format!("-- {}\n{}\n", s.summary, s.sql)).collect();
     restore_symbols(dialect, &parts.join("\n"))
 }

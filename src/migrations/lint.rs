@@ -12,7 +12,8 @@ use crate::compose::{render, RenderContext};
 use crate::dialect::plan::Hazard;
 use crate::dialect::Dialect;
 use crate::project::{LintLevel, LintPolicy};
-use crate::schema::parse::parse_statements;
+use crate::schema::extra;
+use crate::schema::parse::{parse_statements, Parsed};
 
 /// One hazard of a migration under the policy.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -53,6 +54,16 @@ pub fn lint(dialect: Dialect, policy: &LintPolicy, migration: &Migration) -> Vec
         .collect()
 }
 
+fn operation_hazard(operation: &AlterTableOperation) -> Option<Hazard> {
+    match operation {
+        AlterTableOperation::DropColumn { .. } => Some(Hazard::Destructive),
+        AlterTableOperation::AlterColumn { op: AlterColumnOperation::SetDataType { .. }, .. }
+        | AlterTableOperation::ModifyColumn { .. }
+        | AlterTableOperation::ChangeColumn { .. } => Some(Hazard::Rewrite),
+        _ => None,
+    }
+}
+
 /// Hazards visible in the statements themselves. Unparsable text shows none here: replay reports it.
 fn statement_hazards(dialect: Dialect, migration: &Migration) -> BTreeSet<Hazard> {
     let mut hazards = BTreeSet::new();
@@ -62,25 +73,21 @@ fn statement_hazards(dialect: Dialect, migration: &Migration) -> BTreeSet<Hazard
     let Ok(statements) = parse_statements(dialect, &sql) else { return hazards };
     for located in statements {
         match &located.statement {
-            Statement::Drop { object_type: ObjectType::Table, .. } => {
-                hazards.insert(Hazard::Destructive);
-            }
-            Statement::AlterTable(alter) => {
-                for operation in &alter.operations {
-                    match operation {
-                        AlterTableOperation::DropColumn { .. } => {
-                            hazards.insert(Hazard::Destructive);
-                        }
-                        AlterTableOperation::AlterColumn { op: AlterColumnOperation::SetDataType { .. }, .. }
-                        | AlterTableOperation::ModifyColumn { .. }
-                        | AlterTableOperation::ChangeColumn { .. } => {
-                            hazards.insert(Hazard::Rewrite);
-                        }
-                        _ => {}
-                    }
+            Parsed::Sql(statement) => match statement.as_ref() {
+                Statement::Drop { object_type: ObjectType::Table, .. } => {
+                    hazards.insert(Hazard::Destructive);
                 }
+                Statement::AlterTable(alter) => hazards.extend(alter.operations.iter().filter_map(operation_hazard)),
+                _ => {}
+            },
+            Parsed::Extra(extra::Statement::AlterTable { clauses, .. }) => {
+                hazards.extend(clauses.iter().filter_map(|clause| match clause {
+                    extra::Clause::Sql(operation) => operation_hazard(operation),
+                    extra::Clause::SetType { .. } => Some(Hazard::Rewrite),
+                    _ => None,
+                }));
             }
-            _ => {}
+            Parsed::Extra(_) => {}
         }
     }
     hazards

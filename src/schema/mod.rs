@@ -1,7 +1,9 @@
 //! The dialect-neutral schema model and what is done with it: built from SQL, compared, hashed.
 
+mod alter;
 pub mod compare;
 pub mod diff;
+pub mod extra;
 pub mod hash;
 pub mod model;
 pub mod normalize;

@@ -24,6 +24,17 @@ pub struct Schema {
     /// PostgreSQL extensions the schema needs. They are the database's, shared by the tenant
     /// schemas in it: created when missing, never hashed, read back or dropped for one tenant.
     pub extensions: std::collections::BTreeSet<String>,
+    /// Sequences `ALTER SEQUENCE ... OWNED BY` gave to a column whose default is not (yet) their
+    /// `nextval`: pg_dump's way of writing a serial column, which the column becomes when the
+    /// default comes. Not objects of their own: never compared or hashed.
+    pub owned_sequences: BTreeMap<String, OwnedSequence>,
+}
+
+/// The column a sequence belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedSequence {
+    pub table: String,
+    pub column: String,
 }
 
 /// A view; its query is canonical text (see `schema::view`), so it compares by meaning.

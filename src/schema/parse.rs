@@ -12,6 +12,7 @@ use sqlparser::ast::{
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
+use super::extra;
 use super::model::*;
 use super::normalize;
 use super::routine::{Aggregate, Domain, Function, Trigger};
@@ -39,7 +40,14 @@ pub struct SyntaxError {
 #[derive(Debug, Clone)]
 pub struct Located {
     pub line: u64,
-    pub statement: Statement,
+    pub statement: Parsed,
+}
+
+/// A statement read by sqlparser, or by [`extra`] where sqlparser cannot read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Sql(Box<Statement>),
+    Extra(extra::Statement),
 }
 
 /// Splits SQL into statements, recording where each starts (sqlparser's own spans are incomplete,
@@ -84,15 +92,28 @@ pub fn parse_with_session_statements(
             continue;
         }
         let start = parser.index();
-        let statement = match parser.parse_statement() {
-            Ok(statement) => statement,
-            Err(e) => match reparse_trigger_with_literal_arguments(dialect, &mut parser, start) {
-                Some(statement) => statement,
-                None => return Err(syntax(e, line)),
+        let parsed = parser.parse_statement();
+        let complete = matches!(parser.peek_token().token, Token::SemiColon | Token::EOF);
+        let statement = match parsed {
+            Ok(statement) if complete => Parsed::Sql(Box::new(statement)),
+            // What sqlparser cannot read (or reads only in part), read by `extra`.
+            failed => match read_extra(dialect, &mut parser, start) {
+                Some(statement) => Parsed::Extra(statement),
+                None => match (failed, reparse_trigger_with_literal_arguments(dialect, &mut parser, start)) {
+                    (_, Some(statement)) => Parsed::Sql(Box::new(statement)),
+                    (Err(e), None) => return Err(syntax(e, line)),
+                    (Ok(_), None) => {
+                        let after = parser.peek_token();
+                        return Err(SyntaxError {
+                            line: after.span.start.line,
+                            message: format!("expected ';' before {}", after.token),
+                        });
+                    }
+                },
             },
         };
         // `WITH [NO] DATA` says whether a materialized view is filled now: not schema.
-        if matches!(&statement, Statement::CreateView(v) if v.materialized) {
+        if matches!(&statement, Parsed::Sql(s) if matches!(s.as_ref(), Statement::CreateView(v) if v.materialized)) {
             let words = |n: usize| match parser.peek_nth_token(n).token {
                 Token::Word(w) => w.value.to_uppercase(),
                 _ => String::new(),
@@ -114,6 +135,29 @@ pub fn parse_with_session_statements(
         }
     }
     Ok((statements, session))
+}
+
+/// The tokens of the statement starting at `start`, up to its `;`, read by [`extra`]; on success
+/// the parser is moved to that `;`.
+fn read_extra(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<extra::Statement> {
+    let mut tokens = Vec::new();
+    let mut end = start;
+    loop {
+        let token = parser.token_at(end).clone();
+        if matches!(token.token, Token::SemiColon | Token::EOF) {
+            break;
+        }
+        tokens.push(token);
+        end += 1;
+    }
+    let statement = extra::parse(dialect, &tokens)?;
+    while parser.index() > end {
+        parser.prev_token();
+    }
+    while parser.index() < end {
+        parser.next_token();
+    }
+    Some(statement)
 }
 
 /// `CREATE TRIGGER ... EXECUTE FUNCTION f('a', 'b')`: sqlparser reads a trigger function's
@@ -192,7 +236,7 @@ pub struct Interpreter {
 }
 
 impl Interpreter {
-    fn name(&self, ident: &ast::Ident) -> String {
+    pub(super) fn name(&self, ident: &ast::Ident) -> String {
         self.dialect.normalize_ident(ident)
     }
 
@@ -202,7 +246,7 @@ impl Interpreter {
     /// tenant-local: with `isolation: schema` every tenant is a schema of its own, so
     /// `public.members` is each tenant's members. Any other qualifier names a place outside the
     /// tenant, which the model does not hold.
-    fn object_name(&self, name: &ObjectName) -> Result<String, ApplyError> {
+    pub(super) fn object_name(&self, name: &ObjectName) -> Result<String, ApplyError> {
         let parts: Vec<String> = name
             .0
             .iter()
@@ -229,7 +273,7 @@ impl Interpreter {
     }
 
     /// A sequence with PostgreSQL's defaults filled in.
-    fn sequence(&self, name: &str, options: &[ast::SequenceOptions]) -> Result<Sequence, ApplyError> {
+    pub(super) fn sequence(&self, name: &str, options: &[ast::SequenceOptions]) -> Result<Sequence, ApplyError> {
         let number = |e: &Expr| -> Result<i64, ApplyError> {
             let text = normalize::expr(self.dialect, e);
             text.parse()
@@ -267,7 +311,7 @@ impl Interpreter {
         Ok(Sequence { name: name.to_string(), data_type, start, increment, min, max, cache, cycle })
     }
 
-    fn expr(&self, expr: &Expr) -> String {
+    pub(super) fn expr(&self, expr: &Expr) -> String {
         normalize::expr(self.dialect, expr)
     }
 
@@ -293,13 +337,24 @@ impl Interpreter {
 
     /// Applies one statement. Returns the objects it created, so that composition can record
     /// which layer owns them.
-    pub fn apply(&self, schema: &mut Schema, statement: &Statement) -> Result<Vec<ObjectRef>, ApplyError> {
-        let created = self.apply_statement(schema, statement)?;
-        let touched = match statement {
-            Statement::CreateTable(create) => Some(&create.name),
-            Statement::AlterTable(alter) => Some(&alter.name),
-            Statement::CreateIndex(create) => Some(&create.table_name),
-            _ => None,
+    pub fn apply(&self, schema: &mut Schema, statement: &Parsed) -> Result<Vec<ObjectRef>, ApplyError> {
+        let (created, touched) = match statement {
+            Parsed::Sql(statement) => {
+                let touched = match statement.as_ref() {
+                    Statement::CreateTable(create) => Some(&create.name),
+                    Statement::AlterTable(alter) => Some(&alter.name),
+                    Statement::CreateIndex(create) => Some(&create.table_name),
+                    _ => None,
+                };
+                (self.apply_statement(schema, statement)?, touched)
+            }
+            Parsed::Extra(extra) => {
+                let touched = match extra {
+                    extra::Statement::AlterTable { name, .. } => Some(name),
+                    _ => None,
+                };
+                (self.apply_extra(schema, extra)?, touched)
+            }
         };
         if let Some(table) = touched.and_then(|name| schema.tables.get_mut(&self.object_name(name).ok()?)) {
             self.dialect.normalize_table(table);
@@ -506,6 +561,10 @@ impl Interpreter {
                 }
                 Ok(Vec::new())
             }
+            Statement::AlterIndex { name, operation: ast::AlterIndexOperation::RenameIndex { index_name } } => {
+                self.rename_index(schema, name, index_name)?;
+                Ok(Vec::new())
+            }
             Statement::RenameTable(renames) => {
                 for rename in renames {
                     let (old, new) = (self.object_name(&rename.old_name)?, self.object_name(&rename.new_name)?);
@@ -601,7 +660,7 @@ impl Interpreter {
         }
     }
 
-    fn add_column(&self, table: &mut Table, def: &ast::ColumnDef) -> Result<ObjectRef, ApplyError> {
+    pub(super) fn add_column(&self, table: &mut Table, def: &ast::ColumnDef) -> Result<ObjectRef, ApplyError> {
         let name = self.name(&def.name);
         if table.column(&name).is_some() {
             return Err(ApplyError::Exists(ObjectRef::Column(table.name.clone(), name)));
@@ -809,7 +868,7 @@ impl Interpreter {
         Ok(vec![ObjectRef::Index(name)])
     }
 
-    fn alter_table(
+    pub(super) fn alter_table(
         &self,
         schema: &mut Schema,
         table_name: &str,
@@ -877,20 +936,23 @@ impl Interpreter {
             AlterTableOperation::AddConstraint { constraint, .. } => {
                 Ok(self.add_constraint(table, constraint)?.into_iter().collect())
             }
-            other => Err(ApplyError::Unsupported(format!("ALTER TABLE {table_name} {other} is not supported yet"))),
+            _ => self.alter_more(schema, table_name, op),
         }
     }
 
     fn drop(&self, schema: &mut Schema, kind: ObjectType, if_exists: bool, name: &str) -> Result<(), ApplyError> {
         let found = match kind {
             ObjectType::Table => {
-                // A table's triggers go with it.
+                // A table's triggers and owned sequences go with it.
                 schema.triggers.retain(|_, t| t.table != name);
+                schema.owned_sequences.retain(|_, owner| owner.table != name);
                 schema.tables.remove(name).is_some()
             }
             ObjectType::View | ObjectType::MaterializedView => schema.views.remove(name).is_some(),
             ObjectType::Type => schema.enums.remove(name).is_some(),
-            ObjectType::Sequence => schema.sequences.remove(name).is_some(),
+            ObjectType::Sequence => {
+                schema.sequences.remove(name).is_some() || schema.owned_sequences.remove(name).is_some()
+            }
             ObjectType::Index => {
                 let owner = schema.tables.values_mut().find(|t| t.index(name).is_some());
                 let found = owner.map(|t| t.indexes.retain(|i| i.name != name)).is_some();

@@ -19,7 +19,9 @@ fn index_part(d: Dialect, part: &str) -> String {
     if body.chars().all(|c| c.is_alphanumeric() || c == '_') {
         format!("{}{desc}", d.ident(body))
     } else {
-        format!("{body}{desc}")
+        // An expression key part stands in parentheses of its own (MySQL 8 requires them; they
+        // keep `id + 1` one key part everywhere).
+        format!("({body}){desc}")
     }
 }
 

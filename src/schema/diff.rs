@@ -335,17 +335,24 @@ fn by_references<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 /// come back after the columns they need.
 fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
     let mut changes = Vec::new();
-    let same_definition =
-        |a: &Index, b: &Index| a.columns == b.columns && a.unique == b.unique && a.predicate == b.predicate;
+    let same_definition = |a: &Index, b: &Index| Index { name: b.name.clone(), ..a.clone() } == *b;
     let dropped: Vec<&Index> = from.indexes.iter().filter(|i| to.index(&i.name) != Some(*i)).collect();
     let created: Vec<&Index> = to.indexes.iter().filter(|i| from.index(&i.name) != Some(*i)).collect();
-    // Only a name that is gone on one side and new on the other, for an unchanged definition.
-    let renamed = |old: &Index| {
-        created
-            .iter()
-            .find(|new| same_definition(old, new) && to.index(&old.name).is_none() && from.index(&new.name).is_none())
-            .copied()
-    };
+    // Only a name that is gone on one side and new on the other, for an unchanged definition;
+    // each new index is the new name of at most one old one.
+    let mut renames: Vec<(&Index, &Index)> = Vec::new();
+    for old in &dropped {
+        let new = created.iter().find(|new| {
+            same_definition(old, new)
+                && to.index(&old.name).is_none()
+                && from.index(&new.name).is_none()
+                && !renames.iter().any(|(_, taken)| taken.name == new.name)
+        });
+        if let Some(new) = new {
+            renames.push((old, new));
+        }
+    }
+    let renamed = |old: &Index| renames.iter().find(|(o, _)| o.name == old.name).map(|(_, new)| *new);
     for index in &dropped {
         if renamed(index).is_none() {
             changes.push(TableChange::DropIndex((*index).clone()));

@@ -173,37 +173,62 @@ struct Canonical<'q> {
 impl Canonical<'_> {
     /// At the top, outer parentheses add nothing.
     fn top(&self, expr: &Expr) -> String {
-        let text = self.text(expr);
-        match strip_nested(expr) {
-            Expr::BinaryOp { .. } => strip_outer_parens(&text).to_string(),
-            _ => text,
+        self.bare(self.strip(expr))
+    }
+
+    /// An expression as an operand: wrapped in parentheses unless it is atomic, so that the
+    /// printed text parses back to the same tree whatever the operators' precedence.
+    fn text(&self, expr: &Expr) -> String {
+        let expr = self.strip(expr);
+        let text = self.bare(expr);
+        if is_atomic(expr) {
+            text
+        } else {
+            format!("({text})")
         }
     }
 
-    fn text(&self, expr: &Expr) -> String {
+    /// What stands for the same value: parentheses, and the casts engines add on their own
+    /// (`'x'::text`, `'ok'::mood`, `(0)::numeric`, `(col)::text`).
+    fn strip<'e>(&self, expr: &'e Expr) -> &'e Expr {
         match expr {
-            Expr::Nested(inner) => self.text(inner),
-            Expr::BinaryOp { left, op, right } => format!("({} {op} {})", self.text(left), self.text(right)),
+            Expr::Nested(inner) => self.strip(inner),
+            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. } => {
+                let bare = strip_nested(inner);
+                let dropped = (is_text_cast(data_type)
+                    && matches!(bare, Expr::Value(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_)))
+                    || is_string(bare)
+                    || (is_numeric_cast(data_type) && is_number(bare));
+                if dropped {
+                    self.strip(inner)
+                } else {
+                    expr
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The expression's own text, its operands in [`Canonical::text`].
+    fn bare(&self, expr: &Expr) -> String {
+        match expr {
+            Expr::Nested(inner) => self.bare(self.strip(inner)),
+            Expr::BinaryOp { left, op, right } => format!("{} {op} {}", self.text(left), self.text(right)),
             Expr::UnaryOp { op: op @ (UnaryOperator::Minus | UnaryOperator::Plus), expr } => {
                 format!("{op}{}", self.text(expr))
             }
-            Expr::UnaryOp { op, expr } => format!("{op} {}", self.text(expr)),
-            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. } if is_text_cast(data_type) => {
-                match inner.as_ref() {
-                    Expr::Value(_) | Expr::Identifier(_) | Expr::Nested(_) => self.text(inner),
-                    _ => expr.to_string(),
+            // `NOT (x IN (...))` is `x NOT IN (...)`, as engines print it (and IS NULL, BETWEEN).
+            Expr::UnaryOp { op: UnaryOperator::Not, expr: inner } => match self.strip(inner) {
+                inner if in_list_of(inner).is_some() => {
+                    let (expr, list, negated) = in_list_of(inner).expect("matched just above");
+                    self.in_list(expr, list, !negated)
                 }
-            }
-            // PostgreSQL stores a string literal with the type it was given: 'ok'::mood, 's'::regclass.
-            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, .. } if is_string(strip_nested(inner)) => {
-                self.text(inner)
-            }
-            // PostgreSQL casts numeric literals to the column's type when it stores a check.
-            Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. }
-                if is_numeric_cast(data_type) && is_number(strip_nested(inner)) =>
-            {
-                self.text(inner)
-            }
+                Expr::IsNull(inner) => format!("{} IS NOT NULL", self.text(inner)),
+                Expr::IsNotNull(inner) => format!("{} IS NULL", self.text(inner)),
+                Expr::Between { expr, negated, low, high } => self.between(expr, !negated, low, high),
+                _ => format!("NOT {}", self.text(inner)),
+            },
+            Expr::UnaryOp { op, expr } => format!("{op} {}", self.text(expr)),
             Expr::Identifier(ident) => self.dialect.ident(&self.dialect.normalize_ident(ident)),
             Expr::CompoundIdentifier(parts) => {
                 let names: Vec<String> = parts.iter().map(|p| self.dialect.normalize_ident(p)).collect();
@@ -214,20 +239,11 @@ impl Canonical<'_> {
             }
             Expr::IsNull(inner) => format!("{} IS NULL", self.text(inner)),
             Expr::IsNotNull(inner) => format!("{} IS NOT NULL", self.text(inner)),
-            Expr::In { expr, target: InTarget::List(list), negated, global: false } => {
-                self.in_list(expr, list, *negated)
+            in_list if in_list_of(in_list).is_some() => {
+                let (expr, list, negated) = in_list_of(in_list).expect("matched just above");
+                self.in_list(expr, list, negated)
             }
-            Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match strip_nested(right) {
-                Expr::Array(array) => self.in_list(left, &array.elem, false),
-                _ => expr.to_string(),
-            },
-            Expr::Between { expr, negated, low, high } => format!(
-                "{} {}BETWEEN {} AND {}",
-                self.text(expr),
-                if *negated { "NOT " } else { "" },
-                self.text(low),
-                self.text(high)
-            ),
+            Expr::Between { expr, negated, low, high } => self.between(expr, *negated, low, high),
             Expr::Function(function) if self.is_current_timestamp(function) => "CURRENT_TIMESTAMP".to_string(),
             Expr::Function(function) => {
                 let FunctionArguments::List(list) = &function.args else { return expr.to_string() };
@@ -237,7 +253,7 @@ impl Canonical<'_> {
                 let mut args = Vec::with_capacity(list.args.len());
                 for arg in &list.args {
                     match arg {
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.text(e)),
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.top(e)),
                         other => args.push(other.to_string()),
                     }
                 }
@@ -273,9 +289,53 @@ impl Canonical<'_> {
         no_args && (name == "CURRENT_TIMESTAMP" || (self.dialect == Dialect::Mysql && name == "NOW"))
     }
 
+    /// PostgreSQL stores `x BETWEEN a AND b` as `(x >= a) AND (x <= b)`: so does the model.
+    fn between(&self, expr: &Expr, negated: bool, low: &Expr, high: &Expr) -> String {
+        let (x, low, high) = (self.text(expr), self.text(low), self.text(high));
+        if negated {
+            format!("({x} < {low}) OR ({x} > {high})")
+        } else {
+            format!("({x} >= {low}) AND ({x} <= {high})")
+        }
+    }
+
     fn in_list(&self, expr: &Expr, list: &[Expr], negated: bool) -> String {
-        let items: Vec<String> = list.iter().map(|e| self.text(e)).collect();
+        let items: Vec<String> = list.iter().map(|e| self.top(e)).collect();
         format!("{} {}IN ({})", self.text(expr), if negated { "NOT " } else { "" }, items.join(", "))
+    }
+}
+
+/// `x IN (a, b)` as PostgreSQL stores it too: `x = ANY (ARRAY[a, b])`, `x <> ALL (ARRAY[a, b])`.
+fn in_list_of(expr: &Expr) -> Option<(&Expr, &[Expr], bool)> {
+    match expr {
+        Expr::In { expr, target: InTarget::List(list), negated, global: false } => Some((expr, list, *negated)),
+        Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match strip_nested(right) {
+            Expr::Array(array) => Some((left, &array.elem, false)),
+            _ => None,
+        },
+        Expr::AllOp { left, compare_op: BinaryOperator::NotEq, right } => match strip_nested(right) {
+            Expr::Array(array) => Some((left, &array.elem, true)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether an expression prints as one unit that no operator around it can split: a name, a
+/// literal, a function call, a parenthesised list.
+fn is_atomic(expr: &Expr) -> bool {
+    match expr {
+        Expr::Identifier(_)
+        | Expr::CompoundIdentifier(_)
+        | Expr::Value(_)
+        | Expr::Function(_)
+        | Expr::Nested(_)
+        | Expr::Array(_)
+        | Expr::Tuple(_)
+        | Expr::Subquery(_)
+        | Expr::Case { .. } => true,
+        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => is_number(expr),
+        _ => false,
     }
 }
 
@@ -293,23 +353,6 @@ fn strip_nested(expr: &Expr) -> &Expr {
         Expr::Nested(inner) => strip_nested(inner),
         other => other,
     }
-}
-
-/// `(a AND b)` -> `a AND b`, but `(a) AND (b)` stays as it is.
-fn strip_outer_parens(text: &str) -> &str {
-    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else { return text };
-    let mut depth = 0i32;
-    for c in inner.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            return text;
-        }
-    }
-    inner
 }
 
 fn is_string(expr: &Expr) -> bool {
@@ -357,7 +400,12 @@ mod tests {
             canonical(pg, "(status = ANY (ARRAY['a'::text, 'b'::text]))"),
             canonical(pg, "status IN ('a', 'b')")
         );
-        assert_eq!(canonical(pg, "((a > 0) AND (b IS NULL))"), "(a > 0) AND b IS NULL");
+        assert_eq!(canonical(pg, "((a > 0) AND (b IS NULL))"), "(a > 0) AND (b IS NULL)");
+        assert_eq!(
+            canonical(pg, "(status = 'proxy') = (proxy_for IS NOT NULL)"),
+            "(status = 'proxy') = (proxy_for IS NOT NULL)",
+            "a comparison of comparisons keeps its meaning"
+        );
         assert_eq!(canonical(pg, "a > 0 AND b > 0 OR c"), "((a > 0) AND (b > 0)) OR c");
         assert_eq!(canonical(pg, "(a > 0) AND ((b > 0) OR c)"), "(a > 0) AND ((b > 0) OR c)");
         assert_eq!(canonical(pg, "lower((email)::text)"), "lower(email)");
@@ -367,6 +415,10 @@ mod tests {
         assert_eq!(canonical(pg, "x::integer"), "x::INTEGER", "a cast of a column is meaning, not spelling");
         assert_eq!(canonical(pg, "LOWER(Email)"), "lower(email)");
         assert_eq!(canonical(pg, "TRUE"), "true");
+        assert_eq!(canonical(pg, "(id <> ALL (ARRAY[13, 666]))"), "id NOT IN (13, 666)");
+        assert_eq!(canonical(pg, "NOT (id IN (13, 666))"), "id NOT IN (13, 666)");
+        assert_eq!(canonical(pg, "NOT (a IS NULL)"), "a IS NOT NULL");
+        assert_eq!(canonical(pg, "id BETWEEN 0 AND 9"), canonical(pg, "((id >= 0) AND (id <= 9))"));
         assert_eq!(canonical(pg, "-1"), "-1");
         assert_eq!(canonical(pg, "0.00"), "0");
         assert_eq!(canonical(pg, "1.50"), "1.5");

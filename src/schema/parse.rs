@@ -93,6 +93,9 @@ pub fn parse_with_session_statements(
         }
         let start = parser.index();
         let parsed = parser.parse_statement();
+        if matches!(&parsed, Ok(Statement::CreateView(v)) if v.materialized) {
+            skip_with_data(&mut parser);
+        }
         let complete = matches!(parser.peek_token().token, Token::SemiColon | Token::EOF);
         let statement = match parsed {
             Ok(statement) if complete => Parsed::Sql(Box::new(statement)),
@@ -112,19 +115,6 @@ pub fn parse_with_session_statements(
                 },
             },
         };
-        // `WITH [NO] DATA` says whether a materialized view is filled now: not schema.
-        if matches!(&statement, Parsed::Sql(s) if matches!(s.as_ref(), Statement::CreateView(v) if v.materialized)) {
-            let words = |n: usize| match parser.peek_nth_token(n).token {
-                Token::Word(w) => w.value.to_uppercase(),
-                _ => String::new(),
-            };
-            if words(0) == "WITH" && (words(1) == "DATA" || (words(1) == "NO" && words(2) == "DATA")) {
-                let count = if words(1) == "NO" { 3 } else { 2 };
-                for _ in 0..count {
-                    parser.next_token();
-                }
-            }
-        }
         statements.push(Located { line, statement });
         let after = parser.peek_token();
         if after.token != Token::SemiColon && after.token != Token::EOF {
@@ -135,6 +125,20 @@ pub fn parse_with_session_statements(
         }
     }
     Ok((statements, session))
+}
+
+/// `WITH [NO] DATA` after a materialized view says whether it is filled now: not schema.
+fn skip_with_data(parser: &mut Parser) {
+    let words = |n: usize| match parser.peek_nth_token(n).token {
+        Token::Word(w) => w.value.to_uppercase(),
+        _ => String::new(),
+    };
+    if words(0) == "WITH" && (words(1) == "DATA" || (words(1) == "NO" && words(2) == "DATA")) {
+        let count = if words(1) == "NO" { 3 } else { 2 };
+        for _ in 0..count {
+            parser.next_token();
+        }
+    }
 }
 
 /// The tokens of the statement starting at `start`, up to its `;`, read by [`extra`]; on success

@@ -20,8 +20,15 @@ pub fn declared(dialect: Dialect, sql: &str) -> Result<Schema, String> {
     Ok(schema)
 }
 
-/// `from` moved to `to` by the migration `commit` writes, read back; `Ok(None)` when the planner
-/// declares the direction irreversible (its down file then says so).
+/// How a pair went: the loop closed, or the planner refused a direction as hand work (removing an
+/// enum label, turning auto-increment on or off), which `commit` reports instead of guessing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Closed,
+    Refused(String),
+}
+
+/// `from` moved to `to` by the migration `commit` writes, read back.
 fn moved(dialect: Dialect, label: &str, from: &Schema, to: &Schema, renames: &Renames) -> Result<(), String> {
     let steps = up_steps(dialect, from, to, renames).map_err(|e| format!("{label}: cannot plan: {e}"))?;
     let sql = body(dialect, &steps);
@@ -33,18 +40,34 @@ fn moved(dialect: Dialect, label: &str, from: &Schema, to: &Schema, renames: &Re
 }
 
 /// Create A, up to B, down to A, each read back by replay and compared.
-pub fn check_pair(dialect: Dialect, a_sql: &str, b_sql: &str) -> Result<(), String> {
+pub fn check_pair(dialect: Dialect, a_sql: &str, b_sql: &str) -> Result<Outcome, String> {
     check_pair_with(dialect, a_sql, b_sql, &Renames::default())
 }
 
-pub fn check_pair_with(dialect: Dialect, a_sql: &str, b_sql: &str, renames: &Renames) -> Result<(), String> {
+pub fn check_pair_with(dialect: Dialect, a_sql: &str, b_sql: &str, renames: &Renames) -> Result<Outcome, String> {
     let a = declared(dialect, a_sql).map_err(|e| format!("A: {e}"))?;
     let b = declared(dialect, b_sql).map_err(|e| format!("B: {e}"))?;
     moved(dialect, "create A", &Schema::default(), &a, &Renames::default())?;
-    moved(dialect, "up", &a, &b, renames)?;
-    // A planner may refuse a reverse it cannot do safely; commit writes an irreversible down then.
-    match down_steps(dialect, &a, &b, renames) {
-        Err(e) if e.to_string().contains("by hand") => Ok(()),
-        _ => moved(dialect, "down", &b, &a, &renames.reversed()),
+    // A planner may refuse a change it cannot make safely: commit then says so (up), or writes an
+    // irreversible down file. Any other planning error is a failure.
+    let hand_work = |e: strata::dialect::plan::PlanError| {
+        let text = e.to_string();
+        if text.contains("by hand") {
+            Ok(Outcome::Refused(text))
+        } else {
+            Err(text)
+        }
+    };
+    let up = up_steps(dialect, &a, &b, renames);
+    if up.is_ok() {
+        moved(dialect, "up", &a, &b, renames)?;
+    }
+    let down = down_steps(dialect, &a, &b, renames);
+    if down.is_ok() {
+        moved(dialect, "down", &b, &a, &renames.reversed())?;
+    }
+    match (up, down) {
+        (Err(e), _) | (_, Err(e)) => hand_work(e),
+        _ => Ok(Outcome::Closed),
     }
 }

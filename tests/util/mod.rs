@@ -4,6 +4,7 @@
 
 pub mod closed_loop;
 pub mod engines;
+pub mod generator;
 pub mod pairs;
 pub mod roundtrip;
 

@@ -27,7 +27,8 @@ pub fn same(label: &str, name: &str, actual: &Schema, expected: &Schema) -> Resu
     if root(actual) == root(expected) {
         Ok(())
     } else {
-        Err(format!("{name}: {label}: introspected schema differs: {:#?}", diff(actual, expected)))
+        let lines = strata::schema::compare::differences(actual, expected);
+        Err(format!("{name}: {label}: introspected schema differs:\n  {}", lines.join("\n  ")))
     }
 }
 
@@ -46,8 +47,17 @@ pub async fn round_trip(
     same("raw A", name, &raw.inspect().await, &a)?;
     db.run(&migration(dialect, &Schema::default(), &a)?).await.map_err(|e| format!("{name}: create A: {e}"))?;
     same("create A", name, &db.inspect().await, &a)?;
-    db.run(&migration(dialect, &a, &b)?).await.map_err(|e| format!("{name}: up: {e}"))?;
+    // A direction the planner refuses as hand work (commit says so) ends the trip there.
+    let up = match migration(dialect, &a, &b) {
+        Err(e) if e.contains("by hand") => return Ok(()),
+        up => up?,
+    };
+    db.run(&up).await.map_err(|e| format!("{name}: up: {e}"))?;
     same("up", name, &db.inspect().await, &b)?;
-    db.run(&migration(dialect, &b, &a)?).await.map_err(|e| format!("{name}: down: {e}"))?;
+    let down = match migration(dialect, &b, &a) {
+        Err(e) if e.contains("by hand") => return Ok(()),
+        down => down?,
+    };
+    db.run(&down).await.map_err(|e| format!("{name}: down: {e}"))?;
     same("down", name, &db.inspect().await, &a)
 }

@@ -92,6 +92,17 @@ fn alter(to: &Table, changes: &[TableChange]) -> Step {
                 clauses.push(format!("DROP COLUMN {}", D.ident(&column.name)));
                 hazards.push(Hazard::Destructive);
             }
+            // MariaDB cannot change how a column is generated in place: it is made anew.
+            TableChange::ModifyColumn { from: old, to: new }
+                if old.generated != new.generated && (old.generated.is_some() || new.generated.is_some()) =>
+            {
+                clauses.push(format!("DROP COLUMN {}", D.ident(&new.name)));
+                clauses.push(format!("ADD COLUMN {}", column_sql(new)));
+                hazards.push(Hazard::Rewrite);
+                if old.generated.is_none() {
+                    hazards.push(Hazard::Destructive);
+                }
+            }
             TableChange::ModifyColumn { from: old, to: new } => {
                 clauses.push(format!("MODIFY COLUMN {}", column_sql(new)));
                 if old.data_type != new.data_type {

@@ -375,11 +375,9 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
         if old.data_type == new.data_type {
             hazards = vec![Hazard::Rewrite]; // a new collation rebuilds the column's indexes
         }
-        let collate = match (&old.collation, &new.collation) {
-            (_, Some(collation)) => format!(" COLLATE {}", D.ident(collation)),
-            (Some(_), None) => " COLLATE \"default\"".to_string(),
-            (None, None) => String::new(),
-        };
+        // Without COLLATE the column takes the new type's default collation (and a type without
+        // one, numeric, refuses any COLLATE).
+        let collate = new.collation.as_ref().map(|c| format!(" COLLATE {}", D.ident(c))).unwrap_or_default();
         let ty = &new.data_type;
         steps.push(step(
             format!("change type of {what} to {ty}"),

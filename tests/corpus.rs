@@ -4,27 +4,10 @@
 
 mod util;
 
-use std::path::PathBuf;
-
 use util::engines::{DEFAULT_MYSQL_URL, DEFAULT_PG_URL};
 use util::Repo;
 
 const TENANTS: usize = 20;
-
-/// The corpus folder: STRATA_CORPUS_DIR, else `../shared/corpus` beside the repository.
-fn corpus(file: &str) -> Option<String> {
-    let dir = std::env::var_os("STRATA_CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")));
-    let candidates = [dir, PathBuf::from("/work/shared/corpus")];
-    match candidates.iter().map(|d| d.join(file)).find(|p| p.exists()) {
-        Some(path) => Some(std::fs::read_to_string(path).unwrap()),
-        None => {
-            eprintln!("skipping: {file} not found (set STRATA_CORPUS_DIR to ../shared/corpus)");
-            None
-        }
-    }
-}
 
 struct Case {
     dialect: &'static str,
@@ -36,7 +19,7 @@ struct Case {
 }
 
 fn run_case(case: &Case, url: Option<&str>, prefix: &str) {
-    let Some(schema) = corpus(case.file) else { return };
+    let Some(schema) = util::corpus::read(case.file) else { return };
     let mut files: Vec<(String, String)> = vec![
         ("strata.yaml".into(), format!("name: chinook\ndialect: {}\n", case.dialect)),
         ("templates/chinook/template.yaml".into(), "name: chinook\nversion: 1.0.0\n".into()),
@@ -163,7 +146,7 @@ async fn pagila_on_postgres_with_a_schema_per_tenant() {
     if util::engines::postgres().await.is_none() {
         return;
     }
-    let Some(schema) = corpus("pagila.postgres.sql") else { return };
+    let Some(schema) = util::corpus::read("pagila.postgres.sql") else { return };
     let url = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
     std::env::set_var("STRATA_TEST_PG_URL", &url);
     let prefix = format!("pagila_{}", std::process::id());
@@ -227,7 +210,7 @@ async fn pagila_on_postgres_with_a_schema_per_tenant() {
 /// of the file as parsed.
 #[tokio::test]
 async fn pagila_migrations_rebuild_the_file_merkle_root() {
-    let Some(schema) = corpus("pagila.postgres.sql") else { return };
+    let Some(schema) = util::corpus::read("pagila.postgres.sql") else { return };
     let Some(mut scratch) = util::engines::Scratch::new(strata::dialect::Dialect::Postgres).await else { return };
     let dialect = strata::dialect::Dialect::Postgres;
     let declared = util::roundtrip::parse(dialect, &schema);

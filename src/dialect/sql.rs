@@ -12,17 +12,34 @@ pub fn list(d: Dialect, parts: &[String]) -> String {
 }
 
 fn index_part(d: Dialect, part: &str) -> String {
-    let (body, desc) = match part.strip_suffix(" DESC") {
-        Some(body) => (body, " DESC"),
-        None => (part, ""),
-    };
+    index_part_with(d, part, None)
+}
+
+/// A key part with its operator class: `expr opclass DESC NULLS LAST`.
+fn index_part_with(d: Dialect, part: &str, opclass: Option<&str>) -> String {
+    let mut body = part;
+    let mut order = String::new();
+    for suffix in [" NULLS FIRST", " NULLS LAST", " DESC"] {
+        if let Some(rest) = body.strip_suffix(suffix) {
+            order = format!("{suffix}{order}");
+            body = rest;
+        }
+    }
+    let opclass = opclass.map(|o| format!(" {}", d.ident(o))).unwrap_or_default();
     if body.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        format!("{}{desc}", d.ident(body))
+        format!("{}{opclass}{order}", d.ident(body))
     } else {
         // An expression key part stands in parentheses of its own (MySQL 8 requires them; they
         // keep `id + 1` one key part everywhere).
-        format!("({body}){desc}")
+        format!("({body}){opclass}{order}")
     }
+}
+
+/// An index's key parts, each with its operator class.
+pub fn index_key(d: Dialect, index: &Index) -> String {
+    let parts = index.columns.iter().enumerate();
+    let parts = parts.map(|(i, part)| index_part_with(d, part, index.opclasses.get(i).and_then(|o| o.as_deref())));
+    parts.collect::<Vec<_>>().join(", ")
 }
 
 fn named(d: Dialect, name: Option<&str>) -> String {
@@ -73,8 +90,14 @@ pub fn create_index_sql(d: Dialect, table: &str, index: &Index) -> String {
         if index.unique { "UNIQUE " } else { "" },
         d.ident(&index.name),
         d.ident(table),
-        list(d, &index.columns)
+        index_key(d, index)
     );
+    if !index.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", list(d, &index.include)));
+    }
+    if index.nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
+    }
     if let Some(predicate) = &index.predicate {
         sql.push_str(&format!(" WHERE {predicate}"));
     }

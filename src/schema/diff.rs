@@ -229,6 +229,10 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             Some(_) => {}
         }
     }
+    let routines = routine_changes(from, to);
+    // Functions that name no table in their signature come before the tables: a default, a
+    // generated column or a check may call them (their bodies are not checked at creation).
+    changes.extend(routines.before_tables);
     changes.extend(by_references(&created).into_iter().map(|t| Change::CreateTable(t.clone())));
     for table in to.tables.values() {
         if let Some(old) = from.tables.get(&table.name) {
@@ -244,45 +248,18 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             }
         }
     }
-    // Functions after the tables their bodies may read (SQL bodies are checked at creation).
-    // Routines that go before anything is made, but after the views that may use them are gone.
-    let mut early_drops = Vec::new();
+    changes.extend(routines.after_tables);
+    // Routines that go before anything is made, but after the views and triggers that use them
+    // are gone.
     let leading = changes.iter().take_while(|c| matches!(c, Change::DropTrigger(_) | Change::DropView(_))).count();
-    for (key, function) in &to.functions {
-        match from.functions.get(key) {
-            None => changes.push(Change::CreateFunction(function.clone())),
-            Some(old) if old == function => {}
-            // Another result type cannot be replaced in place.
-            Some(old) if old.returns != function.returns || old.args != function.args => {
-                early_drops.push(Change::DropFunction(old.clone()));
-                changes.push(Change::CreateFunction(function.clone()));
-            }
-            Some(_) => changes.push(Change::ReplaceFunction(function.clone())),
-        }
-    }
-    // Aggregates are made of functions: after them, and dropped before them.
-    for (key, aggregate) in &from.aggregates {
-        if to.aggregates.get(key) != Some(aggregate) {
-            early_drops.insert(0, Change::DropAggregate(aggregate.clone()));
-        }
-    }
-    for (key, aggregate) in &to.aggregates {
-        if from.aggregates.get(key) != Some(aggregate) {
-            changes.push(Change::CreateAggregate(aggregate.clone()));
-        }
-    }
-    // Functions made after the tables go before them: a function may return a table's row type.
-    for (key, function) in &from.functions {
-        if !to.functions.contains_key(key) {
-            early_drops.push(Change::DropFunction(function.clone()));
-        }
-    }
-    changes.splice(leading..leading, early_drops);
+    changes.splice(leading..leading, routines.early_drops);
     let gone_extensions: Vec<Change> =
         from.extensions.difference(&to.extensions).map(|e| Change::DropExtension(e.clone())).collect();
     let mut drops = by_references(&dropped);
     drops.reverse();
     changes.extend(drops.into_iter().map(|t| Change::DropTable(t.clone())));
+    // Functions a dropped or changed column may have used go once the tables no longer need them.
+    changes.extend(routines.late_drops);
     for sequence in from.sequences.values().filter(|s| !to.sequences.contains_key(&s.name)) {
         changes.push(Change::DropSequence(sequence.clone()));
     }
@@ -303,6 +280,69 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             .map(|(_, t)| Change::CreateTrigger(t.clone())),
     );
     changes
+}
+
+/// Function and aggregate changes, by where they go among the others.
+#[derive(Default)]
+struct RoutineChanges {
+    before_tables: Vec<Change>,
+    after_tables: Vec<Change>,
+    early_drops: Vec<Change>,
+    late_drops: Vec<Change>,
+}
+
+/// Functions whose arguments or result name a table (its row type) are made after the tables
+/// and dropped before them; the others are made before the tables and dropped after them.
+fn routine_changes(from: &Schema, to: &Schema) -> RoutineChanges {
+    let names_table = |f: &super::routine::Function, schema: &Schema| {
+        let signature = f.args.iter().map(|a| a.data_type.as_str()).chain(f.returns.as_deref());
+        signature.into_iter().any(|t| schema.tables.keys().any(|table| mentions(t, table)))
+    };
+    let mut routines = RoutineChanges::default();
+    let create = |routines: &mut RoutineChanges, change: Change, function: &super::routine::Function| {
+        if names_table(function, to) {
+            routines.after_tables.push(change);
+        } else {
+            routines.before_tables.push(change);
+        }
+    };
+    let drop = |routines: &mut RoutineChanges, function: &super::routine::Function| {
+        let change = Change::DropFunction(function.clone());
+        if names_table(function, from) {
+            routines.early_drops.push(change);
+        } else {
+            routines.late_drops.push(change);
+        }
+    };
+    for (key, function) in &to.functions {
+        match from.functions.get(key) {
+            None => create(&mut routines, Change::CreateFunction(function.clone()), function),
+            Some(old) if old == function => {}
+            // Another result type cannot be replaced in place: dropped first, whatever it names.
+            Some(old) if old.returns != function.returns || old.args != function.args => {
+                routines.early_drops.push(Change::DropFunction(old.clone()));
+                create(&mut routines, Change::CreateFunction(function.clone()), function);
+            }
+            Some(_) => create(&mut routines, Change::ReplaceFunction(function.clone()), function),
+        }
+    }
+    for (key, function) in &from.functions {
+        if !to.functions.contains_key(key) {
+            drop(&mut routines, function);
+        }
+    }
+    // Aggregates are made of functions: made after all of them, dropped before any.
+    for (key, aggregate) in &from.aggregates {
+        if to.aggregates.get(key) != Some(aggregate) {
+            routines.early_drops.insert(0, Change::DropAggregate(aggregate.clone()));
+        }
+    }
+    for (key, aggregate) in &to.aggregates {
+        if from.aggregates.get(key) != Some(aggregate) {
+            routines.after_tables.push(Change::CreateAggregate(aggregate.clone()));
+        }
+    }
+    routines
 }
 
 /// Views before the views that read them (name order where they do not, or in a cycle).

@@ -171,6 +171,29 @@ pub struct Index {
     pub predicate: Option<String>,
     /// PostgreSQL's access method when not the default `btree` (`gist`, `gin`, ...).
     pub method: Option<String>,
+    /// PostgreSQL: the operator class of each key part where one is given (`jsonb_path_ops`);
+    /// empty when none is.
+    pub opclasses: Vec<Option<String>>,
+    /// PostgreSQL: `INCLUDE (...)` columns, stored in the index but not part of its key.
+    pub include: Vec<String>,
+    /// PostgreSQL 15: `NULLS NOT DISTINCT`, a unique index that allows one NULL.
+    pub nulls_not_distinct: bool,
+}
+
+impl Index {
+    /// A plain b-tree index over key parts.
+    pub fn new(name: &str, columns: Vec<String>, unique: bool) -> Self {
+        Index {
+            name: name.to_string(),
+            columns,
+            unique,
+            predicate: None,
+            method: None,
+            opclasses: Vec::new(),
+            include: Vec::new(),
+            nulls_not_distinct: false,
+        }
+    }
 }
 
 /// A table-level constraint of any kind.
@@ -277,7 +300,10 @@ impl Table {
         self.primary_key.as_ref().is_some_and(|pk| named(&pk.columns))
             || self.uniques.iter().any(|u| named(&u.columns))
             || self.foreign_keys.iter().any(|fk| named(&fk.columns))
-            || self.indexes.iter().any(|i| named(&i.columns) || i.columns.iter().any(|e| mentions(e, column)))
+            || self
+                .indexes
+                .iter()
+                .any(|i| named(&i.columns) || named(&i.include) || i.columns.iter().any(|e| mentions(e, column)))
             || self.checks.iter().any(|c| mentions(&c.expr, column))
     }
 }
@@ -333,6 +359,7 @@ impl Schema {
             }
             for index in &mut t.indexes {
                 rename(&mut index.columns);
+                rename(&mut index.include);
                 index.predicate = index.predicate.as_deref().map(|p| rename_in_expr(p, old, new));
             }
         }
@@ -356,7 +383,9 @@ impl Table {
         self.uniques.retain(|u| !names(&u.columns));
         self.foreign_keys.retain(|fk| !names(&fk.columns));
         self.checks.retain(|c| !mentions(&c.expr, name));
-        self.indexes.retain(|i| !names(&i.columns) && !i.predicate.as_deref().is_some_and(|p| mentions(p, name)));
+        self.indexes.retain(|i| {
+            !names(&i.columns) && !names(&i.include) && !i.predicate.as_deref().is_some_and(|p| mentions(p, name))
+        });
     }
 }
 

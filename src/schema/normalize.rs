@@ -257,7 +257,13 @@ impl Canonical<'_> {
                         other => args.push(other.to_string()),
                     }
                 }
-                let name = function.name.to_string().to_lowercase();
+                // A function of the tenant's own schema (`public.f(...)`, as pg_dump writes it).
+                let parts = &function.name.0;
+                let own = parts.len() == 2
+                    && self.dialect.default_schema().is_some_and(|schema| {
+                        parts[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(schema))
+                    });
+                let name = if own { parts[1].to_string() } else { function.name.to_string() }.to_lowercase();
                 // A sequence of the tenant's own schema: `nextval('public.s')` is `nextval('s')`.
                 if matches!(name.as_str(), "nextval" | "currval" | "setval") {
                     if let (Some(first), Some(schema)) = (args.first_mut(), self.dialect.default_schema()) {
@@ -415,6 +421,7 @@ mod tests {
         assert_eq!(canonical(pg, "x::integer"), "x::INTEGER", "a cast of a column is meaning, not spelling");
         assert_eq!(canonical(pg, "LOWER(Email)"), "lower(email)");
         assert_eq!(canonical(pg, "TRUE"), "true");
+        assert_eq!(canonical(pg, "public.convert_ts((x)::character varying)"), "convert_ts(x)");
         assert_eq!(canonical(pg, "(id <> ALL (ARRAY[13, 666]))"), "id NOT IN (13, 666)");
         assert_eq!(canonical(pg, "NOT (id IN (13, 666))"), "id NOT IN (13, 666)");
         assert_eq!(canonical(pg, "NOT (a IS NULL)"), "a IS NOT NULL");

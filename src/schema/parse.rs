@@ -63,7 +63,8 @@ pub fn parse_statements(dialect: Dialect, sql: &str) -> Result<Vec<Located>, Syn
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionStatement {
     pub line: u64,
-    /// `SET`, `set_config`, `OWNER TO`, `COMMENT ON`, `GRANT/REVOKE`
+    /// `SET`, `set_config`, `OWNER TO`, `COMMENT ON`, `GRANT/REVOKE`, `CREATE SCHEMA` (the
+    /// tenant's own)
     pub kind: &'static str,
 }
 
@@ -84,7 +85,7 @@ pub fn parse_with_session_statements(
             break;
         }
         let line = next.span.start.line.max(1);
-        if let Some(kind) = session_statement(&parser) {
+        if let Some(kind) = session_statement(dialect, &parser) {
             session.push(SessionStatement { line, kind });
             while !matches!(parser.peek_token().token, Token::SemiColon | Token::EOF) {
                 parser.next_token();
@@ -205,7 +206,7 @@ fn reparse_trigger_with_literal_arguments(dialect: Dialect, parser: &mut Parser,
 }
 
 /// The kind of session statement the parser is at, judged by the words up to the next `;`.
-fn session_statement(parser: &Parser) -> Option<&'static str> {
+fn session_statement(dialect: Dialect, parser: &Parser) -> Option<&'static str> {
     let mut words: Vec<String> = Vec::new();
     for n in 0.. {
         match parser.peek_nth_token(n).token {
@@ -222,6 +223,10 @@ fn session_statement(parser: &Parser) -> Option<&'static str> {
         "SELECT" if words.iter().any(|w| w == "SET_CONFIG") => Some("set_config"),
         "ALTER" if has("OWNER", "TO") => Some("OWNER TO"),
         "ALTER" if has("DEFAULT", "PRIVILEGES") => Some("GRANT/REVOKE"),
+        // pg_dump creates the schema it dumps; a tenant's own schema exists before its SQL runs.
+        "CREATE" if words.len() == 3 && words[1] == "SCHEMA" => {
+            dialect.default_schema().filter(|own| words[2].eq_ignore_ascii_case(own)).map(|_| "CREATE SCHEMA")
+        }
         _ => None,
     }
 }
@@ -331,8 +336,15 @@ impl Interpreter {
                     Expr::Identifier(ident) => self.name(ident),
                     other => self.expr(other),
                 };
-                if c.column.options.sort == Some(ast::OrderBySort::Desc) {
+                let desc = c.column.options.sort == Some(ast::OrderBySort::Desc);
+                if desc {
                     text.push_str(" DESC");
+                }
+                // NULLS LAST is the default ascending, NULLS FIRST descending.
+                match c.column.options.nulls_first {
+                    Some(true) if !desc => text.push_str(" NULLS FIRST"),
+                    Some(false) if desc => text.push_str(" NULLS LAST"),
+                    _ => {}
                 }
                 text
             })
@@ -677,6 +689,10 @@ impl Interpreter {
         column.nullable = !serial;
         column.autoincrement = serial;
         for option in &def.options {
+            // `CONSTRAINT name` before a column's constraint: sqlparser keeps it beside the
+            // option, or (for some) inside it.
+            let constraint_name =
+                |inner: &Option<ast::Ident>| option.name.as_ref().or(inner.as_ref()).map(|n| self.name(n));
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
                 ColumnOption::NotNull => column.nullable = false,
@@ -686,17 +702,17 @@ impl Interpreter {
                     if table.primary_key.is_some() {
                         return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
                     }
-                    table.primary_key = Some(PrimaryKey { name: pk.name.as_ref().map(|n| self.name(n)), columns: vec![name.clone()] });
+                    table.primary_key = Some(PrimaryKey { name: constraint_name(&pk.name), columns: vec![name.clone()] });
                     if self.dialect.primary_key_implies_not_null() {
                         column.nullable = false;
                     }
                 }
                 ColumnOption::Unique(unique) => table.uniques.push(UniqueKey {
-                    name: unique.name.as_ref().map(|n| self.name(n)),
+                    name: constraint_name(&unique.name),
                     columns: vec![name.clone()],
                 }),
                 ColumnOption::ForeignKey(fk) => table.foreign_keys.push(ForeignKey {
-                    name: fk.name.as_ref().map(|n| self.name(n)),
+                    name: constraint_name(&fk.name),
                     columns: vec![name.clone()],
                     ref_table: self.object_name(&fk.foreign_table)?,
                     ref_columns: self.names(&fk.referred_columns),
@@ -705,7 +721,7 @@ impl Interpreter {
                 }),
                 ColumnOption::Check(check) => {
                     // MariaDB names a column's own check after the column.
-                    let name = check.name.as_ref().map(|n| self.name(n));
+                    let name = constraint_name(&check.name);
                     let name = name.or_else(|| (self.dialect == Dialect::Mysql).then(|| name_of_column.clone()));
                     table.checks.push(Check { name, expr: self.expr(&check.expr) })
                 }
@@ -810,7 +826,7 @@ impl Interpreter {
                 if table.index(&name).is_some() {
                     return Err(ApplyError::Exists(ObjectRef::Index(name)));
                 }
-                table.indexes.push(Index { name: name.clone(), columns, unique: false, predicate: None, method: None });
+                table.indexes.push(Index::new(&name, columns, false));
                 Ok(Some(ObjectRef::Index(name)))
             }
             TableConstraint::Check(c) => {
@@ -845,12 +861,30 @@ impl Interpreter {
         if method.is_some() {
             self.postgres_only("USING <index method>")?;
         }
+        let mut opclasses: Vec<Option<String>> = create
+            .columns
+            .iter()
+            .map(|c| c.operator_class.as_ref().and_then(|o| o.0.last()?.as_ident().map(|i| self.name(i))))
+            .collect();
+        if opclasses.iter().all(Option::is_none) {
+            opclasses.clear();
+        }
+        let nulls_not_distinct = create.nulls_distinct == Some(false);
+        if !opclasses.is_empty() || !create.include.is_empty() || nulls_not_distinct {
+            self.postgres_only("operator classes, INCLUDE and NULLS NOT DISTINCT")?;
+        }
+        if !create.with.is_empty() {
+            return Err(ApplyError::Unsupported(format!(
+                "index {name}: WITH (storage parameters) is not supported yet"
+            )));
+        }
         let index = Index {
-            name: name.clone(),
-            columns,
-            unique: create.unique,
             predicate: create.predicate.as_ref().map(|p| self.expr(p)),
             method,
+            opclasses,
+            include: self.names(&create.include),
+            nulls_not_distinct,
+            ..Index::new(&name, columns, create.unique)
         };
         // A materialized view may have indexes of its own.
         if let Some(view) = schema.views.get_mut(&table_name).filter(|v| v.materialized) {

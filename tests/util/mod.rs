@@ -2,7 +2,9 @@
 //! hand-made git commits, and queries against the real SQLite tenant files.
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod catalog;
 pub mod closed_loop;
+pub mod corpus;
 pub mod engines;
 pub mod generator;
 pub mod pairs;

@@ -77,6 +77,12 @@ pub const PAIRS: &[(&str, &str, &str)] = &[
     ("create aggregate", "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;", "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;\nCREATE AGGREGATE concat_all(text) (STYPE = text, SFUNC = cat, INITCOND = '');"),
     ("trigger with literal arguments", "CREATE TABLE d (title TEXT, body TEXT, doc tsvector);", "CREATE TABLE d (title TEXT, body TEXT, doc tsvector);\nCREATE TRIGGER d_doc BEFORE INSERT OR UPDATE ON d FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('doc', 'pg_catalog.english', 'title', 'body');"),
     ("view on a view over a retyped column", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE VIEW b_base AS SELECT id, a FROM t;\nCREATE VIEW a_top AS SELECT id FROM b_base;", "CREATE TABLE t (id INTEGER, a BIGINT);\nCREATE VIEW b_base AS SELECT id, a FROM t;\nCREATE VIEW a_top AS SELECT id FROM b_base;"),
+    ("named column constraints", "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE p (id INTEGER, qty INTEGER, a_id INTEGER, code TEXT);", "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE p (id INTEGER CONSTRAINT p_pk PRIMARY KEY, qty INTEGER CONSTRAINT qty_pos CHECK (qty > 0), a_id INTEGER CONSTRAINT p_a_fk REFERENCES a (id), code TEXT CONSTRAINT p_code_u UNIQUE);"),
+    ("a comparison of comparisons", "CREATE TABLE t (status TEXT, proxy_for INTEGER);", "CREATE TABLE t (status TEXT, proxy_for INTEGER, CONSTRAINT proxy_ok CHECK ((status = 'proxy') = (proxy_for IS NOT NULL)));"),
+    ("index with an operator class", "CREATE TABLE t (id INTEGER, doc JSONB);", "CREATE TABLE t (id INTEGER, doc JSONB);\nCREATE INDEX t_doc ON t USING gin (doc jsonb_path_ops);"),
+    ("covering index", "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_a ON t (a);", "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_a ON t (a) INCLUDE (b);"),
+    ("unique nulls not distinct", "CREATE TABLE t (a INTEGER);", "CREATE TABLE t (a INTEGER);\nCREATE UNIQUE INDEX t_a ON t (a) NULLS NOT DISTINCT;"),
+    ("nulls first and last", "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_ab ON t (a, b);", "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_ab ON t (a NULLS FIRST, b DESC NULLS LAST);"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
@@ -102,6 +108,10 @@ pub fn unsupported(dialect: Dialect, name: &str) -> bool {
             | "change a domain check"
             | "create aggregate"
             | "trigger with literal arguments"
+            | "index with an operator class"
+            | "covering index"
+            | "unique nulls not distinct"
+            | "nulls first and last"
     );
     match dialect {
         Dialect::Sqlite => postgres_only,

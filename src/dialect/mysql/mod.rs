@@ -55,7 +55,7 @@ pub fn normalize_table(table: &mut Table) {
     }
     for unique in std::mem::take(&mut table.uniques) {
         let name = unique.name.unwrap_or_else(|| free_index_name(table, &unique.columns[0]));
-        table.indexes.push(Index { name, columns: unique.columns, unique: true, predicate: None, method: None });
+        table.indexes.push(Index::new(&name, unique.columns, true));
     }
     for fk in table.foreign_keys.clone() {
         let covers =
@@ -64,13 +64,7 @@ pub fn normalize_table(table: &mut Table) {
             || table.indexes.iter().any(|i| covers(&i.columns));
         if !covered {
             let name = fk.name.clone().unwrap_or_else(|| free_index_name(table, &fk.columns[0]));
-            table.indexes.push(Index {
-                name,
-                columns: fk.columns.clone(),
-                unique: false,
-                predicate: None,
-                method: None,
-            });
+            table.indexes.push(Index::new(&name, fk.columns.clone(), false));
         }
     }
     let prefix = format!("{}_ibfk_", table.name);

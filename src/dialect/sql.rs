@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::plan::{Hazard, Step};
 use super::Dialect;
-use crate::schema::{Column, Constraint, Identity, Index, Table, View};
+use crate::schema::{Column, Constraint, Deferral, Identity, Index, Table, View};
 
 /// Key or index parts: names quoted as needed, expressions as they are, ` DESC` kept.
 pub fn list(d: Dialect, parts: &[String]) -> String {
@@ -60,11 +60,19 @@ pub fn constraint_sql(d: Dialect, constraint: &Constraint) -> String {
                 d.ident(&fk.ref_table),
                 list(d, &fk.ref_columns)
             );
+            if fk.match_full {
+                sql.push_str(" MATCH FULL");
+            }
             if let Some(action) = &fk.on_delete {
                 sql.push_str(&format!(" ON DELETE {action}"));
             }
             if let Some(action) = &fk.on_update {
                 sql.push_str(&format!(" ON UPDATE {action}"));
+            }
+            match fk.deferrable {
+                Some(Deferral::InitiallyImmediate) => sql.push_str(" DEFERRABLE"),
+                Some(Deferral::InitiallyDeferred) => sql.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+                None => {}
             }
             sql
         }

@@ -160,6 +160,17 @@ pub struct ForeignKey {
     /// `None` means NO ACTION, the default of every engine.
     pub on_delete: Option<String>,
     pub on_update: Option<String>,
+    /// `MATCH FULL` (PostgreSQL): a row with some but not all key columns NULL is refused.
+    pub match_full: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]` (PostgreSQL, SQLite); `None` is NOT DEFERRABLE.
+    pub deferrable: Option<Deferral>,
+}
+
+/// When a deferrable constraint is checked unless a transaction says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Deferral {
+    InitiallyImmediate,
+    InitiallyDeferred,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -699,6 +699,7 @@ impl Interpreter {
                 // DEFAULT NULL is what a column without a default has.
                 ColumnOption::Default(expr) => column.default = Some(self.expr(expr)).filter(|d| d != "NULL"),
                 ColumnOption::PrimaryKey(pk) => {
+                    self.not_deferrable(pk.characteristics.as_ref(), &format!("primary key of {}", table.name))?;
                     if table.primary_key.is_some() {
                         return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
                     }
@@ -707,18 +708,14 @@ impl Interpreter {
                         column.nullable = false;
                     }
                 }
-                ColumnOption::Unique(unique) => table.uniques.push(UniqueKey {
-                    name: constraint_name(&unique.name),
-                    columns: vec![name.clone()],
-                }),
-                ColumnOption::ForeignKey(fk) => table.foreign_keys.push(ForeignKey {
-                    name: constraint_name(&fk.name),
-                    columns: vec![name.clone()],
-                    ref_table: self.object_name(&fk.foreign_table)?,
-                    ref_columns: self.names(&fk.referred_columns),
-                    on_delete: action(fk.on_delete),
-                    on_update: action(fk.on_update),
-                }),
+                ColumnOption::Unique(unique) => {
+                    self.not_deferrable(unique.characteristics.as_ref(), &format!("unique constraint on {}.{name}", table.name))?;
+                    table.uniques.push(UniqueKey { name: constraint_name(&unique.name), columns: vec![name.clone()] })
+                }
+                ColumnOption::ForeignKey(fk) => {
+                    let foreign = self.foreign_key(constraint_name(&fk.name), vec![name.clone()], fk)?;
+                    table.foreign_keys.push(foreign);
+                }
                 ColumnOption::Check(check) => {
                     // MariaDB names a column's own check after the column.
                     let name = constraint_name(&check.name);
@@ -783,6 +780,7 @@ impl Interpreter {
         let created = |n: &Option<String>| n.as_ref().map(|n| ObjectRef::Constraint(table.name.clone(), n.clone()));
         match constraint {
             TableConstraint::PrimaryKey(pk) => {
+                self.not_deferrable(pk.characteristics.as_ref(), &format!("primary key of {}", table.name))?;
                 if table.primary_key.is_some() {
                     return Err(ApplyError::Unsupported(format!("table {} has more than one primary key", table.name)));
                 }
@@ -797,6 +795,13 @@ impl Interpreter {
                 Ok(made)
             }
             TableConstraint::Unique(u) => {
+                self.not_deferrable(u.characteristics.as_ref(), &format!("unique constraint on {}", table.name))?;
+                if u.nulls_distinct == ast::NullsDistinctOption::NotDistinct {
+                    return Err(ApplyError::Unsupported(format!(
+                        "unique constraint on {}: NULLS NOT DISTINCT is supported on unique indexes; write one",
+                        table.name
+                    )));
+                }
                 let name = name_of(&u.name).or_else(|| name_of(&u.index_name));
                 let unique = UniqueKey { name, columns: self.index_columns(&u.columns) };
                 let made = created(&unique.name);
@@ -804,14 +809,7 @@ impl Interpreter {
                 Ok(made)
             }
             TableConstraint::ForeignKey(fk) => {
-                let foreign = ForeignKey {
-                    name: name_of(&fk.name),
-                    columns: self.names(&fk.columns),
-                    ref_table: self.object_name(&fk.foreign_table)?,
-                    ref_columns: self.names(&fk.referred_columns),
-                    on_delete: action(fk.on_delete),
-                    on_update: action(fk.on_update),
-                };
+                let foreign = self.foreign_key(name_of(&fk.name), self.names(&fk.columns), fk)?;
                 let made = created(&foreign.name);
                 table.foreign_keys.push(foreign);
                 Ok(made)
@@ -838,6 +836,69 @@ impl Interpreter {
             other => {
                 Err(ApplyError::Unsupported(format!("constraint `{other}` on {} is not supported yet", table.name)))
             }
+        }
+    }
+
+    /// A foreign key with its match kind and deferral; what an engine would drop is refused.
+    fn foreign_key(
+        &self,
+        name: Option<String>,
+        columns: Vec<String>,
+        fk: &ast::ForeignKeyConstraint,
+    ) -> Result<ForeignKey, ApplyError> {
+        let label = || format!("foreign key ({}) to {}", columns.join(", "), fk.foreign_table);
+        let match_full = match fk.match_kind {
+            None | Some(ast::ConstraintReferenceMatchKind::Simple) => false,
+            Some(ast::ConstraintReferenceMatchKind::Full) => true,
+            Some(ast::ConstraintReferenceMatchKind::Partial) => {
+                return Err(ApplyError::Unsupported(format!("{}: MATCH PARTIAL is not supported", label())))
+            }
+        };
+        if match_full && self.dialect != Dialect::Postgres {
+            return Err(ApplyError::Unsupported(format!("{}: {} ignores MATCH FULL", label(), self.dialect)));
+        }
+        let deferrable = self.deferral(fk.characteristics.as_ref(), &label())?;
+        if deferrable.is_some() && self.dialect == Dialect::Mysql {
+            return Err(ApplyError::Unsupported(format!("{}: MySQL has no deferrable constraints", label())));
+        }
+        Ok(ForeignKey {
+            name,
+            columns,
+            ref_table: self.object_name(&fk.foreign_table)?,
+            ref_columns: self.names(&fk.referred_columns),
+            on_delete: action(fk.on_delete),
+            on_update: action(fk.on_update),
+            match_full,
+            deferrable,
+        })
+    }
+
+    /// Keys are not deferrable in the model: a deferrable one is refused rather than lost.
+    fn not_deferrable(&self, characteristics: Option<&ast::ConstraintCharacteristics>, what: &str) -> Result<(), ApplyError> {
+        match self.deferral(characteristics, what)? {
+            None => Ok(()),
+            Some(_) => Err(ApplyError::Unsupported(format!("{what}: DEFERRABLE keys are not supported yet"))),
+        }
+    }
+
+    /// `DEFERRABLE [INITIALLY ...]`; `NOT ENFORCED` is refused, it would be lost.
+    pub(super) fn deferral(
+        &self,
+        characteristics: Option<&ast::ConstraintCharacteristics>,
+        what: &str,
+    ) -> Result<Option<Deferral>, ApplyError> {
+        let Some(c) = characteristics else { return Ok(None) };
+        if c.enforced == Some(false) {
+            return Err(ApplyError::Unsupported(format!("{what}: NOT ENFORCED is not supported")));
+        }
+        let deferred = c.initially == Some(ast::DeferrableInitial::Deferred);
+        match (c.deferrable, deferred) {
+            (Some(false), true) => {
+                Err(ApplyError::Unsupported(format!("{what}: NOT DEFERRABLE cannot be INITIALLY DEFERRED")))
+            }
+            (Some(false) | None, false) => Ok(None),
+            (_, true) => Ok(Some(Deferral::InitiallyDeferred)),
+            (Some(true), false) => Ok(Some(Deferral::InitiallyImmediate)),
         }
     }
 

@@ -43,6 +43,8 @@ pub struct ForeignKeyDesc {
     pub target: usize,
     pub action: u8,
     pub named: bool,
+    /// 0: not deferrable, 1: deferrable, 2: initially deferred (not on MySQL).
+    pub deferral: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -125,8 +127,8 @@ fn index() -> impl Strategy<Value = IndexDesc> {
 
 fn table() -> impl Strategy<Value = TableDesc> {
     let columns = (0..4).map(|slot| proptest::option::weighted(0.7, column(slot))).collect::<Vec<_>>();
-    let reference = proptest::option::weighted(0.4, (0usize..3, 0u8..3, any::<bool>()))
-        .prop_map(|r| r.map(|(target, action, named)| ForeignKeyDesc { target, action, named }));
+    let reference = proptest::option::weighted(0.4, (0usize..3, 0u8..3, any::<bool>(), 0u8..3))
+        .prop_map(|r| r.map(|(target, action, named, deferral)| ForeignKeyDesc { target, action, named, deferral }));
     let indexes = proptest::collection::vec(proptest::option::weighted(0.5, index()), 2);
     let unique = proptest::option::weighted(0.25, (proptest::collection::vec(0usize..4, 1..3), any::<bool>()));
     (
@@ -347,7 +349,12 @@ fn table_sql(
         };
         lines.push(format!("ref_{} INTEGER", fk.target));
         let name = if fk.named { format!("CONSTRAINT t{t}_parent ") } else { String::new() };
-        lines.push(format!("{name}FOREIGN KEY (ref_{}) REFERENCES t{} (id){action}", fk.target, fk.target));
+        let deferral = match (dialect, fk.deferral) {
+            (Dialect::Mysql, _) | (_, 0) => "",
+            (_, 1) => " DEFERRABLE",
+            _ => " DEFERRABLE INITIALLY DEFERRED",
+        };
+        lines.push(format!("{name}FOREIGN KEY (ref_{}) REFERENCES t{} (id){action}{deferral}", fk.target, fk.target));
     }
     // ... and a check on one.
     let counting = dialect == Dialect::Mysql && table.autoincrement;

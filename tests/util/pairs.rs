@@ -83,6 +83,8 @@ pub const PAIRS: &[(&str, &str, &str)] = &[
     ("covering index", "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_a ON t (a);", "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE INDEX t_a ON t (a) INCLUDE (b);"),
     ("unique nulls not distinct", "CREATE TABLE t (a INTEGER);", "CREATE TABLE t (a INTEGER);\nCREATE UNIQUE INDEX t_a ON t (a) NULLS NOT DISTINCT;"),
     ("nulls first and last", "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_ab ON t (a, b);", "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_ab ON t (a NULLS FIRST, b DESC NULLS LAST);"),
+    ("deferrable foreign key", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id));", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);"),
+    ("match full foreign key", "CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));\nCREATE TABLE c (a INTEGER, b INTEGER, FOREIGN KEY (a, b) REFERENCES p (a, b) DEFERRABLE);", "CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));\nCREATE TABLE c (a INTEGER, b INTEGER, FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH FULL ON DELETE CASCADE);"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 
@@ -112,11 +114,14 @@ pub fn unsupported(dialect: Dialect, name: &str) -> bool {
             | "covering index"
             | "unique nulls not distinct"
             | "nulls first and last"
+            | "match full foreign key"
     );
     match dialect {
         Dialect::Sqlite => postgres_only,
         Dialect::Postgres => name == "add virtual generated column",
-        Dialect::Mysql => postgres_only || matches!(name, "partial index" | "expression index"),
+        Dialect::Mysql => {
+            postgres_only || matches!(name, "partial index" | "expression index" | "deferrable foreign key")
+        }
     }
 }
 

@@ -163,16 +163,25 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Vec<C
 pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let created: Vec<&Table> = to.tables.values().filter(|t| !from.tables.contains_key(&t.name)).collect();
     let dropped: Vec<&Table> = from.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
-    // Views go first and come back last: they may read any table that changes. A view is made
-    // anew when its query changes or a table it reads changes.
-    // Column order is never a change, so a table that differs only in it touches no view.
-    let touched: Vec<&str> = from
+    // Views go first and come back last. A view is made anew only when its query changes or
+    // what it reads goes away or changes type: a table it reads is dropped, a column it names is
+    // dropped, retyped or generated otherwise. Anything else a table goes through (a new column,
+    // index, constraint or default) leaves its views alone.
+    let unreadable: Vec<(&str, Vec<&str>)> = from
         .tables
         .values()
-        .filter(|t| to.tables.get(&t.name).is_none_or(|new| !diff_table(t, new).is_empty()))
-        .map(|t| t.name.as_str())
+        .map(|t| match to.tables.get(&t.name) {
+            None => (t.name.as_str(), vec!["*"]),
+            Some(new) => (t.name.as_str(), columns_views_cannot_follow(t, new)),
+        })
+        .filter(|(_, columns)| !columns.is_empty())
         .collect();
-    let remade = |v: &View| to.views.get(&v.name) != Some(v) || touched.iter().any(|t| v.reads(t));
+    let remade = |v: &View| {
+        to.views.get(&v.name) != Some(v)
+            || unreadable
+                .iter()
+                .any(|(table, columns)| v.reads(table) && columns.iter().any(|c| *c == "*" || mentions(&v.query, c)))
+    };
     // A trigger that changes is dropped first and made again last, after what it uses.
     let mut changes: Vec<Change> = from
         .triggers
@@ -280,6 +289,19 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             .map(|(_, t)| Change::CreateTrigger(t.clone())),
     );
     changes
+}
+
+/// Columns of a table that a view reading them cannot outlive: dropped, retyped, or generated
+/// otherwise.
+fn columns_views_cannot_follow<'t>(from: &'t Table, to: &Table) -> Vec<&'t str> {
+    from.columns
+        .iter()
+        .filter(|c| match to.column(&c.name) {
+            None => true,
+            Some(new) => new.data_type != c.data_type || new.collation != c.collation || new.generated != c.generated,
+        })
+        .map(|c| c.name.as_str())
+        .collect()
 }
 
 /// Function and aggregate changes, by where they go among the others.
@@ -473,6 +495,31 @@ mod tests {
                 same
             })
         );
+    }
+
+    #[test]
+    fn a_view_is_made_anew_only_when_what_it_reads_changes() {
+        let views = |a: &str, b: &str| -> Vec<String> {
+            let view = "\nCREATE VIEW v AS SELECT id, a FROM t;";
+            let changes = diff(&schema(&format!("{a}{view}")), &schema(&format!("{b}{view}")));
+            changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::DropView(v) => Some(format!("-{}", v.name)),
+                    Change::CreateView(v) => Some(format!("+{}", v.name)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let t = "CREATE TABLE t (id INTEGER, a TEXT, b TEXT);";
+        assert!(views(t, "CREATE TABLE t (id INTEGER, a TEXT, b TEXT, c TEXT);\nCREATE INDEX t_c ON t (c);").is_empty());
+        assert!(views(t, "CREATE TABLE t (id INTEGER, a TEXT NOT NULL DEFAULT 'x', b INTEGER);").is_empty());
+        assert_eq!(
+            views(t, "CREATE TABLE t (id INTEGER, a INTEGER, b TEXT);"),
+            ["-v", "+v"],
+            "a column it reads is retyped"
+        );
+        assert_eq!(views(t, "CREATE TABLE t (id INTEGER, b TEXT);\nCREATE TABLE u (a TEXT);"), ["-v", "+v"]);
     }
 
     #[test]

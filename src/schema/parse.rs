@@ -874,7 +874,11 @@ impl Interpreter {
     }
 
     /// Keys are not deferrable in the model: a deferrable one is refused rather than lost.
-    fn not_deferrable(&self, characteristics: Option<&ast::ConstraintCharacteristics>, what: &str) -> Result<(), ApplyError> {
+    fn not_deferrable(
+        &self,
+        characteristics: Option<&ast::ConstraintCharacteristics>,
+        what: &str,
+    ) -> Result<(), ApplyError> {
         match self.deferral(characteristics, what)? {
             None => Ok(()),
             Some(_) => Err(ApplyError::Unsupported(format!("{what}: DEFERRABLE keys are not supported yet"))),

@@ -85,6 +85,8 @@ pub const PAIRS: &[(&str, &str, &str)] = &[
     ("nulls first and last", "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_ab ON t (a, b);", "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_ab ON t (a NULLS FIRST, b DESC NULLS LAST);"),
     ("deferrable foreign key", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id));", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);"),
     ("match full foreign key", "CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));\nCREATE TABLE c (a INTEGER, b INTEGER, FOREIGN KEY (a, b) REFERENCES p (a, b) DEFERRABLE);", "CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));\nCREATE TABLE c (a INTEGER, b INTEGER, FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH FULL ON DELETE CASCADE);"),
+    ("rebuild under a view", "CREATE TABLE t (id INTEGER, a TEXT, b TEXT);\nCREATE VIEW v AS SELECT id, a FROM t;", "CREATE TABLE t (id INTEGER, a TEXT, b INTEGER NOT NULL DEFAULT 0);\nCREATE VIEW v AS SELECT id, a FROM t;"),
+    ("new column under a view", "CREATE TABLE t (id INTEGER, a TEXT);\nCREATE VIEW v AS SELECT id, a FROM t;", "CREATE TABLE t (id INTEGER, a TEXT, b TEXT);\nCREATE INDEX t_b ON t (b);\nCREATE VIEW v AS SELECT id, a FROM t;"),
     ("no change", "CREATE TABLE t (id INTEGER);", "CREATE TABLE t (id INTEGER);"),
 ];
 

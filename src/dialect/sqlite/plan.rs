@@ -162,7 +162,11 @@ fn rebuild(from: &Table, to: &Table, changes: &[TableChange]) -> Step {
             cols = common.join(", ")
         ),
         format!("DROP TABLE {};", D.ident(&from.name)),
+        // Views and triggers that read the table stay as they are: the legacy rename leaves
+        // their text alone instead of checking it against a table that is briefly gone.
+        "PRAGMA legacy_alter_table = 1;".to_string(),
         format!("ALTER TABLE {} RENAME TO {};", D.ident(&temp), D.ident(&to.name)),
+        "PRAGMA legacy_alter_table = 0;".to_string(),
     ];
     sql.extend(to.indexes.iter().map(|i| create_index_sql(&to.name, i)));
     let mut hazards = BTreeSet::from([Hazard::Rewrite]);

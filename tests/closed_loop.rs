@@ -142,10 +142,17 @@ fn expected_kinds(dialect: Dialect) -> BTreeSet<&'static str> {
             "drop aggregate",
             "create extension",
             "modify column identity",
+            "create statistics",
+            "drop statistics",
         ]);
     } else {
         // PostgreSQL refuses to turn a column's auto-increment on or off (a hand-written migration).
         kinds.insert("modify column auto-increment");
+    }
+    if dialect == Dialect::Sqlite {
+        // SQLite keeps no comments.
+        kinds.remove("modify column comment");
+        kinds.remove("comment on table");
     }
     if dialect == Dialect::Mysql {
         // MariaDB's unique constraints are unique indexes in the model.

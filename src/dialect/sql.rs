@@ -113,6 +113,12 @@ pub fn create_index_sql(d: Dialect, table: &str, index: &Index) -> String {
     sql
 }
 
+/// `COMMENT ON <kind> <name> IS '...'` (PostgreSQL), `IS NULL` to remove it.
+pub fn comment_sql(d: Dialect, kind: &str, name: &str, comment: Option<&str>) -> String {
+    let text = comment.map(|c| d.quote_literal(c)).unwrap_or_else(|| "NULL".to_string());
+    format!("COMMENT ON {kind} {name} IS {text};")
+}
+
 pub fn step(summary: String, sql: String, hazards: &[Hazard]) -> Step {
     Step { summary, sql, hazards: hazards.iter().copied().collect::<BTreeSet<_>>() }
 }
@@ -225,6 +231,9 @@ pub fn create_view_step(d: Dialect, view: &View) -> Step {
     for index in &view.indexes {
         sql.push('\n');
         sql.push_str(&create_index_sql(d, &view.name, index));
+    }
+    if let Some(comment) = &view.comment {
+        sql.push_str(&format!("\nCOMMENT ON {kind} {} IS {};", d.ident(&view.name), d.quote_literal(comment)));
     }
     step(format!("create view {}", view.name), sql, &[])
 }

@@ -146,6 +146,13 @@ impl Interpreter {
                 column.identity = Some(*identity);
                 column.nullable = false;
             }
+            Clause::Comment(text) => {
+                let table = schema
+                    .tables
+                    .get_mut(table_name)
+                    .ok_or_else(|| ApplyError::Missing(ObjectRef::Table(table_name.to_string())))?;
+                table.comment = Some(text.clone()).filter(|t| !t.is_empty());
+            }
             Clause::RenameIndex { from, to } => {
                 let (from, to) = (self.name(from), self.name(to));
                 let table = schema
@@ -366,6 +373,60 @@ impl Interpreter {
                 self.alter_sequence(schema, name, *if_exists, options, owned_by)
             }
             extra::Statement::AlterDomain { name, action } => self.alter_domain(schema, name, action),
+            // The child index becomes part of the parent's tree, which the model keeps as the
+            // parent's index alone (as PostgreSQL makes it for every partition).
+            extra::Statement::AttachIndex { parent, child } => {
+                let (parent, child) = (self.object_name(parent)?, self.object_name(child)?);
+                if schema.index_owner(&parent).is_none() {
+                    return Err(ApplyError::Missing(ObjectRef::Index(parent)));
+                }
+                let owner = schema.tables.values_mut().find(|t| t.index(&child).is_some());
+                let owner = owner.ok_or_else(|| ApplyError::Missing(ObjectRef::Index(child.clone())))?;
+                owner.indexes.retain(|i| i.name != child);
+                Ok(Vec::new())
+            }
+            extra::Statement::CreateStatistics { name, if_not_exists, kinds, columns, table } => {
+                self.postgres_only("CREATE STATISTICS")?;
+                let (name, table) = (self.object_name(name)?, self.object_name(table)?);
+                if schema.statistics.contains_key(&name) {
+                    return if *if_not_exists {
+                        Ok(Vec::new())
+                    } else {
+                        Err(ApplyError::Exists(ObjectRef::Statistics(name)))
+                    };
+                }
+                if !schema.tables.contains_key(&table) {
+                    return Err(ApplyError::Missing(ObjectRef::Table(table)));
+                }
+                let mut kinds: Vec<String> = kinds.iter().map(|k| self.name(k)).collect();
+                let order = ["ndistinct", "dependencies", "mcv"];
+                if let Some(unknown) = kinds.iter().find(|k| !order.contains(&k.as_str())) {
+                    return Err(ApplyError::Unsupported(format!("statistics {name}: unknown kind {unknown}")));
+                }
+                kinds.sort_by_key(|k| order.iter().position(|o| o == k));
+                kinds.dedup();
+                if kinds.len() == order.len() {
+                    kinds.clear();
+                }
+                let columns = columns
+                    .iter()
+                    .map(|c| match c {
+                        Expr::Identifier(ident) => self.name(ident),
+                        other => self.expr(other),
+                    })
+                    .collect();
+                schema.statistics.insert(name.clone(), Statistics { name: name.clone(), table, kinds, columns });
+                Ok(vec![ObjectRef::Statistics(name)])
+            }
+            extra::Statement::DropStatistics { names, if_exists } => {
+                for name in names {
+                    let name = self.object_name(name)?;
+                    if schema.statistics.remove(&name).is_none() && !if_exists {
+                        return Err(ApplyError::Missing(ObjectRef::Statistics(name)));
+                    }
+                }
+                Ok(Vec::new())
+            }
             extra::Statement::DropAggregate { name, types, if_exists } => {
                 let name = self.object_name(name)?;
                 let types: Vec<String> = types.iter().map(|t| normalize::data_type(self.dialect, t).0).collect();
@@ -376,6 +437,38 @@ impl Interpreter {
                 Ok(Vec::new())
             }
         }
+    }
+
+    /// `COMMENT ON TABLE | COLUMN | VIEW ... IS '...' | NULL` (the session pass left out the others).
+    pub(super) fn comment(
+        &self,
+        schema: &mut Schema,
+        kind: ast::CommentObject,
+        name: &ObjectName,
+        text: Option<String>,
+    ) -> Result<(), ApplyError> {
+        self.postgres_only("COMMENT ON")?;
+        let text = text.filter(|t| !t.is_empty());
+        match kind {
+            ast::CommentObject::Table => {
+                let table = self.object_name(name)?;
+                schema.tables.get_mut(&table).ok_or(ApplyError::Missing(ObjectRef::Table(table)))?.comment = text;
+            }
+            ast::CommentObject::Column => {
+                let mut parts = name.0.clone();
+                let column = parts.pop().and_then(|p| p.as_ident().map(|i| self.name(i)));
+                let column = column
+                    .ok_or_else(|| ApplyError::Unsupported(format!("COMMENT ON COLUMN {name}: which column?")))?;
+                let table = self.object_name(&ObjectName(parts))?;
+                column_mut(schema, &table, &column)?.comment = text;
+            }
+            ast::CommentObject::View | ast::CommentObject::MaterializedView => {
+                let view = self.object_name(name)?;
+                schema.views.get_mut(&view).ok_or(ApplyError::Missing(ObjectRef::View(view)))?.comment = text;
+            }
+            other => return Err(ApplyError::Unsupported(format!("COMMENT ON {other} is not supported yet"))),
+        }
+        Ok(())
     }
 
     /// `ALTER INDEX a RENAME TO b`, on a table or a materialized view.

@@ -108,6 +108,9 @@ fn describe_column(column: &Column) -> String {
     if let Some(collation) = &column.collation {
         text.push_str(&format!(" COLLATE {collation}"));
     }
+    if let Some(comment) = &column.comment {
+        text.push_str(&format!(" COMMENT {comment:?}"));
+    }
     text
 }
 

@@ -58,6 +58,8 @@ pub enum Change {
     ReplaceFunction(super::routine::Function),
     CreateTrigger(super::routine::Trigger),
     DropTrigger(super::routine::Trigger),
+    CreateStatistics(Statistics),
+    DropStatistics(Statistics),
     /// A new table, with its indexes.
     CreateTable(Table),
     DropTable(Table),
@@ -86,6 +88,8 @@ pub enum TableChange {
     },
     AddConstraint(Constraint),
     DropConstraint(Constraint),
+    /// The table's comment, `None` to remove it.
+    SetComment(Option<String>),
 }
 
 /// Renames a layer asks for (`renames:` in its yaml). Strata never guesses a rename: without a
@@ -189,6 +193,13 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         .filter(|(key, t)| to.triggers.get(*key) != Some(*t))
         .map(|(_, t)| Change::DropTrigger(t.clone()))
         .collect();
+    // So is changed extended statistics: dropping a column would drop them on its own.
+    changes.extend(
+        from.statistics
+            .iter()
+            .filter(|(name, s)| to.statistics.get(*name) != Some(*s))
+            .map(|(_, s)| Change::DropStatistics(s.clone())),
+    );
     // A view that reads another is made after it and dropped before it; a view that reads a
     // remade view is remade too.
     let mut remade_views: BTreeSet<&str> = from.views.values().filter(|v| remade(v)).map(|v| v.name.as_str()).collect();
@@ -260,7 +271,10 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     changes.extend(routines.after_tables);
     // Routines that go before anything is made, but after the views and triggers that use them
     // are gone.
-    let leading = changes.iter().take_while(|c| matches!(c, Change::DropTrigger(_) | Change::DropView(_))).count();
+    let leading = changes
+        .iter()
+        .take_while(|c| matches!(c, Change::DropTrigger(_) | Change::DropStatistics(_) | Change::DropView(_)))
+        .count();
     changes.splice(leading..leading, routines.early_drops);
     let gone_extensions: Vec<Change> =
         from.extensions.difference(&to.extensions).map(|e| Change::DropExtension(e.clone())).collect();
@@ -287,6 +301,12 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             .iter()
             .filter(|(key, t)| from.triggers.get(*key) != Some(*t))
             .map(|(_, t)| Change::CreateTrigger(t.clone())),
+    );
+    changes.extend(
+        to.statistics
+            .iter()
+            .filter(|(name, s)| from.statistics.get(*name) != Some(*s))
+            .map(|(_, s)| Change::CreateStatistics(s.clone())),
     );
     changes
 }
@@ -461,6 +481,9 @@ fn diff_table(from: &Table, to: &Table) -> Vec<TableChange> {
     for index in created.iter().filter(|i| !renamed_to.contains(&i.name)) {
         changes.push(TableChange::CreateIndex((*index).clone()));
     }
+    if from.comment != to.comment {
+        changes.push(TableChange::SetComment(to.comment.clone()));
+    }
     changes
 }
 
@@ -566,6 +589,7 @@ mod tests {
                 TableChange::RenameIndex { .. } => "rename-index",
                 TableChange::AddConstraint(_) => "add-constraint",
                 TableChange::DropConstraint(_) => "drop-constraint",
+                TableChange::SetComment(_) => "comment",
             })
             .collect();
         assert_eq!(kinds, ["drop-index", "modify", "drop", "add", "add-constraint", "create-index"]);

@@ -4,9 +4,10 @@
 //!
 //! - `ALTER TABLE` whose clauses include `ALTER COLUMN c TYPE t COLLATE x [USING e]`,
 //!   `DROP EXPRESSION`, `SET GENERATED ...`, `DROP IDENTITY`, `ADD GENERATED ... AS IDENTITY
-//!   (SEQUENCE NAME ...)` (PostgreSQL), or `RENAME INDEX a TO b` (MySQL): each clause is read on its
-//!   own, by sqlparser where it can;
-//! - `ALTER SEQUENCE` (options, `OWNED BY`), `ALTER DOMAIN`, `DROP AGGREGATE` (PostgreSQL).
+//!   (SEQUENCE NAME ...)` (PostgreSQL), or `RENAME INDEX a TO b`, `COMMENT = '...'` (MySQL): each
+//!   clause is read on its own, by sqlparser where it can;
+//! - `ALTER SEQUENCE` (options, `OWNED BY`), `ALTER DOMAIN`, `DROP AGGREGATE`, `ALTER INDEX ...
+//!   ATTACH PARTITION`, `CREATE` / `DROP STATISTICS` (PostgreSQL).
 
 use sqlparser::ast::{AlterTableOperation, DataType, Expr, Ident, ObjectName, SequenceOptions, Statement as Ast};
 use sqlparser::keywords::Keyword;
@@ -19,10 +20,43 @@ use crate::dialect::Dialect;
 /// A statement read here rather than by sqlparser.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
-    AlterTable { name: ObjectName, clauses: Vec<Clause> },
-    AlterSequence { name: ObjectName, if_exists: bool, options: Vec<SequenceOptions>, owned_by: Option<OwnedBy> },
-    AlterDomain { name: ObjectName, action: Box<DomainAction> },
-    DropAggregate { name: ObjectName, types: Vec<DataType>, if_exists: bool },
+    AlterTable {
+        name: ObjectName,
+        clauses: Vec<Clause>,
+    },
+    AlterSequence {
+        name: ObjectName,
+        if_exists: bool,
+        options: Vec<SequenceOptions>,
+        owned_by: Option<OwnedBy>,
+    },
+    AlterDomain {
+        name: ObjectName,
+        action: Box<DomainAction>,
+    },
+    DropAggregate {
+        name: ObjectName,
+        types: Vec<DataType>,
+        if_exists: bool,
+    },
+    /// `ALTER INDEX parent ATTACH PARTITION child`: pg_dump's way of building a partitioned
+    /// index's tree.
+    AttachIndex {
+        parent: ObjectName,
+        child: ObjectName,
+    },
+    /// `CREATE STATISTICS [IF NOT EXISTS] name [(kinds)] ON a, (expr) FROM table`.
+    CreateStatistics {
+        name: ObjectName,
+        if_not_exists: bool,
+        kinds: Vec<Ident>,
+        columns: Vec<Expr>,
+        table: ObjectName,
+    },
+    DropStatistics {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+    },
 }
 
 /// `OWNED BY table.column` or `OWNED BY NONE`.
@@ -64,6 +98,8 @@ pub enum Clause {
         from: Ident,
         to: Ident,
     },
+    /// MySQL's `COMMENT [=] '...'` table option.
+    Comment(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +130,31 @@ fn statement(p: &mut Parser) -> Result<Statement, ParserError> {
     }
     if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
         return alter_sequence(p);
+    }
+    if p.parse_keywords(&[Keyword::CREATE, Keyword::STATISTICS]) {
+        let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+        let name = p.parse_object_name(false)?;
+        let mut kinds = Vec::new();
+        if p.consume_token(&Token::LParen) {
+            kinds = p.parse_comma_separated(Parser::parse_identifier)?;
+            p.expect_token(&Token::RParen)?;
+        }
+        p.expect_keyword(Keyword::ON)?;
+        let columns = p.parse_comma_separated(Parser::parse_expr)?;
+        p.expect_keyword(Keyword::FROM)?;
+        let table = p.parse_object_name(false)?;
+        return Ok(Statement::CreateStatistics { name, if_not_exists, kinds, columns, table });
+    }
+    if p.parse_keywords(&[Keyword::DROP, Keyword::STATISTICS]) {
+        let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+        let names = p.parse_comma_separated(|p| p.parse_object_name(false))?;
+        let _ = p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]);
+        return Ok(Statement::DropStatistics { names, if_exists });
+    }
+    if p.parse_keywords(&[Keyword::ALTER, Keyword::INDEX]) {
+        let parent = p.parse_object_name(false)?;
+        p.expect_keywords(&[Keyword::ATTACH, Keyword::PARTITION])?;
+        return Ok(Statement::AttachIndex { parent, child: p.parse_object_name(false)? });
     }
     if p.parse_keywords(&[Keyword::ALTER, Keyword::DOMAIN]) {
         let name = p.parse_object_name(false)?;
@@ -132,6 +193,10 @@ fn own_clause(p: &mut Parser) -> Result<Option<Clause>, ParserError> {
         let from = p.parse_identifier()?;
         p.expect_keyword(Keyword::TO)?;
         return Ok(Some(Clause::RenameIndex { from, to: p.parse_identifier()? }));
+    }
+    if p.parse_keyword(Keyword::COMMENT) {
+        let _ = p.consume_token(&Token::Eq);
+        return Ok(Some(Clause::Comment(p.parse_literal_string()?)));
     }
     if !p.parse_keyword(Keyword::ALTER) {
         return Ok(None);

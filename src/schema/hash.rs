@@ -49,6 +49,9 @@ pub fn leaves(schema: &Schema) -> Vec<(String, String)> {
     for (key, trigger) in &schema.triggers {
         leaves.push((format!("trigger:{key}"), hex(&Sha256::digest(format!("{trigger:?}")))));
     }
+    for (name, statistics) in &schema.statistics {
+        leaves.push((format!("statistics:{name}"), hex(&Sha256::digest(format!("{statistics:?}")))));
+    }
     leaves.sort();
     leaves
 }

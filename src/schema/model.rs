@@ -17,6 +17,8 @@ pub struct Schema {
     pub functions: BTreeMap<String, super::routine::Function>,
     /// Triggers by `table.name`.
     pub triggers: BTreeMap<String, super::routine::Trigger>,
+    /// PostgreSQL extended statistics (`CREATE STATISTICS`).
+    pub statistics: BTreeMap<String, Statistics>,
     /// PostgreSQL domains.
     pub domains: BTreeMap<String, super::routine::Domain>,
     /// PostgreSQL aggregates by identity.
@@ -28,6 +30,17 @@ pub struct Schema {
     /// `nextval`: pg_dump's way of writing a serial column, which the column becomes when the
     /// default comes. Not objects of their own: never compared or hashed.
     pub owned_sequences: BTreeMap<String, OwnedSequence>,
+}
+
+/// `CREATE STATISTICS name (kinds) ON columns FROM table`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statistics {
+    pub name: String,
+    pub table: String,
+    /// `ndistinct`, `dependencies`, `mcv` in that order; empty when all three (the default).
+    pub kinds: Vec<String>,
+    /// Column names or canonical expressions.
+    pub columns: Vec<String>,
 }
 
 /// The column a sequence belongs to.
@@ -45,6 +58,8 @@ pub struct View {
     pub materialized: bool,
     /// A materialized view's indexes (PostgreSQL).
     pub indexes: Vec<Index>,
+    /// `COMMENT ON VIEW` (PostgreSQL).
+    pub comment: Option<String>,
 }
 
 impl View {
@@ -82,6 +97,8 @@ pub struct Table {
     pub partition_by: Option<String>,
     /// PostgreSQL: the partitioned table this one is a partition of, and its bound.
     pub partition_of: Option<PartitionOf>,
+    /// `COMMENT ON TABLE` (PostgreSQL), `COMMENT = '...'` (MySQL).
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +121,8 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// Where it differs from the table's or database's default.
     pub collation: Option<String>,
+    /// `COMMENT ON COLUMN` (PostgreSQL), `COMMENT '...'` (MySQL).
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +148,7 @@ impl Column {
             generated: None,
             identity: None,
             collation: None,
+            comment: None,
         }
     }
 }
@@ -240,6 +260,7 @@ pub enum ObjectRef {
     Constraint(String, String),
     Function(String),
     Trigger(String, String),
+    Statistics(String),
     Domain(String),
     Extension(String),
 }
@@ -258,6 +279,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Domain(name) => write!(f, "domain {name}"),
             ObjectRef::Extension(name) => write!(f, "extension {name}"),
             ObjectRef::Trigger(t, name) => write!(f, "trigger {name} on {t}"),
+            ObjectRef::Statistics(name) => write!(f, "statistics {name}"),
         }
     }
 }
@@ -274,6 +296,7 @@ impl Table {
             indexes: Vec::new(),
             partition_by: None,
             partition_of: None,
+            comment: None,
         }
     }
 
@@ -347,6 +370,9 @@ impl Schema {
                 fk.ref_table = new.to_string();
             }
         }
+        for statistics in self.statistics.values_mut().filter(|s| s.table == old) {
+            statistics.table = new.to_string();
+        }
     }
 
     /// Renames a column and every key, index, check and foreign key that names it, as the engines do.
@@ -378,6 +404,9 @@ impl Schema {
             if fk.ref_table == table {
                 rename(&mut fk.ref_columns);
             }
+        }
+        for statistics in self.statistics.values_mut().filter(|s| s.table == table) {
+            rename(&mut statistics.columns);
         }
     }
 }

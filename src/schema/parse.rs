@@ -75,9 +75,9 @@ pub fn parse_with_session_statements(
 ) -> Result<(Vec<Located>, Vec<SessionStatement>), SyntaxError> {
     let parser_dialect = dialect.parser();
     let syntax = |e: sqlparser::parser::ParserError, line: u64| SyntaxError { line, message: e.to_string() };
-    let mut parser = Parser::new(parser_dialect.as_ref()).try_with_sql(sql).map_err(|e| syntax(e, 1))?;
+    let (sql, mut session) = without_psql_commands(sql);
+    let mut parser = Parser::new(parser_dialect.as_ref()).try_with_sql(&sql).map_err(|e| syntax(e, 1))?;
     let mut statements = Vec::new();
-    let mut session = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         let next = parser.peek_token();
@@ -103,7 +103,7 @@ pub fn parse_with_session_statements(
             // What sqlparser cannot read (or reads only in part), read by `extra`.
             failed => match read_extra(dialect, &mut parser, start) {
                 Some(statement) => Parsed::Extra(statement),
-                None => match (failed, reparse_trigger_with_literal_arguments(dialect, &mut parser, start)) {
+                None => match (failed, reparse(dialect, &mut parser, start)) {
                     (_, Some(statement)) => Parsed::Sql(Box::new(statement)),
                     (Err(e), None) => return Err(syntax(e, line)),
                     (Ok(_), None) => {
@@ -125,7 +125,31 @@ pub fn parse_with_session_statements(
             });
         }
     }
+    session.sort_by_key(|s| s.line);
     Ok((statements, session))
+}
+
+/// pg_dump (15.14 and later) brackets its output in `\restrict KEY` / `\unrestrict KEY`, psql
+/// commands that are not SQL: their lines are blanked (so line numbers stay) and counted.
+fn without_psql_commands(sql: &str) -> (std::borrow::Cow<'_, str>, Vec<SessionStatement>) {
+    let is_command = |line: &str| {
+        let mut words = line.split_whitespace();
+        matches!(words.next(), Some("\\restrict" | "\\unrestrict")) && words.next().is_some() && words.next().is_none()
+    };
+    if !sql.lines().any(is_command) {
+        return (std::borrow::Cow::Borrowed(sql), Vec::new());
+    }
+    let mut session = Vec::new();
+    let mut kept = Vec::new();
+    for (n, line) in sql.split('\n').enumerate() {
+        if is_command(line) {
+            session.push(SessionStatement { line: n as u64 + 1, kind: "\\restrict" });
+            kept.push("");
+        } else {
+            kept.push(line);
+        }
+    }
+    (std::borrow::Cow::Owned(kept.join("\n")), session)
 }
 
 /// `WITH [NO] DATA` after a materialized view says whether it is filled now: not schema.
@@ -160,6 +184,43 @@ fn read_extra(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<ext
         parser.prev_token();
     }
     while parser.index() < end {
+        parser.next_token();
+    }
+    Some(statement)
+}
+
+/// A statement sqlparser reads once rewritten: a trigger with literal arguments, or pg_dump's
+/// `CREATE INDEX ... ON ONLY parent` (the partitioned index that partitions attach to).
+fn reparse(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
+    reparse_trigger_with_literal_arguments(dialect, parser, start)
+        .or_else(|| reparse_index_on_only(dialect, parser, start))
+}
+
+fn reparse_index_on_only(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
+    let mut tokens = Vec::new();
+    let mut index = start;
+    loop {
+        let token = parser.token_at(index).token.clone();
+        if matches!(token, Token::SemiColon | Token::EOF) {
+            break;
+        }
+        tokens.push(token);
+        index += 1;
+    }
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w));
+    let words: Vec<usize> = (0..tokens.len()).filter(|i| !matches!(tokens[*i], Token::Whitespace(_))).collect();
+    let only = words.windows(2).find(|w| word(&tokens[w[0]], "ON") && word(&tokens[w[1]], "ONLY"))?[1];
+    let is_index = words.iter().take(3).any(|i| word(&tokens[*i], "INDEX")) && word(&tokens[words[0]], "CREATE");
+    if !is_index {
+        return None;
+    }
+    tokens.remove(only);
+    let parser_dialect = dialect.parser();
+    let statement = Parser::new(parser_dialect.as_ref()).with_tokens(tokens).parse_statement().ok()?;
+    while parser.index() > index {
+        parser.prev_token();
+    }
+    while parser.index() < index {
         parser.next_token();
     }
     Some(statement)
@@ -219,7 +280,10 @@ fn session_statement(dialect: Dialect, parser: &Parser) -> Option<&'static str> 
     match words.first()?.as_str() {
         "SET" | "RESET" => Some("SET"),
         "GRANT" | "REVOKE" => Some("GRANT/REVOKE"),
-        "COMMENT" if words.get(1).is_some_and(|w| w == "ON") => Some("COMMENT ON"),
+        // Comments on tables, columns and views are the schema's; the others are ignored.
+        "COMMENT" if words.get(1).is_some_and(|w| w == "ON") && !commented_object_is_modelled(&words) => {
+            Some("COMMENT ON")
+        }
         "SELECT" if words.iter().any(|w| w == "SET_CONFIG") => Some("set_config"),
         "ALTER" if has("OWNER", "TO") => Some("OWNER TO"),
         "ALTER" if has("DEFAULT", "PRIVILEGES") => Some("GRANT/REVOKE"),
@@ -229,6 +293,11 @@ fn session_statement(dialect: Dialect, parser: &Parser) -> Option<&'static str> 
         }
         _ => None,
     }
+}
+
+/// `COMMENT ON TABLE | COLUMN | VIEW | MATERIALIZED VIEW`: comments the model keeps.
+fn commented_object_is_modelled(words: &[String]) -> bool {
+    matches!(words.get(2).map(String::as_str), Some("TABLE" | "COLUMN" | "VIEW" | "MATERIALIZED"))
 }
 
 /// Whether data statements are allowed (migrations) or an error (declarative schema files).
@@ -273,7 +342,7 @@ impl Interpreter {
         }
     }
 
-    fn postgres_only(&self, what: &str) -> Result<(), ApplyError> {
+    pub(super) fn postgres_only(&self, what: &str) -> Result<(), ApplyError> {
         if self.dialect == Dialect::Postgres {
             Ok(())
         } else {
@@ -334,7 +403,11 @@ impl Interpreter {
             .map(|c| {
                 let mut text = match &c.column.expr {
                     Expr::Identifier(ident) => self.name(ident),
-                    other => self.expr(other),
+                    // An expression that prints as one word (`true`) must not pass for a column.
+                    other => match self.expr(other) {
+                        word if word.chars().all(|ch| ch.is_alphanumeric() || ch == '_') => format!("({word})"),
+                        text => text,
+                    },
                 };
                 let desc = c.column.options.sort == Some(ast::OrderBySort::Desc);
                 if desc {
@@ -457,7 +530,13 @@ impl Interpreter {
                 let query = super::view::canonical_query(self.dialect, &create.query, &columns);
                 schema.views.insert(
                     name.clone(),
-                    View { name: name.clone(), query, materialized: create.materialized, indexes: Vec::new() },
+                    View {
+                        name: name.clone(),
+                        query,
+                        materialized: create.materialized,
+                        indexes: Vec::new(),
+                        comment: None,
+                    },
                 );
                 Ok(vec![ObjectRef::View(name)])
             }
@@ -581,6 +660,10 @@ impl Interpreter {
                 self.rename_index(schema, name, index_name)?;
                 Ok(Vec::new())
             }
+            Statement::Comment { object_type, object_name, comment, .. } => {
+                self.comment(schema, *object_type, object_name, comment.clone())?;
+                Ok(Vec::new())
+            }
             Statement::RenameTable(renames) => {
                 for rename in renames {
                     let (old, new) = (self.object_name(&rename.old_name)?, self.object_name(&rename.new_name)?);
@@ -631,6 +714,23 @@ impl Interpreter {
         for column in &create.columns {
             self.add_column(&mut table, column)?;
         }
+        // MySQL's `COMMENT='...'` table option.
+        let options = match &create.table_options {
+            ast::CreateTableOptions::Plain(options) => options.as_slice(),
+            _ => &[],
+        };
+        let comment = options.iter().find_map(|o| match o {
+            ast::SqlOption::Comment(ast::CommentDef::WithEq(c) | ast::CommentDef::WithoutEq(c)) => Some(c.clone()),
+            _ => None,
+        });
+        if let Some(comment) = create.comment.as_ref().map(ToString::to_string).or(comment) {
+            if self.dialect != Dialect::Mysql {
+                return Err(ApplyError::Unsupported(format!(
+                    "table {name}: COMMENT in CREATE TABLE is MySQL's; write COMMENT ON TABLE"
+                )));
+            }
+            table.comment = Some(comment).filter(|c| !c.is_empty());
+        }
         for constraint in &create.constraints {
             self.add_constraint(&mut table, constraint)?;
         }
@@ -642,7 +742,14 @@ impl Interpreter {
             let Some(bound) = &create.for_values else {
                 return Err(ApplyError::Unsupported(format!("{name}: PARTITION OF without FOR VALUES")));
             };
-            table.partition_of = Some(PartitionOf { parent: self.object_name(parent)?, bound: self.bound(bound) });
+            let parent = self.object_name(parent)?;
+            // A partition has its parent's columns, whether the statement lists them or not.
+            if create.columns.is_empty() {
+                let of =
+                    schema.tables.get(&parent).ok_or_else(|| ApplyError::Missing(ObjectRef::Table(parent.clone())))?;
+                table.columns = of.columns.clone();
+            }
+            table.partition_of = Some(PartitionOf { parent, bound: self.bound(bound) });
         }
         let mut created = vec![ObjectRef::Table(name.clone())];
         created.extend(table.columns.iter().map(|c| ObjectRef::Column(name.clone(), c.name.clone())));
@@ -737,6 +844,7 @@ impl Interpreter {
                     column.nullable = false;
                 }
                 ColumnOption::CharacterSet(charset) => character_set = Some(charset.to_string()),
+                ColumnOption::Comment(text) if self.dialect == Dialect::Mysql => column.comment = Some(text.clone()),
                 ColumnOption::Collation(collation) => {
                     column.collation = collation.0.last().map(|part| match part {
                         ast::ObjectNamePart::Identifier(ident) => ident.value.clone(),
@@ -1033,6 +1141,10 @@ impl Interpreter {
                         return Err(ApplyError::Missing(ObjectRef::Column(table_name.to_string(), name)));
                     }
                     table.drop_column(&name);
+                    // Extended statistics over a dropped column go with it.
+                    schema
+                        .statistics
+                        .retain(|_, s| s.table != table_name || !s.columns.iter().any(|c| mentions(c, &name)));
                 }
                 Ok(Vec::new())
             }
@@ -1049,6 +1161,7 @@ impl Interpreter {
                 // A table's triggers and owned sequences go with it.
                 schema.triggers.retain(|_, t| t.table != name);
                 schema.owned_sequences.retain(|_, owner| owner.table != name);
+                schema.statistics.retain(|_, s| s.table != name);
                 schema.tables.remove(name).is_some()
             }
             ObjectType::View | ObjectType::MaterializedView => schema.views.remove(name).is_some(),
@@ -1124,11 +1237,11 @@ mod tests {
     fn session_statements_are_recognised_and_left_out() {
         let sql = "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n\
                    CREATE TABLE t (id integer);\nALTER TABLE public.t OWNER TO postgres;\n\
-                   ALTER TYPE public.mood OWNER TO postgres;\nCOMMENT ON TABLE t IS 'x';\n\
-                   REVOKE USAGE ON SCHEMA public FROM PUBLIC;\nGRANT ALL ON SCHEMA public TO PUBLIC;";
+                   ALTER TYPE public.mood OWNER TO postgres;\nCOMMENT ON SCHEMA public IS 'x';\n\
+                   REVOKE USAGE ON SCHEMA public FROM PUBLIC;\nGRANT ALL ON SCHEMA public TO PUBLIC;\n\
+                   CREATE SCHEMA public;\nCOMMENT ON TABLE t IS 'kept';\n\\restrict AbC\n";
         let (statements, session) = parse_with_session_statements(Dialect::Postgres, sql).unwrap();
-        assert_eq!(statements.len(), 1);
-        assert_eq!(statements[0].line, 3);
+        assert_eq!(statements.iter().map(|s| s.line).collect::<Vec<_>>(), [3, 10], "the table, its comment");
         let kinds: Vec<(u64, &str)> = session.iter().map(|s| (s.line, s.kind)).collect();
         assert_eq!(
             kinds,
@@ -1139,7 +1252,9 @@ mod tests {
                 (5, "OWNER TO"),
                 (6, "COMMENT ON"),
                 (7, "GRANT/REVOKE"),
-                (8, "GRANT/REVOKE")
+                (8, "GRANT/REVOKE"),
+                (9, "CREATE SCHEMA"),
+                (11, "\\restrict")
             ]
         );
     }

@@ -18,8 +18,11 @@ pub struct Function {
     pub language: String,
     /// IMMUTABLE, STRICT, SECURITY DEFINER, ... in sqlparser's fixed order.
     pub attributes: Vec<String>,
-    /// The body as stored by the server: the text between the dollar quotes, untouched.
+    /// The body as stored by the server: the text between the dollar quotes, untouched; or, for
+    /// a SQL-standard body, its canonical text (`RETURN a + 1`, `BEGIN ATOMIC ... END`).
     pub body: String,
+    /// The body is SQL-standard (`RETURN expr`, `BEGIN ATOMIC`), written bare, not quoted.
+    pub standard_body: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,21 +63,25 @@ impl Function {
                 text
             })
             .collect();
-        let mut tag = "$strata$".to_string();
-        let mut n = 0;
-        while self.body.contains(&tag) {
-            n += 1;
-            tag = format!("$strata{n}$");
-        }
         let returns = self.returns.as_ref().map(|r| format!(" RETURNS {r}")).unwrap_or_default();
         let attributes: String = self.attributes.iter().map(|a| format!(" {a}")).collect();
+        let body = if self.standard_body {
+            format!(" {}", self.body)
+        } else {
+            let mut tag = "$strata$".to_string();
+            let mut n = 0;
+            while self.body.contains(&tag) {
+                n += 1;
+                tag = format!("$strata{n}$");
+            }
+            format!(" AS {tag}{}{tag}", self.body)
+        };
         format!(
-            "CREATE {}FUNCTION {}({}){returns} LANGUAGE {}{attributes} AS {tag}{}{tag};",
+            "CREATE {}FUNCTION {}({}){returns} LANGUAGE {}{attributes}{body};",
             if or_replace { "OR REPLACE " } else { "" },
             dialect.ident(&self.name),
             args.join(", "),
             self.language,
-            self.body
         )
     }
 
@@ -103,22 +110,42 @@ impl Function {
                 default: a.default_expr.as_ref().map(ToString::to_string),
             })
             .collect();
+        // `RETURNS TABLE(name type, ...)` keeps its column names, each type normalised.
+        let table = |columns: &[ast::ColumnDef]| {
+            let columns: Vec<String> = columns
+                .iter()
+                .map(|c| format!("{} {}", Dialect::Postgres.ident(&c.name.value), pg(&c.data_type)))
+                .collect();
+            format!("TABLE({})", columns.join(", "))
+        };
         let returns = create.return_type.as_ref().map(|r| match r {
+            FunctionReturnType::DataType(ast::DataType::Table(Some(columns))) => table(columns),
             FunctionReturnType::DataType(dt) => pg(dt),
             FunctionReturnType::SetOf(dt) => format!("SETOF {}", pg(dt)),
         });
-        let body = match &create.function_body {
-            Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
-            | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
-                Expr::Value(v) => match &v.value {
-                    Value::DollarQuotedString(s) => s.value.clone(),
-                    Value::SingleQuotedString(s) => s.clone(),
+        let (body, standard_body) =
+            match &create.function_body {
+                Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
+                | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
+                    Expr::Value(v) => match &v.value {
+                        Value::DollarQuotedString(s) => (s.value.clone(), false),
+                        Value::SingleQuotedString(s) => (s.clone(), false),
+                        other => return Err(format!("function {name}: unsupported body {other}")),
+                    },
                     other => return Err(format!("function {name}: unsupported body {other}")),
                 },
-                other => return Err(format!("function {name}: unsupported body {other}")),
-            },
-            _ => return Err(format!("function {name}: only `AS '...'` / `AS $$...$$` bodies are supported")),
-        };
+                // SQL-standard bodies, parsed by the server at creation: compared as canonical text.
+                Some(CreateFunctionBody::Return(expr)) => {
+                    (format!("RETURN {}", normalize::expr(Dialect::Postgres, expr)), true)
+                }
+                Some(CreateFunctionBody::BeginAtomic(block)) => {
+                    let statements: Vec<String> = block.statements.iter().map(|s| format!("{s};")).collect();
+                    (format!("BEGIN ATOMIC {} END", statements.join(" ")), true)
+                }
+                _ => return Err(format!(
+                    "function {name}: only `AS '...'`, `AS $$...$$`, `RETURN` and `BEGIN ATOMIC` bodies are supported"
+                )),
+            };
         let mut attributes = Vec::new();
         // VOLATILE, CALLED ON NULL INPUT, PARALLEL UNSAFE and SECURITY INVOKER are the defaults the
         // catalog leaves out; leaving them out here too makes both spellings compare equal.
@@ -147,7 +174,7 @@ impl Function {
         }
         attributes.extend(create.set_params.iter().map(ToString::to_string));
         let language = create.language.as_ref().map(|l| l.value.to_lowercase()).unwrap_or_else(|| "sql".to_string());
-        Ok(Function { name, args, returns, language, attributes, body })
+        Ok(Function { name, args, returns, language, attributes, body, standard_body })
     }
 }
 

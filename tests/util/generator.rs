@@ -66,6 +66,9 @@ pub struct TableDesc {
     pub identity: u8,
     /// `id` counts itself (SERIAL, AUTO_INCREMENT, AUTOINCREMENT).
     pub autoincrement: bool,
+    /// A comment on the table (0: none) and one on c0 (not on SQLite, which keeps none).
+    pub comment: u8,
+    pub c0_comment: u8,
 }
 
 /// PostgreSQL's objects beyond tables.
@@ -83,6 +86,8 @@ pub struct PgDesc {
     pub aggregate: bool,
     /// The `pg_trgm` extension, and a hash index on t0.c0 when it is text.
     pub extension: bool,
+    /// Extended statistics on t1 (0: none, 1: all kinds over id and c0, 2: dependencies over id and an expression).
+    pub statistics: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +144,7 @@ fn table() -> impl Strategy<Value = TableDesc> {
         indexes,
         (0u8..3, any::<bool>()),
         prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
-        proptest::bool::weighted(0.25),
+        (proptest::bool::weighted(0.25), 0u8..3, 0u8..3),
     )
         .prop_map(
             |(
@@ -150,7 +155,7 @@ fn table() -> impl Strategy<Value = TableDesc> {
                 indexes,
                 generated,
                 identity,
-                autoincrement,
+                (autoincrement, comment, c0_comment),
             )| TableDesc {
                 columns,
                 reference,
@@ -163,13 +168,15 @@ fn table() -> impl Strategy<Value = TableDesc> {
                 generated_stored: generated.1,
                 identity,
                 autoincrement,
+                comment,
+                c0_comment,
             },
         )
 }
 
 fn pg() -> impl Strategy<Value = PgDesc> {
-    (0u8..4, 0u8..4, 0u8..3, 0u8..3, any::<bool>(), any::<bool>(), proptest::bool::weighted(0.2)).prop_map(
-        |(enum_labels, sequence, domain, function, trigger, aggregate, extension)| PgDesc {
+    (0u8..4, 0u8..4, 0u8..3, 0u8..3, any::<bool>(), any::<bool>(), proptest::bool::weighted(0.2), 0u8..3).prop_map(
+        |(enum_labels, sequence, domain, function, trigger, aggregate, extension, statistics)| PgDesc {
             enum_labels,
             sequence,
             domain,
@@ -177,6 +184,7 @@ fn pg() -> impl Strategy<Value = PgDesc> {
             trigger,
             aggregate,
             extension,
+            statistics,
         },
     )
 }
@@ -282,6 +290,13 @@ pub fn render(dialect: Dialect, desc: &SchemaDesc) -> String {
                 );
             }
         }
+        if desc.tables[1].as_ref().is_some_and(|t1| t1.columns[0].is_some()) {
+            match desc.pg.statistics {
+                1 => sql.push("CREATE STATISTICS t1_stats ON id, c0 FROM t1;".to_string()),
+                2 => sql.push("CREATE STATISTICS t1_stats (dependencies) ON id, (id * 2) FROM t1;".to_string()),
+                _ => {}
+            }
+        }
         if desc.pg.aggregate {
             sql.push(
                 "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;"
@@ -379,7 +394,22 @@ fn table_sql(
             lines.push(format!("{name}UNIQUE ({})", columns.join(", ")));
         }
     }
-    let mut sql = vec![format!("CREATE TABLE t{t} (\n  {}\n);", lines.join(",\n  "))];
+    let comment = |n: u8| ["", "first words", "it's other words"][usize::from(n)];
+    let mysql = dialect == Dialect::Mysql;
+    if let (true, 1 | 2, Some(c0)) = (mysql, table.c0_comment, lines.iter_mut().find(|l| l.starts_with("c0 "))) {
+        c0.push_str(&format!(" COMMENT '{}'", comment(table.c0_comment).replace('\'', "''")));
+    }
+    let table_comment = match (mysql, table.comment) {
+        (true, 1 | 2) => format!(" COMMENT='{}'", comment(table.comment).replace('\'', "''")),
+        _ => String::new(),
+    };
+    let mut sql = vec![format!("CREATE TABLE t{t} (\n  {}\n){table_comment};", lines.join(",\n  "))];
+    if pg && table.comment > 0 {
+        sql.push(format!("COMMENT ON TABLE t{t} IS '{}';", comment(table.comment).replace('\'', "''")));
+    }
+    if pg && table.c0_comment > 0 && table.columns[0].is_some() {
+        sql.push(format!("COMMENT ON COLUMN t{t}.c0 IS '{}';", comment(table.c0_comment).replace('\'', "''")));
+    }
     let mut seen: Vec<Vec<usize>> = Vec::new();
     for (slot, index) in table.indexes.iter().enumerate() {
         let Some(index) = index else { continue };
@@ -439,6 +469,8 @@ pub fn change_kinds(change: &Change) -> Vec<String> {
         Change::ReplaceFunction(_) => one("replace function"),
         Change::CreateTrigger(_) => one("create trigger"),
         Change::DropTrigger(_) => one("drop trigger"),
+        Change::CreateStatistics(_) => one("create statistics"),
+        Change::DropStatistics(_) => one("drop statistics"),
         Change::CreateTable(_) => one("create table"),
         Change::DropTable(_) => one("drop table"),
         Change::AlterTable { changes, .. } => changes.iter().flat_map(table_change_kinds).collect(),
@@ -456,6 +488,7 @@ fn table_change_kinds(change: &TableChange) -> Vec<String> {
         TableChange::RenameIndex { .. } => one("rename index"),
         TableChange::AddConstraint(c) => one(&format!("add {}", constraint_kind(c))),
         TableChange::DropConstraint(c) => one(&format!("drop {}", constraint_kind(c))),
+        TableChange::SetComment(_) => one("comment on table"),
     }
 }
 
@@ -469,7 +502,7 @@ fn constraint_kind(constraint: &strata::schema::Constraint) -> &'static str {
 }
 
 fn column_aspects(from: &Column, to: &Column) -> Vec<String> {
-    let Column { name: _, data_type, nullable, default, autoincrement, generated, identity, collation } = from;
+    let Column { name: _, data_type, nullable, default, autoincrement, generated, identity, collation, comment } = from;
     let mut aspects = Vec::new();
     let mut note = |changed: bool, aspect: &str| {
         if changed {
@@ -483,5 +516,6 @@ fn column_aspects(from: &Column, to: &Column) -> Vec<String> {
     note(*generated != to.generated, "generation");
     note(*identity != to.identity, "identity");
     note(*collation != to.collation, "collation");
+    note(*comment != to.comment, "comment");
     aspects
 }

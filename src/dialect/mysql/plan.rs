@@ -32,6 +32,9 @@ fn column_sql(column: &Column) -> String {
     if column.autoincrement {
         sql.push_str(" AUTO_INCREMENT");
     }
+    if let Some(comment) = &column.comment {
+        sql.push_str(&format!(" COMMENT {}", D.quote_literal(comment)));
+    }
     sql
 }
 
@@ -50,7 +53,9 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             let mut lines: Vec<String> = table.columns.iter().map(column_sql).collect();
             lines.extend(table.constraints().iter().map(|c| sql::constraint_sql(D, c)));
             lines.extend(table.indexes.iter().map(key_sql));
-            let sql = format!("CREATE TABLE {} (\n  {}\n);", D.ident(&table.name), lines.join(",\n  "));
+            let comment =
+                table.comment.as_ref().map(|c| format!(" COMMENT={}", D.quote_literal(c))).unwrap_or_default();
+            let sql = format!("CREATE TABLE {} (\n  {}\n){comment};", D.ident(&table.name), lines.join(",\n  "));
             vec![step(format!("create table {}", table.name), sql, &[])]
         }
         Change::DropTable(table) => vec![step(
@@ -122,6 +127,9 @@ fn alter(to: &Table, changes: &[TableChange]) -> Step {
                 if matches!(constraint, Constraint::PrimaryKey(_)) {
                     hazards.push(Hazard::Rewrite);
                 }
+            }
+            TableChange::SetComment(comment) => {
+                clauses.push(format!("COMMENT = {}", D.quote_literal(comment.as_deref().unwrap_or_default())))
             }
             TableChange::CreateIndex(index) => {
                 clauses.push(format!("ADD {}", key_sql(index)));

@@ -74,6 +74,18 @@ const AGGREGATES: &str = "SELECT p.proname::text AS name, pg_get_function_identi
     FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace \
     WHERE n.nspname = $1 ORDER BY 1, 2";
 
+/// Extended statistics, as the `CREATE STATISTICS` that makes them.
+const STATISTICS: &str =
+    "SELECT s.stxname::text AS name, pg_get_statisticsobjdef(s.oid) AS def FROM pg_statistic_ext s \
+    JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE n.nspname = $1 ORDER BY 1";
+
+/// Comments on tables, their columns and views (the ones the model keeps).
+const COMMENTS: &str = "SELECT c.relname::text AS name, c.relkind::text AS kind, a.attname::text AS column_name, \
+    d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 \
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1, 3";
+
 /// Partitioned tables' keys, and partitions with their parent and bound.
 const PARTITIONING: &str = "SELECT c.relname::text AS table_name, \
     CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key, \
@@ -221,6 +233,30 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
         if !INTERNAL_TABLES.contains(&table.as_str()) {
             ddl.push((format!("trigger {name} on {table}"), def));
         }
+    }
+    for row in sqlx::query(COMMENTS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, kind, text): (String, String, String) = (row.get("name"), row.get("kind"), row.get("description"));
+        if INTERNAL_TABLES.contains(&name.as_str()) {
+            continue;
+        }
+        let sql = match (row.get::<Option<String>, _>("column_name"), kind.as_str()) {
+            (Some(column), _) => format!(
+                "COMMENT ON COLUMN {}.{} IS {}",
+                D.quote_ident(&name),
+                D.quote_ident(&column),
+                D.quote_literal(&text)
+            ),
+            (None, "v") => format!("COMMENT ON VIEW {} IS {}", D.quote_ident(&name), D.quote_literal(&text)),
+            (None, "m") => {
+                format!("COMMENT ON MATERIALIZED VIEW {} IS {}", D.quote_ident(&name), D.quote_literal(&text))
+            }
+            (None, _) => format!("COMMENT ON TABLE {} IS {}", D.quote_ident(&name), D.quote_literal(&text)),
+        };
+        ddl.push((format!("comment on {name}"), sql));
+    }
+    for row in sqlx::query(STATISTICS).bind(schema_name).fetch_all(&mut *conn).await.map_err(query_error)? {
+        let (name, def): (String, String) = (row.get("name"), row.get("def"));
+        ddl.push((format!("statistics {name}"), def));
     }
     // The catalog qualifies names with the tenant's schema (pg_get_indexdef always does); read
     // here, that schema is the tenant itself, as `public` is in the project's files.

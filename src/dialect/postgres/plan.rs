@@ -44,6 +44,13 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             }
             let mut text = vec![create];
             text.extend(table.indexes.iter().map(|i| sql::create_index_sql(D, &table.name, i)));
+            if table.comment.is_some() {
+                text.push(sql::comment_sql(D, "TABLE", &D.ident(&table.name), table.comment.as_deref()));
+            }
+            for column in table.columns.iter().filter(|c| c.comment.is_some()) {
+                let target = format!("{}.{}", D.ident(&table.name), D.ident(&column.name));
+                text.push(sql::comment_sql(D, "COLUMN", &target, column.comment.as_deref()));
+            }
             // A partition is made as a table of its own and attached, as pg_dump does: its
             // columns, defaults and indexes are exactly the declared ones.
             if let Some(of) = &table.partition_of {
@@ -110,6 +117,14 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         Change::DropTrigger(trigger) => {
             Ok(vec![step(format!("drop trigger {} on {}", trigger.name, trigger.table), trigger.drop_sql(D), &[])])
         }
+        Change::CreateStatistics(statistics) => {
+            Ok(vec![step(format!("create statistics {}", statistics.name), statistics_sql(statistics), &[])])
+        }
+        Change::DropStatistics(statistics) => Ok(vec![step(
+            format!("drop statistics {}", statistics.name),
+            format!("DROP STATISTICS {};", D.ident(&statistics.name)),
+            &[],
+        )]),
         Change::CreateEnum { name, labels } => Ok(vec![step(
             format!("create type {name}"),
             format!("CREATE TYPE {} AS ENUM ({});", D.ident(name), literals(labels)),
@@ -189,6 +204,21 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
     }
 }
 
+fn statistics_sql(statistics: &crate::schema::Statistics) -> String {
+    let kinds = if statistics.kinds.is_empty() { String::new() } else { format!(" ({})", statistics.kinds.join(", ")) };
+    let columns: Vec<String> = statistics
+        .columns
+        .iter()
+        .map(|c| if c.chars().all(|ch| ch.is_alphanumeric() || ch == '_') { D.ident(c) } else { format!("({c})") })
+        .collect();
+    format!(
+        "CREATE STATISTICS {}{kinds} ON {} FROM {};",
+        D.ident(&statistics.name),
+        columns.join(", "),
+        D.ident(&statistics.table)
+    )
+}
+
 fn attach_sql(table: &str, of: &crate::schema::PartitionOf) -> String {
     format!("ALTER TABLE {} ATTACH PARTITION {} {};", D.ident(&of.parent), D.ident(table), of.bound)
 }
@@ -227,11 +257,12 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             {
                 hazards.push(Hazard::Rewrite);
             }
-            vec![step(
-                format!("add column {name}.{}", column.name),
-                format!("ALTER TABLE {t} ADD COLUMN {};", column_sql(column)?),
-                &hazards,
-            )]
+            let mut sql = format!("ALTER TABLE {t} ADD COLUMN {};", column_sql(column)?);
+            if column.comment.is_some() {
+                let target = format!("{t}.{}", D.ident(&column.name));
+                sql.push_str(&format!("\n{}", sql::comment_sql(D, "COLUMN", &target, column.comment.as_deref())));
+            }
+            vec![step(format!("add column {name}.{}", column.name), sql, &hazards)]
         }
         TableChange::DropColumn(column) => vec![step(
             format!("drop column {name}.{}", column.name),
@@ -267,6 +298,9 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
         )],
         TableChange::DropIndex(index) => {
             vec![step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])]
+        }
+        TableChange::SetComment(comment) => {
+            vec![step(format!("comment on table {name}"), sql::comment_sql(D, "TABLE", &t, comment.as_deref()), &[])]
         }
     })
 }
@@ -406,6 +440,14 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
                 &[Hazard::DataDependent, Hazard::Rewrite],
             )
         });
+    }
+    if old.comment != new.comment {
+        let target = format!("{t}.{c}");
+        steps.push(step(
+            format!("comment on column {what}"),
+            sql::comment_sql(D, "COLUMN", &target, new.comment.as_deref()),
+            &[],
+        ));
     }
     match (old.identity, new.identity) {
         (None, Some(identity)) => {

@@ -109,6 +109,8 @@ fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
             !column.autoincrement && (column.nullable || column.default.is_some()) && constant_default && !stored
         }
         TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => false,
+        // SQLite keeps no comments: the interpreter refuses them, so none reaches here.
+        TableChange::SetComment(_) => true,
     }
 }
 
@@ -139,6 +141,9 @@ fn native_step(table: &str, change: &TableChange) -> Step {
         }
         TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => {
             unreachable!("natively_alterable() sends these to rebuild()")
+        }
+        TableChange::SetComment(_) => {
+            step(format!("comment on table {table}"), "-- SQLite keeps no comments".into(), &[])
         }
     }
 }

@@ -332,7 +332,8 @@ fn pg_dump_project(lint: &str) -> Repo {
 fn pg_dump_session_statements_are_ignored_and_counted_once_or_refused_on_request() {
     let repo = pg_dump_project("");
     let plan = repo.ok(&["plan"]);
-    let line = "ignored 8 session and ownership statement(s) in schema files: 2 GRANT/REVOKE, 3 OWNER TO, 2 SET, 1 set_config";
+    let line =
+        "ignored 8 session and ownership statement(s) in schema files: 2 GRANT/REVOKE, 3 OWNER TO, 2 SET, 1 set_config";
     assert_eq!(plan.matches(line).count(), 1, "{plan}");
     assert!(plan.contains("CREATE TABLE person"), "{plan}");
     assert!(plan.contains("COMMENT ON TABLE person IS 'people';"), "a table's comment is the schema's: {plan}");

@@ -181,18 +181,23 @@ impl Canonical<'_> {
     fn text(&self, expr: &Expr) -> String {
         let expr = self.strip(expr);
         let text = self.bare(expr);
-        if is_atomic(expr) {
+        if is_atomic(expr) || is_signed_number(&text) {
             text
         } else {
             format!("({text})")
         }
     }
 
-    /// What stands for the same value: parentheses, and the casts engines add on their own
-    /// (`'x'::text`, `'ok'::mood`, `(0)::numeric`, `(col)::text`).
+    /// What stands for the same value: parentheses, a double negation, and the casts engines add
+    /// on their own (`'x'::text`, `'ok'::mood`, `(0)::numeric`, `(col)::text`).
     fn strip<'e>(&self, expr: &'e Expr) -> &'e Expr {
         match expr {
             Expr::Nested(inner) => self.strip(inner),
+            // NOT NOT x is x, NULL included.
+            Expr::UnaryOp { op: UnaryOperator::Not, expr: inner } => match self.strip(inner) {
+                Expr::UnaryOp { op: UnaryOperator::Not, expr: twice } => self.strip(twice),
+                _ => expr,
+            },
             Expr::Cast { kind: CastKind::DoubleColon, expr: inner, data_type, .. } => {
                 let bare = strip_nested(inner);
                 let dropped = (is_text_cast(data_type)
@@ -215,7 +220,11 @@ impl Canonical<'_> {
             Expr::Nested(inner) => self.bare(self.strip(inner)),
             Expr::BinaryOp { left, op, right } => format!("{} {op} {}", self.text(left), self.text(right)),
             Expr::UnaryOp { op: op @ (UnaryOperator::Minus | UnaryOperator::Plus), expr } => {
-                format!("{op}{}", self.text(expr))
+                // `--` would start a comment: a signed operand keeps its parentheses.
+                match self.text(expr) {
+                    signed if signed.starts_with(['-', '+']) => format!("{op}({signed})"),
+                    operand => format!("{op}{operand}"),
+                }
             }
             // `NOT (x IN (...))` is `x NOT IN (...)`, as engines print it (and IS NULL, BETWEEN).
             Expr::UnaryOp { op: UnaryOperator::Not, expr: inner } => match self.strip(inner) {
@@ -330,19 +339,24 @@ fn in_list_of(expr: &Expr) -> Option<(&Expr, &[Expr], bool)> {
 /// Whether an expression prints as one unit that no operator around it can split: a name, a
 /// literal, a function call, a parenthesised list.
 fn is_atomic(expr: &Expr) -> bool {
-    match expr {
+    matches!(
+        expr,
         Expr::Identifier(_)
-        | Expr::CompoundIdentifier(_)
-        | Expr::Value(_)
-        | Expr::Function(_)
-        | Expr::Nested(_)
-        | Expr::Array(_)
-        | Expr::Tuple(_)
-        | Expr::Subquery(_)
-        | Expr::Case { .. } => true,
-        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => is_number(expr),
-        _ => false,
-    }
+            | Expr::CompoundIdentifier(_)
+            | Expr::Value(_)
+            | Expr::Function(_)
+            | Expr::Nested(_)
+            | Expr::Array(_)
+            | Expr::Tuple(_)
+            | Expr::Subquery(_)
+            | Expr::Case { .. }
+    )
+}
+
+/// `-1`, `+2.5`: a number with its sign, which stands as one operand.
+fn is_signed_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    digits.chars().next().is_some_and(|c| c.is_ascii_digit()) && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
 /// Whether canonical expression text is a plain literal (a string, number, NULL or boolean),
@@ -427,6 +441,8 @@ mod tests {
         assert_eq!(canonical(pg, "NOT (a IS NULL)"), "a IS NOT NULL");
         assert_eq!(canonical(pg, "id BETWEEN 0 AND 9"), canonical(pg, "((id >= 0) AND (id <= 9))"));
         assert_eq!(canonical(pg, "-1"), "-1");
+        assert_eq!(canonical(pg, "-(-1)"), "-(-1)", "`--1` would be a comment");
+        assert_eq!(canonical(pg, "NOT (NOT (a IN (1)))"), "a IN (1)");
         assert_eq!(canonical(pg, "0.00"), "0");
         assert_eq!(canonical(pg, "1.50"), "1.5");
         assert_eq!(canonical(pg, "current_timestamp()"), canonical(pg, "CURRENT_TIMESTAMP"));

@@ -123,29 +123,30 @@ impl Function {
             FunctionReturnType::DataType(dt) => pg(dt),
             FunctionReturnType::SetOf(dt) => format!("SETOF {}", pg(dt)),
         });
-        let (body, standard_body) =
-            match &create.function_body {
-                Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
-                | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
-                    Expr::Value(v) => match &v.value {
-                        Value::DollarQuotedString(s) => (s.value.clone(), false),
-                        Value::SingleQuotedString(s) => (s.clone(), false),
-                        other => return Err(format!("function {name}: unsupported body {other}")),
-                    },
+        let (body, standard_body) = match &create.function_body {
+            Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
+            | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
+                Expr::Value(v) => match &v.value {
+                    Value::DollarQuotedString(s) => (s.value.clone(), false),
+                    Value::SingleQuotedString(s) => (s.clone(), false),
                     other => return Err(format!("function {name}: unsupported body {other}")),
                 },
-                // SQL-standard bodies, parsed by the server at creation: compared as canonical text.
-                Some(CreateFunctionBody::Return(expr)) => {
-                    (format!("RETURN {}", normalize::expr(Dialect::Postgres, expr)), true)
-                }
-                Some(CreateFunctionBody::BeginAtomic(block)) => {
-                    let statements: Vec<String> = block.statements.iter().map(|s| format!("{s};")).collect();
-                    (format!("BEGIN ATOMIC {} END", statements.join(" ")), true)
-                }
-                _ => return Err(format!(
+                other => return Err(format!("function {name}: unsupported body {other}")),
+            },
+            // SQL-standard bodies, parsed by the server at creation: compared as canonical text.
+            Some(CreateFunctionBody::Return(expr)) => {
+                (format!("RETURN {}", normalize::expr(Dialect::Postgres, expr)), true)
+            }
+            Some(CreateFunctionBody::BeginAtomic(block)) => {
+                let statements: Vec<String> = block.statements.iter().map(|s| format!("{s};")).collect();
+                (format!("BEGIN ATOMIC {} END", statements.join(" ")), true)
+            }
+            _ => {
+                return Err(format!(
                     "function {name}: only `AS '...'`, `AS $$...$$`, `RETURN` and `BEGIN ATOMIC` bodies are supported"
-                )),
-            };
+                ))
+            }
+        };
         let mut attributes = Vec::new();
         // VOLATILE, CALLED ON NULL INPUT, PARALLEL UNSAFE and SECURITY INVOKER are the defaults the
         // catalog leaves out; leaving them out here too makes both spellings compare equal.

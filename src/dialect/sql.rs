@@ -28,11 +28,24 @@ fn index_part_with(d: Dialect, part: &str, opclass: Option<&str>) -> String {
     let opclass = opclass.map(|o| format!(" {}", d.ident(o))).unwrap_or_default();
     if body.chars().all(|c| c.is_alphanumeric() || c == '_') {
         format!("{}{opclass}{order}", d.ident(body))
+    } else if let Some((column, length)) = prefix_part(d, body) {
+        format!("{}({length}){order}", d.ident(column))
     } else {
         // An expression key part stands in parentheses of its own (MySQL 8 requires them; they
         // keep `id + 1` one key part everywhere).
         format!("({body}){opclass}{order}")
     }
+}
+
+/// MySQL's prefix key part `email(50)`: the column and the length.
+fn prefix_part(d: Dialect, part: &str) -> Option<(&str, &str)> {
+    if d != Dialect::Mysql {
+        return None;
+    }
+    let (column, rest) = part.split_once('(')?;
+    let length = rest.strip_suffix(')')?;
+    let plain = !column.is_empty() && column.chars().all(|c| c.is_alphanumeric() || c == '_');
+    (plain && !length.is_empty() && length.chars().all(|c| c.is_ascii_digit())).then_some((column, length))
 }
 
 /// An index's key parts, each with its operator class.

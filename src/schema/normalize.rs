@@ -272,7 +272,20 @@ impl Canonical<'_> {
                     && self.dialect.default_schema().is_some_and(|schema| {
                         parts[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(schema))
                     });
-                let name = if own { parts[1].to_string() } else { function.name.to_string() }.to_lowercase();
+                // Names as the engine resolves them (`\`upper\`` is upper), MySQL's synonyms as
+                // one (MariaDB stores UPPER as ucase).
+                let spelled = |part: &sqlparser::ast::ObjectNamePart| match part.as_ident() {
+                    Some(ident) => ident.value.clone(),
+                    None => part.to_string(),
+                };
+                let name =
+                    if own { spelled(&parts[1]) } else { parts.iter().map(spelled).collect::<Vec<_>>().join(".") }
+                        .to_lowercase();
+                let name = match (self.dialect, name.as_str()) {
+                    (Dialect::Mysql, "ucase") => "upper".to_string(),
+                    (Dialect::Mysql, "lcase") => "lower".to_string(),
+                    _ => name,
+                };
                 // A sequence of the tenant's own schema: `nextval('public.s')` is `nextval('s')`.
                 if matches!(name.as_str(), "nextval" | "currval" | "setval") {
                     if let (Some(first), Some(schema)) = (args.first_mut(), self.dialect.default_schema()) {
@@ -448,6 +461,8 @@ mod tests {
         assert_eq!(canonical(pg, "current_timestamp()"), canonical(pg, "CURRENT_TIMESTAMP"));
         assert_eq!(canonical(Dialect::Mysql, "now()"), "CURRENT_TIMESTAMP");
         assert_eq!(canonical(Dialect::Mysql, "TRUE"), "1");
+        assert_eq!(canonical(Dialect::Mysql, "ucase(`name`)"), canonical(Dialect::Mysql, "UPPER(name)"));
+        assert_eq!(canonical(Dialect::Mysql, "`email`(50)"), "email(50)");
         assert!(is_literal("'x'") && is_literal("-1.5") && is_literal("true") && is_literal("NULL"));
         assert!(!is_literal("now()") && !is_literal("CURRENT_TIMESTAMP") && !is_literal("(1 + 2)"));
     }

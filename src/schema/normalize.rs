@@ -272,15 +272,17 @@ impl Canonical<'_> {
                     && self.dialect.default_schema().is_some_and(|schema| {
                         parts[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(schema))
                     });
-                // Names as the engine resolves them (`\`upper\`` is upper), MySQL's synonyms as
-                // one (MariaDB stores UPPER as ucase).
+                // MySQL's backquotes change nothing in a function's name (`\`email\`(50)` is a
+                // key prefix as SHOW CREATE TABLE writes it); elsewhere a quoted name stays quoted
+                // (pg_dump's `"substring"(...)` is a call, bare `substring(...)` another syntax).
                 let spelled = |part: &sqlparser::ast::ObjectNamePart| match part.as_ident() {
-                    Some(ident) => ident.value.clone(),
-                    None => part.to_string(),
+                    Some(ident) if self.dialect == Dialect::Mysql => ident.value.clone(),
+                    _ => part.to_string(),
                 };
                 let name =
                     if own { spelled(&parts[1]) } else { parts.iter().map(spelled).collect::<Vec<_>>().join(".") }
                         .to_lowercase();
+                // MySQL's synonyms as one (MariaDB stores UPPER as ucase).
                 let name = match (self.dialect, name.as_str()) {
                     (Dialect::Mysql, "ucase") => "upper".to_string(),
                     (Dialect::Mysql, "lcase") => "lower".to_string(),

@@ -10,7 +10,7 @@ use sqlparser::ast::{
     TableConstraint,
 };
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::extra;
 use super::model::*;
@@ -169,24 +169,34 @@ fn skip_with_data(parser: &mut Parser) {
 /// The tokens of the statement starting at `start`, up to its `;`, read by [`extra`]; on success
 /// the parser is moved to that `;`.
 fn read_extra(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<extra::Statement> {
+    let (tokens, end) = statement_tokens(parser, start);
+    let statement = extra::parse(dialect, &tokens)?;
+    move_to(parser, end);
+    Some(statement)
+}
+
+/// The tokens of the statement that starts at token `start`, up to its `;`, and where they end.
+fn statement_tokens(parser: &Parser, start: usize) -> (Vec<TokenWithSpan>, usize) {
     let mut tokens = Vec::new();
     let mut end = start;
     loop {
         let token = parser.token_at(end).clone();
         if matches!(token.token, Token::SemiColon | Token::EOF) {
-            break;
+            return (tokens, end);
         }
         tokens.push(token);
         end += 1;
     }
-    let statement = extra::parse(dialect, &tokens)?;
-    while parser.index() > end {
+}
+
+/// Moves the parser to token `index`, past a statement read another way.
+fn move_to(parser: &mut Parser, index: usize) {
+    while parser.index() > index {
         parser.prev_token();
     }
-    while parser.index() < end {
+    while parser.index() < index {
         parser.next_token();
     }
-    Some(statement)
 }
 
 /// A statement sqlparser reads once rewritten: a trigger with literal arguments, or pg_dump's
@@ -197,16 +207,8 @@ fn reparse(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statem
 }
 
 fn reparse_index_on_only(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
-    let mut tokens = Vec::new();
-    let mut index = start;
-    loop {
-        let token = parser.token_at(index).token.clone();
-        if matches!(token, Token::SemiColon | Token::EOF) {
-            break;
-        }
-        tokens.push(token);
-        index += 1;
-    }
+    let (tokens, end) = statement_tokens(parser, start);
+    let mut tokens: Vec<Token> = tokens.into_iter().map(|t| t.token).collect();
     let word = |t: &Token, w: &str| matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w));
     let words: Vec<usize> = (0..tokens.len()).filter(|i| !matches!(tokens[*i], Token::Whitespace(_))).collect();
     let only = words.windows(2).find(|w| word(&tokens[w[0]], "ON") && word(&tokens[w[1]], "ONLY"))?[1];
@@ -217,12 +219,7 @@ fn reparse_index_on_only(dialect: Dialect, parser: &mut Parser, start: usize) ->
     tokens.remove(only);
     let parser_dialect = dialect.parser();
     let statement = Parser::new(parser_dialect.as_ref()).with_tokens(tokens).parse_statement().ok()?;
-    while parser.index() > index {
-        parser.prev_token();
-    }
-    while parser.index() < index {
-        parser.next_token();
-    }
+    move_to(parser, end);
     Some(statement)
 }
 
@@ -230,19 +227,10 @@ fn reparse_index_on_only(dialect: Dialect, parser: &mut Parser, start: usize) ->
 /// arguments as types, so string arguments (pg_dump's `tsvector_update_trigger('fulltext', ...)`)
 /// fail. They are read again as quoted names holding the literal, which [`Trigger`] turns back.
 fn reparse_trigger_with_literal_arguments(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
-    let mut tokens = Vec::new();
-    let mut index = start;
-    loop {
-        let token = parser.token_at(index).token.clone();
-        if matches!(token, Token::SemiColon | Token::EOF) {
-            break;
-        }
-        tokens.push(token);
-        index += 1;
-    }
+    let (tokens, end) = statement_tokens(parser, start);
     let words: Vec<String> = tokens
         .iter()
-        .filter_map(|t| match t {
+        .filter_map(|t| match &t.token {
             Token::Word(w) => Some(w.value.to_uppercase()),
             _ => None,
         })
@@ -252,17 +240,14 @@ fn reparse_trigger_with_literal_arguments(dialect: Dialect, parser: &mut Parser,
     }
     let text: String = tokens
         .iter()
-        .map(|t| match t {
+        .map(|t| match &t.token {
             Token::SingleQuotedString(s) => format!("\"'{}'\"", s.replace('\'', "''").replace('"', "\"\"")),
             other => other.to_string(),
         })
         .collect();
     let parser_dialect = dialect.parser();
     let statement = Parser::new(parser_dialect.as_ref()).try_with_sql(&text).ok()?.parse_statement().ok()?;
-    // Move the outer parser past the statement it could not read.
-    while parser.index() < index {
-        parser.next_token();
-    }
+    move_to(parser, end);
     Some(statement)
 }
 

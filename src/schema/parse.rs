@@ -699,6 +699,7 @@ impl Interpreter {
         for column in &create.columns {
             self.add_column(&mut table, column)?;
         }
+        self.table_kind_is_plain(&name, create)?;
         // MySQL's `COMMENT='...'` table option.
         let options = match &create.table_options {
             ast::CreateTableOptions::Plain(options) => options.as_slice(),
@@ -740,6 +741,50 @@ impl Interpreter {
         created.extend(table.columns.iter().map(|c| ObjectRef::Column(name.clone(), c.name.clone())));
         schema.tables.insert(name, table);
         Ok(created)
+    }
+
+    /// What a `CREATE TABLE` says that the model does not keep is refused, never dropped: a
+    /// temporary, unlogged or inheriting table, storage parameters, an engine other than InnoDB,
+    /// SQLite's WITHOUT ROWID and STRICT. Dump tools' bookkeeping (MySQL's AUTO_INCREMENT=N, the
+    /// default character set and collation every table repeats) is not schema.
+    fn table_kind_is_plain(&self, name: &str, create: &ast::CreateTable) -> Result<(), ApplyError> {
+        let refuse = |what: String| Err(ApplyError::Unsupported(format!("table {name}: {what} is not supported yet")));
+        if create.temporary || create.unlogged {
+            return refuse("a TEMPORARY or UNLOGGED table".to_string());
+        }
+        if create.inherits.is_some() {
+            return refuse("INHERITS".to_string());
+        }
+        if !create.sqlite_table_options.options.is_empty() {
+            return refuse("WITHOUT ROWID / STRICT".to_string());
+        }
+        let options = match &create.table_options {
+            ast::CreateTableOptions::None => return Ok(()),
+            ast::CreateTableOptions::Plain(options) => options,
+            other => return refuse(format!("`{other}`")),
+        };
+        for option in options {
+            let text = option.to_string();
+            let upper = text.to_uppercase().replace(' ', "");
+            let bookkeeping = [
+                "AUTO_INCREMENT",
+                "DEFAULTCHARSET",
+                "CHARSET",
+                "CHARACTERSET",
+                "DEFAULTCHARACTERSET",
+                "COLLATE",
+                "DEFAULTCOLLATE",
+                "COMMENT",
+            ];
+            if upper.starts_with("ENGINE") {
+                if !upper.ends_with("INNODB") {
+                    return refuse(format!("`{text}` (tables are InnoDB)"));
+                }
+            } else if !bookkeeping.iter().any(|b| upper.starts_with(b)) {
+                return refuse(format!("table option `{text}`"));
+            }
+        }
+        Ok(())
     }
 
     /// A partition bound in one spelling: literal casts dropped, timestamps in UTC.
@@ -1294,6 +1339,30 @@ mod tests {
             build(Mode::Declarative, "CREATE INDEX i ON nope (x);"),
             Err(ApplyError::Missing(ObjectRef::Table("nope".into())))
         );
+    }
+
+    #[test]
+    fn what_the_model_does_not_keep_is_refused_not_dropped() {
+        let refused = |dialect: Dialect, sql: &str| {
+            let interpreter = Interpreter { dialect, mode: Mode::Declarative };
+            let mut schema = Schema::default();
+            let statements = parse_statements(dialect, sql).unwrap();
+            statements.iter().map(|l| interpreter.apply(&mut schema, &l.statement)).find_map(Result::err)
+        };
+        for (dialect, sql) in [
+            (Dialect::Postgres, "CREATE UNLOGGED TABLE t (a int);"),
+            (Dialect::Postgres, "CREATE TABLE t (a int) WITH (fillfactor = 70);"),
+            (Dialect::Postgres, "CREATE TABLE p (a int);\nCREATE TABLE t (b int) INHERITS (p);"),
+            (Dialect::Postgres, "CREATE TABLE p (a int PRIMARY KEY);\nCREATE TABLE t (a int REFERENCES p (a) MATCH PARTIAL);"),
+            (Dialect::Postgres, "CREATE TABLE t (a int UNIQUE DEFERRABLE);"),
+            (Dialect::Mysql, "CREATE TABLE t (a int) ENGINE=MyISAM;"),
+            (Dialect::Mysql, "CREATE TABLE p (a int PRIMARY KEY);\nCREATE TABLE t (a int, FOREIGN KEY (a) REFERENCES p (a) MATCH FULL);"),
+            (Dialect::Sqlite, "CREATE TABLE t (a INTEGER PRIMARY KEY) WITHOUT ROWID;"),
+        ] {
+            assert!(matches!(refused(dialect, sql), Some(ApplyError::Unsupported(_))), "{dialect}: {sql}");
+        }
+        let dump = "CREATE TABLE t (a int) ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;";
+        assert_eq!(refused(Dialect::Mysql, dump), None, "mysqldump's bookkeeping is not schema");
     }
 
     #[test]

@@ -64,21 +64,10 @@ impl Engine {
     }
 
     async fn cleanup(&self, prefix: &str) {
-        for tenant in ["a", "b"] {
-            let target = format!("{prefix}_{tenant}");
-            match self.dialect {
-                Dialect::Sqlite => {}
-                Dialect::Postgres => {
-                    let mut conn = sqlx::PgConnection::connect(self.url.as_deref().unwrap()).await.unwrap();
-                    sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS \"{target}\" CASCADE"))
-                        .execute(&mut conn)
-                        .await
-                        .unwrap();
-                }
-                Dialect::Mysql => {
-                    let mut conn = sqlx::MySqlConnection::connect(self.url.as_deref().unwrap()).await.unwrap();
-                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{target}`")).execute(&mut conn).await.unwrap();
-                }
+        if let Some(url) = &self.url {
+            for tenant in ["a", "b"] {
+                util::engines::drop_namespace(url, self.dialect == Dialect::Postgres, &format!("{prefix}_{tenant}"))
+                    .await;
             }
         }
     }

@@ -61,16 +61,8 @@ fn run_case(case: &Case, url: Option<&str>, prefix: &str) {
 fn drop_namespaces(url: &str, postgres: bool, prefix: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        use sqlx::Connection;
         for i in 0..TENANTS {
-            let name = format!("{prefix}_c{i:02}");
-            if postgres {
-                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-                sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut conn).await.unwrap();
-            } else {
-                let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await.unwrap();
-            }
+            util::engines::drop_namespace(url, postgres, &format!("{prefix}_c{i:02}")).await;
         }
     });
 }

@@ -140,14 +140,7 @@ async fn fingerprints_mysql(
 
 async fn drop_tenants(url: &str, postgres: bool, prefix: &str) {
     for tenant in TENANTS {
-        let name = format!("{prefix}_{tenant}");
-        if postgres {
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut conn).await.unwrap();
-        } else {
-            let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
-            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await.unwrap();
-        }
+        util::engines::drop_namespace(url, postgres, &format!("{prefix}_{tenant}")).await;
     }
 }
 

@@ -45,6 +45,17 @@ pub async fn mysql() -> Option<MySqlConnection> {
     connect("MariaDB/MySQL", "STRATA_TEST_MYSQL_URL", DEFAULT_MYSQL_URL).await
 }
 
+/// Drops a tenant's schema (PostgreSQL) or database (MySQL) that a test made through `url`.
+pub async fn drop_namespace(url: &str, postgres: bool, name: &str) {
+    if postgres {
+        let mut conn = PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = MySqlConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn).await.unwrap();
+    }
+}
+
 pub enum Scratch {
     Sqlite { _dir: tempfile::TempDir, conn: SqliteConnection },
     Postgres { conn: PgConnection, schema: String },

@@ -12,16 +12,6 @@ use util::Repo;
 
 const TENANTS: [&str; 2] = ["a", "b"];
 
-/// `url` with another database.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
-    match query {
-        Some(query) => format!("{server}/{database}?{query}"),
-        None => format!("{server}/{database}"),
-    }
-}
-
 struct History {
     folder: &'static str,
     dialect: &'static str,
@@ -101,7 +91,7 @@ async fn fingerprints_postgres(
     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {load}")).execute(&mut admin).await.unwrap();
     sqlx::raw_sql(&format!("CREATE DATABASE {load} TEMPLATE template0")).execute(&mut admin).await.unwrap();
     let expected = {
-        let mut conn = sqlx::PgConnection::connect(&with_database(url, load)).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&util::engines::with_database(url, load)).await.unwrap();
         let setup = format!("DROP SCHEMA public CASCADE;\n{}", prelude.unwrap_or_default());
         sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
         match sqlx::raw_sql(sql).execute(&mut conn).await {

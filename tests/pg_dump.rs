@@ -12,12 +12,6 @@ use util::Repo;
 
 const FEATURES: &str = include_str!("fixtures/postgres_features.sql");
 
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
-    query.map_or_else(|| format!("{server}/{database}"), |q| format!("{server}/{database}?{q}"))
-}
-
 /// The machine's pg_dump, or `None` (a line on stderr) outside CI.
 fn pg_dump(url: &str) -> Option<String> {
     let output = std::process::Command::new("pg_dump")
@@ -43,7 +37,7 @@ async fn a_pg_dump_is_a_template_as_it_is() {
     for sql in [format!("DROP DATABASE IF EXISTS {source}"), format!("CREATE DATABASE {source} TEMPLATE template0")] {
         sqlx::raw_sql(&sql).execute(&mut admin).await.unwrap();
     }
-    let source_url = with_database(&url, &source);
+    let source_url = util::engines::with_database(&url, &source);
     let mut conn = sqlx::PgConnection::connect(&source_url).await.unwrap();
     sqlx::raw_sql(FEATURES).execute(&mut conn).await.unwrap();
     let Some(dump) = pg_dump(&source_url) else { return };

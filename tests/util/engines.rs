@@ -45,6 +45,13 @@ pub async fn mysql() -> Option<MySqlConnection> {
     connect("MariaDB/MySQL", "STRATA_TEST_MYSQL_URL", DEFAULT_MYSQL_URL).await
 }
 
+/// `url` with another database in its path (the query string kept).
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
+    query.map_or_else(|| format!("{server}/{database}"), |q| format!("{server}/{database}?{q}"))
+}
+
 /// Drops a tenant's schema (PostgreSQL) or database (MySQL) that a test made through `url`.
 pub async fn drop_namespace(url: &str, postgres: bool, name: &str) {
     if postgres {

@@ -4,18 +4,12 @@
 use strata::dialect::plan::plan;
 use strata::dialect::Dialect;
 use strata::schema::hash::root;
-use strata::schema::parse::{parse_statements, Interpreter, Mode};
 use strata::schema::{diff, Schema};
 
 use super::engines::Scratch;
 
 pub fn parse(dialect: Dialect, sql: &str) -> Schema {
-    let interpreter = Interpreter { dialect, mode: Mode::Declarative };
-    let mut schema = Schema::default();
-    for located in parse_statements(dialect, sql).unwrap() {
-        interpreter.apply(&mut schema, &located.statement).unwrap();
-    }
-    schema
+    super::closed_loop::declared(dialect, sql).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn migration(dialect: Dialect, from: &Schema, to: &Schema) -> Result<String, String> {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use strata::cli::{run, Cli};
+use strata_cli::{run, Cli};
 
 fn strata(args: &[&str]) -> Result<(), String> {
     let shown: Vec<String> =

@@ -1,10 +1,9 @@
-//! The `strata` binary: parse arguments, run the library, map errors to exit codes.
+//! The `strata` binary: parse arguments, run the command line, map errors to exit codes.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use strata::cli::{run, Cli};
-use strata::{exit, Error};
+use strata_cli::{exit, run, Cli, Error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

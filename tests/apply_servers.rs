@@ -312,7 +312,7 @@ async fn a_password_in_the_url_never_reaches_the_output() {
     // The machine's PostgreSQL trusts local connections, so any password is accepted.
     let secret = "s3cret-Pa55word";
     let url = base.replacen("postgres://postgres@", &format!("postgres://postgres:{secret}@"), 1);
-    assert!(url.contains(secret), "the test URL carries the password: {}", strata::db::url::redact(&url));
+    assert!(url.contains(secret), "the test URL carries the password: {}", strata_core::url::redact(&url));
     let prefix = format!("strata_pw_{}", std::process::id());
     let repo = Repo::with_files(&[
         ("strata.yaml", "name: pw\ndialect: postgres\n"),

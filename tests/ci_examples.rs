@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use serde_json::Value;
-use strata::cli::Cli;
+use strata_cli::Cli;
 
 fn load(name: &str) -> Value {
     let path = format!("{}/examples/ci/{name}", env!("CARGO_MANIFEST_DIR"));

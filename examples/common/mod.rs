@@ -30,9 +30,9 @@ pub fn child_mode() -> Option<std::process::ExitCode> {
     }
     let print = args.last().map(String::as_str) == Some("--print");
     let strata_args = &args[2..args.len() - usize::from(print)];
-    let cli = strata::cli::Cli::parse_from(std::iter::once("strata".to_string()).chain(strata_args.iter().cloned()));
+    let cli = strata_cli::Cli::parse_from(std::iter::once("strata".to_string()).chain(strata_args.iter().cloned()));
     let mut out: Box<dyn std::io::Write> = if print { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
-    let code = strata::cli::run(&cli, &mut out).unwrap_or_else(|e| {
+    let code = strata_cli::run(&cli, &mut out).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         1
     });

@@ -6,12 +6,13 @@ use strata::dialect::Dialect;
 use strata::migrations::generate::{body, down_steps, up_steps};
 use strata::schema::compare::differences;
 use strata::schema::hash::root;
-use strata::schema::parse::{parse_statements, Interpreter, Mode};
+use strata::schema::interpret::{Interpreter, Mode};
+use strata::schema::parse::parse_statements;
 use strata::schema::{Renames, Schema};
 
 /// A declarative schema, or the error (with its line) that refused it.
 pub fn declared(dialect: Dialect, sql: &str) -> Result<Schema, String> {
-    let interpreter = Interpreter { dialect, mode: Mode::Declarative };
+    let interpreter = Interpreter::new(strata::dialect::engine(dialect), Mode::Declarative);
     let mut schema = Schema::default();
     let statements = parse_statements(dialect, sql).map_err(|e| format!("line {}: {}", e.line, e.message))?;
     for located in statements {

@@ -28,10 +28,10 @@ async fn connect<C: Connection>(server: &str, variable: &str, default: &str) -> 
     match C::connect(&url).await {
         Ok(conn) => Some(conn),
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true and {server} is unreachable at {}: {e}", strata::db::url::redact(&url))
+            panic!("CI=true and {server} is unreachable at {}: {e}", strata_core::url::redact(&url))
         }
         Err(e) => {
-            eprintln!("skipping: {server} is not reachable at {} ({e})", strata::db::url::redact(&url));
+            eprintln!("skipping: {server} is not reachable at {} ({e})", strata_core::url::redact(&url));
             None
         }
     }

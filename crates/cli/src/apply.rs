@@ -1,0 +1,160 @@
+//! `strata apply --env E [--commit REF] [--tenant T]... [--shard I/N] [--concurrency N]
+//! [--max-failures N] [--only-failed] [--report FILE] [--dry-run]`
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::progress::Progress;
+use super::{io, print_json, runtime, Context, EnvArgs};
+use crate::Error;
+use strata_ops::rollout::shard::Shard;
+use strata_ops::rollout::{self, short, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: EnvArgs,
+    /// List what would be applied, and the SQL per group of tenants, without changing any database.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds to wait for another runner's lock on a tenant.
+    #[arg(long, default_value_t = 30)]
+    pub lock_timeout: u64,
+    /// Tenants migrated at once (default: rollout.concurrency of the environment, else twice the cores).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Halt the rollout once this many tenants have failed (default: rollout.max_failures).
+    #[arg(long)]
+    pub max_failures: Option<usize>,
+    /// Only shard I of N (1-based) of the environment's tenants, by a stable hash of the tenant id.
+    #[arg(long)]
+    pub shard: Option<Shard>,
+    /// Only the tenants that failed in the last rollout of this environment (and shard) run here.
+    #[arg(long)]
+    pub only_failed: bool,
+    /// Write the JSON report (docs/json.md) to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let options = ApplyOptions {
+        env: args.target.env.clone(),
+        reference: args.target.commit.clone(),
+        tenants: args.target.tenants.clone(),
+        dry_run: args.dry_run,
+        lock_timeout: Duration::from_secs(args.lock_timeout),
+        concurrency: args.concurrency,
+        max_failures: args.max_failures,
+        shard: args.shard,
+        only_failed: args.only_failed,
+    };
+    let mut print_error = None;
+    let mut progress = Progress::Off;
+    let mut waves = 0;
+    let mut say = |progress: &Progress, line: String| {
+        if !progress.println(&line) {
+            if let Err(e) = writeln!(out, "{line}") {
+                print_error.get_or_insert(e);
+            }
+        }
+    };
+    let mut on_event = |event: Event| match event {
+        Event::Wave { number, size } => {
+            waves = number;
+            progress.finish();
+            progress = Progress::new(size, context.quiet || context.json);
+            if number > 1 && !context.json && !context.quiet {
+                say(&progress, format!("wave {number}: {size} tenants"));
+            }
+        }
+        Event::Tenant(outcome) => {
+            progress.tenant(outcome.status == TenantStatus::Failed);
+            if !context.json && (!context.quiet || outcome.status == TenantStatus::Failed) {
+                say(&progress, tenant_line(outcome, args.dry_run));
+            }
+        }
+    };
+    let report = runtime()?.block_on(rollout::apply(&context.repo, &options, &mut on_event))?;
+    progress.finish();
+    if let Some(e) = print_error {
+        return Err(io(e));
+    }
+    if let Some(path) = &args.report {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?;
+        std::fs::write(path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+    }
+    if context.json {
+        print_json(out, &report)?;
+    } else {
+        if args.dry_run {
+            dry_run_groups(&report, out)?;
+        }
+        summary(&report, waves, out)?;
+    }
+    Ok(if report.failed() > 0 || report.halted.is_some() { crate::exit::ROLLOUT_FAILED } else { crate::exit::OK })
+}
+
+fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {
+    let verb = if dry_run { "would apply" } else { "applied" };
+    match outcome.status {
+        TenantStatus::UpToDate => format!("{}: up to date", outcome.tenant),
+        TenantStatus::Migrated => format!("{}: {verb} {}", outcome.tenant, outcome.applied.join(", ")),
+        TenantStatus::Skipped => format!("{}: skipped (rollout halted)", outcome.tenant),
+        TenantStatus::Failed => format!(
+            "{}: FAILED after {} migration(s): {}",
+            outcome.tenant,
+            outcome.applied.len(),
+            outcome.error.as_deref().unwrap_or("unknown error")
+        ),
+    }
+}
+
+/// The SQL a dry run would execute, once per group of tenants that would get the same.
+fn dry_run_groups(report: &ApplyReport, out: &mut dyn Write) -> Result<(), Error> {
+    let mut groups: BTreeMap<&Vec<(String, String)>, Vec<&str>> = BTreeMap::new();
+    for outcome in report.tenants.iter().filter(|t| !t.sql.is_empty()) {
+        groups.entry(&outcome.sql).or_default().push(&outcome.tenant);
+    }
+    for (sql, tenants) in groups {
+        let shown: Vec<&str> = tenants.iter().take(10).copied().collect();
+        let more = tenants.len().saturating_sub(10);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        writeln!(out, "\n-- {} tenant(s): {}{more}", tenants.len(), shown.join(", ")).map_err(io)?;
+        for (id, text) in sql {
+            writeln!(out, "-- {id}\n{}", text.trim_end()).map_err(io)?;
+        }
+    }
+    if !report.tenants.iter().all(|t| t.sql.is_empty()) {
+        writeln!(out).map_err(io)?;
+    }
+    Ok(())
+}
+
+fn summary(report: &ApplyReport, waves: usize, out: &mut dyn Write) -> Result<(), Error> {
+    let s = &report.summary;
+    let skipped = if s.skipped > 0 { format!(", {} skipped", s.skipped) } else { String::new() };
+    let shard = report.shard.as_ref().map(|s| format!(" (shard {s})")).unwrap_or_default();
+    writeln!(
+        out,
+        "commit {} to {}{shard}: {} tenants, {} migrated, {} up to date, {} failed{skipped}",
+        short(&report.commit),
+        report.environment,
+        s.tenants,
+        s.migrated,
+        s.up_to_date,
+        s.failed
+    )
+    .map_err(io)?;
+    if let Some(why) = &report.halted {
+        writeln!(out, "HALTED: {why}").map_err(io)?;
+    }
+    if s.tenants > 1 {
+        let waves = if waves > 1 { format!(", {waves} waves") } else { String::new() };
+        writeln!(out, "{:.1} s, concurrency {}{waves}", report.duration_ms as f64 / 1000.0, report.concurrency)
+            .map_err(io)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `strata check` and `strata resolve`: everything that needs no database.
+
+use std::io::Write;
+
+use super::{io, print_json, table, Context};
+use crate::Error;
+use strata_project::project::Project;
+use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::{self, Resolution};
+use strata_project::source::WorkTree;
+
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    /// Only this tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+/// Loads the work tree's project and resolves every tenant (or one), failing on the first problem.
+fn resolve_all(context: &Context, only: Option<&str>) -> Result<Vec<Resolution>, Error> {
+    let project = Project::load(&WorkTree::new(&context.repo))?;
+    // Orders all templates and modules once: a requires cycle is found even if no tenant uses it.
+    resolve::order_layers(&project, project.templates.values().chain(project.modules.values()).map(|p| p.id.clone()))?;
+    if let Some(id) = only {
+        if !project.tenants.contains_key(id) {
+            return Err(Error::Usage(format!("unknown tenant '{id}' (no tenants/{id}/tenant.yaml)")));
+        }
+    }
+    let resolver = Resolver::new(Catalog::of(&project));
+    let mut resolutions = Vec::new();
+    for id in project.tenants.keys().filter(|id| only.is_none_or(|o| o == id.as_str())) {
+        resolutions.push(resolve::resolve_tenant_with(&project, &resolver, id)?);
+    }
+    Ok(resolutions)
+}
+
+/// Exit 0 when every tenant resolves, 3 when some have no valid layer set (each one reported),
+/// 1 when the repository itself cannot be read.
+pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
+    let project = Project::load(&WorkTree::new(&context.repo))?;
+    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
+    let mut problems = Vec::new();
+    if let Err(cycle) = resolve::order_layers(&project, packages) {
+        problems.push(cycle.to_string());
+    }
+    let resolver = Resolver::new(Catalog::of(&project));
+    // Migrations are read (and their sums checked) for the release consistency check.
+    let migrations = strata_migrations::generate::load_all(&project, &WorkTree::new(&context.repo))?;
+    problems.extend(strata_migrations::releases::inconsistencies(&project, &migrations));
+    let mut failed = 0;
+    for id in project.tenants.keys() {
+        if let Err(e) = resolve::resolve_tenant_with(&project, &resolver, id) {
+            problems.push(e.to_string());
+            failed += 1;
+        }
+    }
+    let code = if problems.is_empty() { crate::exit::OK } else { crate::exit::DIFFERENCE };
+    if context.json {
+        let report = CheckJson {
+            format_version: 1,
+            passed: problems.is_empty(),
+            templates: project.templates.len(),
+            modules: project.modules.len(),
+            tenants: project.tenants.len(),
+            unresolved_tenants: failed,
+            environments: project.environments.len(),
+            problems,
+        };
+        print_json(out, &report)?;
+        return Ok(code);
+    }
+    for problem in &problems {
+        writeln!(out, "error: {problem}").map_err(io)?;
+    }
+    if !problems.is_empty() {
+        let tenants = project.tenants.len();
+        writeln!(out, "{} problem(s); {} of {tenants} tenants resolve", problems.len(), tenants - failed)
+            .map_err(io)?;
+        return Ok(code);
+    }
+    if !context.quiet {
+        writeln!(
+            out,
+            "ok: {} templates, {} modules, {} tenants resolved, {} environments",
+            project.templates.len(),
+            project.modules.len(),
+            project.tenants.len(),
+            project.environments.len()
+        )
+        .map_err(io)?;
+    }
+    Ok(crate::exit::OK)
+}
+
+/// `strata --json check` (docs/json.md).
+#[derive(serde::Serialize)]
+struct CheckJson {
+    format_version: u32,
+    passed: bool,
+    templates: usize,
+    modules: usize,
+    tenants: usize,
+    unresolved_tenants: usize,
+    environments: usize,
+    problems: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct LayerJson {
+    layer: String,
+    version: Option<String>,
+    reason: String,
+}
+
+pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Result<u8, Error> {
+    let resolutions = resolve_all(context, args.tenant.as_deref())?;
+    let layers_of = |r: &Resolution| -> Vec<LayerJson> {
+        r.layers
+            .iter()
+            .map(|l| LayerJson {
+                layer: l.to_string(),
+                version: r.versions.get(l).map(ToString::to_string),
+                reason: r.reasons.get(l).cloned().unwrap_or_default(),
+            })
+            .collect()
+    };
+    if context.json {
+        let json: std::collections::BTreeMap<&str, Vec<LayerJson>> =
+            resolutions.iter().map(|r| (r.tenant.as_str(), layers_of(r))).collect();
+        print_json(out, &json)?;
+        return Ok(crate::exit::OK);
+    }
+    for (i, resolution) in resolutions.iter().enumerate() {
+        if i > 0 {
+            writeln!(out).map_err(io)?;
+        }
+        writeln!(out, "tenant {}:", resolution.tenant).map_err(io)?;
+        let rows: Vec<Vec<String>> = layers_of(resolution)
+            .into_iter()
+            .map(|l| vec![format!("  {}", l.layer), l.version.unwrap_or_else(|| "-".into()), l.reason])
+            .collect();
+        table(out, &["  LAYER", "VERSION", "WHY"], &rows)?;
+    }
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,59 @@
+//! `strata drift --env E [--commit REF] [--tenant T]...`: exit 0 when every tenant's live schema is
+//! what its applied migrations make, 3 when one differs (each object named) or cannot be checked.
+
+use std::io::Write;
+
+use super::{io, print_json, runtime, Context, EnvArgs};
+use crate::Error;
+use strata_ops::rollout::drift::drift;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: EnvArgs,
+}
+
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let report =
+        runtime()?.block_on(drift(&context.repo, &args.target.env, &args.target.commit, &args.target.tenants))?;
+    let code = if report.found() { crate::exit::DIFFERENCE } else { crate::exit::OK };
+    if context.json {
+        print_json(out, &report)?;
+        return Ok(code);
+    }
+    let style = context.style;
+    for tenant in &report.tenants {
+        let pending = if tenant.pending > 0 { format!(" ({} pending)", tenant.pending) } else { String::new() };
+        if let Some(problem) = &tenant.problem {
+            writeln!(out, "{}: {}", tenant.tenant, style.red(&format!("cannot check: {problem}"))).map_err(io)?;
+        } else if !tenant.provisioned {
+            writeln!(out, "{}: not provisioned", tenant.tenant).map_err(io)?;
+        } else if tenant.differences.is_empty() {
+            if !context.quiet {
+                writeln!(out, "{}: no drift{pending}", tenant.tenant).map_err(io)?;
+            }
+        } else {
+            writeln!(
+                out,
+                "{}: {}{pending}",
+                tenant.tenant,
+                style.red(&format!("{} object(s) drifted", tenant.differences.len()))
+            )
+            .map_err(io)?;
+            for line in &tenant.differences {
+                writeln!(out, "  - {line}").map_err(io)?;
+            }
+        }
+    }
+    let drifted = report.tenants.iter().filter(|t| !t.differences.is_empty() || t.problem.is_some()).count();
+    writeln!(
+        out,
+        "{} tenants in {} at commit {}: {} drifted",
+        report.tenants.len(),
+        report.environment,
+        report.commit,
+        drifted
+    )
+    .map_err(io)?;
+    Ok(code)
+}

@@ -1,0 +1,31 @@
+//! `strata graph [--format dot|mermaid]`
+
+use std::io::Write;
+
+use super::{io, Context};
+use crate::Error;
+use strata_project::project::Project;
+use strata_project::resolve::graph;
+use strata_project::source::WorkTree;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Dot,
+    Mermaid,
+}
+
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let project = Project::load(&WorkTree::new(&context.repo))?;
+    let text = match args.format {
+        Format::Dot => graph::dot(&project),
+        Format::Mermaid => graph::mermaid(&project),
+    };
+    out.write_all(text.as_bytes()).map_err(io)?;
+    Ok(crate::exit::OK)
+}

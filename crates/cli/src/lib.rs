@@ -1,0 +1,200 @@
+//! The strata command line: definitions (clap) and one file per command. Commands write to an
+//! `impl Write` so their output is testable; they return the process exit code.
+
+mod apply;
+mod catalog;
+mod check;
+mod commit;
+mod drift;
+mod graph;
+mod init;
+mod plan;
+mod progress;
+mod rehash;
+mod repair;
+mod rollback;
+mod status;
+mod style;
+mod verify;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use strata_ops::Error;
+
+/// Process exit codes (DESIGN §7).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const DIFFERENCE: u8 = 3;
+    pub const ROLLOUT_FAILED: u8 = 4;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about = "Database schemas of multi-tenant applications as code in git")]
+pub struct Cli {
+    /// The schema repository (default: the current directory).
+    #[arg(long, global = true, default_value = ".")]
+    pub repo: PathBuf,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Less output: only errors and results.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour in text output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: style::ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold a repository from the starter catalog and make its first commit.
+    Init(init::Args),
+    /// Check manifests, names, module resolution and layer cycles (fast, no database).
+    Check,
+    /// Show each tenant's layers in application order, and why each is there.
+    Resolve(check::ResolveArgs),
+    /// The module dependency graph (Graphviz dot or Mermaid).
+    Graph(graph::Args),
+    /// The migrations `commit` would write, their hazards, and the tenants they reach, by group.
+    Plan(plan::Args),
+    /// The pull-request gate: every check `check` and `plan` know, plus replay on a scratch database.
+    Verify(verify::Args),
+    /// Write migrations for every declarative change, update strata.sum, and git-commit.
+    Commit(commit::Args),
+    /// Rewrite every strata.sum from the files its folder holds (after resolving a merge conflict).
+    Rehash,
+    /// Apply a commit's migrations to an environment's tenants.
+    Apply(apply::Args),
+    /// Per tenant of an environment: applied, pending and failed migrations.
+    Status(status::Args),
+    /// Per tenant: the live schema against what its applied migrations make, object by object.
+    Drift(drift::Args),
+    /// Settle a failed migration (MySQL): compare the live schema, mark it applied or rolled back.
+    Repair(repair::Args),
+    /// Take one tenant back to a commit by running down migrations, newest first.
+    Rollback(rollback::Args),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
+    let context = Context {
+        repo: cli.repo.clone(),
+        json: cli.json,
+        quiet: cli.quiet,
+        style: style::Style { color: cli.color.enabled() },
+    };
+    match &cli.command {
+        Command::Init(args) => init::run(&context, args, out),
+        Command::Check => check::check(&context, out),
+        Command::Resolve(args) => check::resolve(&context, args, out),
+        Command::Graph(args) => graph::run(&context, args, out),
+        Command::Plan(args) => plan::run(&context, args, out),
+        Command::Verify(args) => verify::run(&context, args, out),
+        Command::Commit(args) => commit::run(&context, args, out),
+        Command::Rehash => rehash::run(&context, out),
+        Command::Apply(args) => apply::run(&context, args, out),
+        Command::Status(args) => status::run(&context, args, out),
+        Command::Drift(args) => drift::run(&context, args, out),
+        Command::Repair(args) => repair::run(&context, args, out),
+        Command::Rollback(args) => rollback::run(&context, args, out),
+    }
+}
+
+/// Which tenants of which environment, against which commit: shared by the commands that reach
+/// tenant databases.
+#[derive(Debug, clap::Args)]
+pub struct EnvArgs {
+    /// Environment (environments/<env>.yaml at the commit).
+    #[arg(long)]
+    pub env: String,
+    /// Commit to read migrations from: hash, branch, tag or any git revision.
+    #[arg(long, default_value = "HEAD")]
+    pub commit: String,
+    /// Only these tenants (repeatable).
+    #[arg(long = "tenant")]
+    pub tenants: Vec<String>,
+}
+
+/// One tenant of an environment: shared by the commands that act on a single tenant.
+#[derive(Debug, clap::Args)]
+pub struct TenantArgs {
+    /// Environment (environments/<env>.yaml).
+    #[arg(long)]
+    pub env: String,
+    /// The tenant.
+    #[arg(long)]
+    pub tenant: String,
+}
+
+/// Global options every command sees.
+pub struct Context {
+    pub repo: PathBuf,
+    pub json: bool,
+    pub quiet: bool,
+    pub style: style::Style,
+}
+
+/// `--format` of the report commands; the global `--json` means `--format json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+impl Context {
+    fn format(&self, asked: Format) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            asked
+        }
+    }
+}
+
+/// Renders one of the crate's tera report templates (`src/cli/templates/`).
+fn render_template(name: &str, template: &str, value: &impl serde::Serialize) -> Result<String, Error> {
+    let context = tera::Context::from_serialize(value).map_err(|e| Error::Io(format!("{name}: {e}")))?;
+    tera::Tera::one_off(template, &context, false).map_err(|e| Error::Io(format!("{name}: {e:?}")))
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Io(e.to_string())
+}
+
+/// Prints a value as pretty JSON.
+fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io(e.to_string()))?;
+    writeln!(out, "{text}").map_err(io)
+}
+
+/// A tokio runtime for the commands that talk to databases.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(io)
+}
+
+/// Left-aligned columns for terminal tables.
+fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> Result<(), Error> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.iter().map(|h| h.to_string()).collect())).map_err(io)?;
+    for row in rows {
+        writeln!(out, "{}", line(row.clone())).map_err(io)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! `strata plan [--tenant T] [--format text|markdown|json]`: what `commit` would write and which
+//! tenants it reaches. The JSON shape is documented in docs/json.md and versioned by
+//! `format_version`; the markdown is a pull-request comment.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{io, print_json, render_template, Context, Format};
+use crate::Error;
+use strata_migrations::lint::Finding;
+use strata_ops::plan::{pending, PendingPlan};
+use strata_project::project::Project;
+use strata_project::source::WorkTree;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this tenant's group and the migrations it would receive.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+const MARKDOWN: &str = include_str!("templates/plan.md.tera");
+
+/// The document every format renders: JSON as is, markdown through the template.
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    pub format_version: u32,
+    pub project: String,
+    pub dialect: String,
+    pub summary: Summary,
+    pub migrations: Vec<MigrationJson>,
+    pub groups: Vec<GroupJson>,
+    /// Session and ownership statements of the schema files that were ignored, by kind.
+    pub ignored_statements: std::collections::BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub migrations: usize,
+    pub layers: usize,
+    pub tenants: usize,
+    pub affected_tenants: usize,
+    pub unaffected_tenants: usize,
+    pub groups: usize,
+    pub lint_errors: usize,
+    pub lint_warnings: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MigrationJson {
+    pub id: String,
+    pub layer: String,
+    pub seq: u32,
+    pub path: String,
+    /// The statements, without the `-- strata:` header.
+    pub up: String,
+    /// `null` when the change has no automatic reverse (see `irreversible`).
+    pub down: Option<String>,
+    pub irreversible: Option<String>,
+    pub hazards: Vec<String>,
+    pub lint: Vec<Finding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupJson {
+    pub label: String,
+    pub tenants: Vec<String>,
+    pub composition: Vec<LayerVersion>,
+    pub migrations: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LayerVersion {
+    pub layer: String,
+    pub version: Option<String>,
+}
+
+/// Text after the `-- strata:` header lines.
+fn body(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().skip_while(|l| l.starts_with("-- strata:")).collect();
+    lines.join("\n").trim().to_string()
+}
+
+fn irreversible(down: &str) -> Option<String> {
+    down.lines().find_map(|l| l.strip_prefix("-- strata:irreversible ")).map(str::to_string)
+}
+
+impl PlanJson {
+    pub fn new(project: &Project, plan: &PendingPlan) -> Self {
+        let migrations: Vec<MigrationJson> = plan
+            .migrations
+            .iter()
+            .map(|p| {
+                let m = &p.migration;
+                let why = m.down.as_deref().and_then(irreversible);
+                MigrationJson {
+                    id: m.id(),
+                    layer: m.key.layer.to_string(),
+                    seq: m.key.seq,
+                    path: m.up_path.clone(),
+                    up: body(&m.up),
+                    down: m.down.as_deref().filter(|_| why.is_none()).map(body),
+                    irreversible: why,
+                    hazards: m.hazards.iter().map(ToString::to_string).collect(),
+                    lint: p.findings.clone(),
+                }
+            })
+            .collect();
+        let groups: Vec<GroupJson> = plan
+            .groups
+            .iter()
+            .map(|g| GroupJson {
+                label: g.label(),
+                tenants: g.tenants.clone(),
+                composition: g
+                    .composition
+                    .iter()
+                    .map(|(l, v)| LayerVersion { layer: l.to_string(), version: v.as_ref().map(ToString::to_string) })
+                    .collect(),
+                migrations: g.migrations.clone(),
+            })
+            .collect();
+        let findings = || plan.migrations.iter().flat_map(|m| &m.findings);
+        let layers: std::collections::BTreeSet<&String> = migrations.iter().map(|m| &m.layer).collect();
+        let summary = Summary {
+            migrations: migrations.len(),
+            layers: layers.len(),
+            tenants: plan.tenants,
+            affected_tenants: plan.tenants - plan.unaffected,
+            unaffected_tenants: plan.unaffected,
+            groups: groups.len(),
+            lint_errors: findings().filter(|f| f.is_error()).count(),
+            lint_warnings: findings().filter(|f| f.is_warning()).count(),
+        };
+        PlanJson {
+            format_version: 1,
+            project: project.config.name.clone(),
+            dialect: project.config.dialect.to_string(),
+            summary,
+            migrations,
+            groups,
+            // `lint.session_statements: allow` asks for no word about them.
+            ignored_statements: if project.config.lint.session_statements == strata_project::project::LintLevel::Allow {
+                Default::default()
+            } else {
+                strata_project::compose::ignored_session_statements(project)
+            },
+        }
+    }
+}
+
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let source = WorkTree::new(&context.repo);
+    let project = Project::load(&source)?;
+    let plan = pending(&project, &source, args.tenant.as_deref())?;
+    let json = PlanJson::new(&project, &plan);
+    match context.format(args.format) {
+        Format::Json => print_json(out, &json)?,
+        Format::Markdown => write!(out, "{}", render_template("plan.md", MARKDOWN, &json)?).map_err(io)?,
+        Format::Text => text(context, &json, out)?,
+    }
+    Ok(crate::exit::OK)
+}
+
+/// A verdict of the lint policy in words.
+pub fn verdict(finding: &Finding) -> String {
+    match (&finding.allowed, finding.level) {
+        (Some(reason), _) => format!("{} allowed: {reason}", finding.hazard),
+        (None, strata_project::project::LintLevel::Error) => {
+            format!("{} is an error under lint.{}", finding.hazard, finding.hazard)
+        }
+        (None, strata_project::project::LintLevel::Warn) => {
+            format!("{} is a warning under lint.{}", finding.hazard, finding.hazard)
+        }
+        (None, strata_project::project::LintLevel::Allow) => format!("{} (allowed by policy)", finding.hazard),
+    }
+}
+
+fn text(context: &Context, plan: &PlanJson, out: &mut dyn Write) -> Result<(), Error> {
+    let style = context.style;
+    let s = &plan.summary;
+    if let Some(line) = strata_project::compose::ignored_summary(&plan.ignored_statements).filter(|_| !context.quiet) {
+        writeln!(out, "{}", style.dim(&line)).map_err(io)?;
+    }
+    if plan.migrations.is_empty() {
+        writeln!(out, "No changes: the declarative schema of {} matches its committed migrations.", plan.project)
+            .map_err(io)?;
+        return Ok(());
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    writeln!(
+        out,
+        "{} ({}): {} in {}, reaching {} of {} in {}",
+        style.bold(&format!("Plan for {}", plan.project)),
+        plan.dialect,
+        plural(s.migrations, "migration"),
+        plural(s.layers, "layer"),
+        s.affected_tenants,
+        plural(s.tenants, "tenant"),
+        plural(s.groups, "group"),
+    )
+    .map_err(io)?;
+    for m in &plan.migrations {
+        writeln!(out).map_err(io)?;
+        let hazards = if m.hazards.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", style.yellow(&format!("[{}]", m.hazards.join(", "))))
+        };
+        writeln!(out, "{}{hazards}", style.bold(&m.id)).map_err(io)?;
+        writeln!(out, "  {}", style.dim(&m.path)).map_err(io)?;
+        writeln!(out, "  up:").map_err(io)?;
+        for line in m.up.lines() {
+            writeln!(out, "    {line}").map_err(io)?;
+        }
+        match (&m.down, &m.irreversible) {
+            (_, Some(why)) => writeln!(out, "  down: {}", style.red(&format!("irreversible: {why}"))).map_err(io)?,
+            (Some(down), None) => {
+                writeln!(out, "  down:").map_err(io)?;
+                for line in down.lines() {
+                    writeln!(out, "    {line}").map_err(io)?;
+                }
+            }
+            (None, None) => writeln!(out, "  down: none").map_err(io)?,
+        }
+        for finding in &m.lint {
+            let text = verdict(finding);
+            let painted = if finding.is_error() {
+                style.red(&format!("error: {text}"))
+            } else if finding.is_warning() {
+                style.yellow(&format!("warning: {text}"))
+            } else {
+                format!("note: {text}")
+            };
+            writeln!(out, "  lint {painted}").map_err(io)?;
+        }
+        if m.lint.iter().any(Finding::is_error) {
+            writeln!(out, "  {}", style.dim("after review: strata commit --allow '<hazard>=<reason>'")).map_err(io)?;
+        }
+    }
+    writeln!(out).map_err(io)?;
+    writeln!(out, "{}", style.bold("Tenants")).map_err(io)?;
+    for group in &plan.groups {
+        writeln!(out, "  {}: {}", plural(group.tenants.len(), "tenant"), group.label).map_err(io)?;
+        writeln!(out, "    {}", style.dim(&list(&group.tenants, 10))).map_err(io)?;
+        writeln!(out, "    runs {}", group.migrations.join(", ")).map_err(io)?;
+    }
+    if s.unaffected_tenants > 0 {
+        writeln!(out, "  {} unaffected", plural(s.unaffected_tenants, "tenant")).map_err(io)?;
+    }
+    if s.lint_errors > 0 {
+        writeln!(out).map_err(io)?;
+        writeln!(out, "{}", style.red(&format!("{} failing the lint policy", plural(s.lint_errors, "hazard"))))
+            .map_err(io)?;
+    }
+    Ok(())
+}
+
+/// `a, b, c and 7 more`
+fn list(items: &[String], at_most: usize) -> String {
+    let shown = items.iter().take(at_most).cloned().collect::<Vec<_>>().join(", ");
+    match items.len().saturating_sub(at_most) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}

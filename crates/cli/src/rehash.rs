@@ -1,0 +1,32 @@
+//! `strata rehash`: rewrite the `strata.sum` of every migration folder from the files it holds, after
+//! a merge conflict was resolved or a not-yet-merged migration was renumbered by hand (what
+//! `atlas migrate hash` does). It never hides an edit of a merged migration: `verify` compares
+//! those with the base branch, not with the sum.
+
+use std::io::Write;
+
+use super::{io, Context};
+use crate::Error;
+use strata_migrations::generate::resum;
+use strata_project::source::{Source, WorkTree};
+
+pub fn run(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
+    let source = WorkTree::new(&context.repo);
+    let mut rewritten = 0;
+    for kind in source.subdirs("migrations")? {
+        for name in source.subdirs(&format!("migrations/{kind}"))? {
+            let dir = format!("migrations/{kind}/{name}");
+            let sum_path = format!("{dir}/{}", strata_migrations::sum::SUM_FILE);
+            let before = source.read(&sum_path)?;
+            resum(&context.repo, &dir)?;
+            if source.read(&sum_path)? != before {
+                rewritten += 1;
+                writeln!(out, "rewrote {sum_path}").map_err(io)?;
+            }
+        }
+    }
+    if !context.quiet {
+        writeln!(out, "{rewritten} sum file(s) rewritten; commit them with the migrations").map_err(io)?;
+    }
+    Ok(crate::exit::OK)
+}

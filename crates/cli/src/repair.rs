@@ -1,0 +1,72 @@
+//! `strata repair --env E --tenant T [--mark applied|rolled-back] [--force]`
+
+use std::io::Write;
+
+use super::{io, print_json, runtime, Context, TenantArgs};
+use crate::Error;
+use strata_ops::rollout::repair::{repair, Mark};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: TenantArgs,
+    /// Commit whose migrations describe the expected states.
+    #[arg(long, default_value = "HEAD")]
+    pub commit: String,
+    /// Record what happened: the migration took effect after all, or it did not (it runs again).
+    #[arg(long, value_enum)]
+    pub mark: Option<MarkArg>,
+    /// Record the mark even where the live schema contradicts it.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MarkArg {
+    Applied,
+    RolledBack,
+}
+
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let mark = args.mark.map(|m| match m {
+        MarkArg::Applied => Mark::Applied,
+        MarkArg::RolledBack => Mark::RolledBack,
+    });
+    let report = runtime()?.block_on(repair(
+        &context.repo,
+        &args.target.env,
+        &args.commit,
+        &args.target.tenant,
+        mark,
+        args.force,
+    ))?;
+    if context.json {
+        print_json(out, &report)?;
+        return Ok(crate::exit::OK);
+    }
+    let Some(migration) = &report.migration else {
+        writeln!(out, "tenant {}: no failed migration; nothing to repair", report.tenant).map_err(io)?;
+        return Ok(crate::exit::OK);
+    };
+    writeln!(out, "tenant {}: {migration} failed", report.tenant).map_err(io)?;
+    let state = match (report.live_matches_before, report.live_matches_after) {
+        (true, _) => "the live schema matches the state before it: nothing of it took effect",
+        (_, true) => "the live schema matches the state after it: it took effect",
+        _ => "the live schema matches neither the state before it nor after it",
+    };
+    writeln!(out, "{state}").map_err(io)?;
+    if !report.live_matches_after && !report.live_matches_before {
+        for step in &report.missing_for_after {
+            writeln!(out, "  to reach the state after it: {step}").map_err(io)?;
+        }
+    }
+    match &report.recorded {
+        Some(recorded) => writeln!(out, "recorded: {recorded}").map_err(io)?,
+        None => writeln!(
+            out,
+            "record it with --mark rolled-back (the next apply runs it again) or --mark applied (it counts as done)"
+        )
+        .map_err(io)?,
+    }
+    Ok(crate::exit::OK)
+}

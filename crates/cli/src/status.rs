@@ -1,0 +1,53 @@
+//! `strata status --env E [--commit REF]`
+
+use std::io::Write;
+
+use super::{io, print_json, runtime, table, Context, EnvArgs};
+use crate::Error;
+use strata_ops::rollout::{short, status::status};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Pending means "in this commit, not yet applied".
+    #[command(flatten)]
+    pub target: EnvArgs,
+}
+
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let report =
+        runtime()?.block_on(status(&context.repo, &args.target.env, &args.target.commit, &args.target.tenants))?;
+    if context.json {
+        print_json(out, &report)?;
+        return Ok(crate::exit::OK);
+    }
+    let rows: Vec<Vec<String>> = report
+        .tenants
+        .iter()
+        .map(|t| {
+            vec![
+                t.tenant.clone(),
+                if t.provisioned { t.applied.to_string() } else { "-".to_string() },
+                t.pending.to_string(),
+                t.failed.to_string(),
+                t.last_commit.clone().unwrap_or_else(|| "-".into()),
+                t.last_applied_at.clone().unwrap_or_else(|| "never".into()),
+            ]
+        })
+        .collect();
+    table(out, &["TENANT", "APPLIED", "PENDING", "FAILED", "COMMIT", "LAST APPLIED"], &rows)?;
+    for tenant in report.tenants.iter().filter(|t| t.problem.is_some()) {
+        writeln!(out, "! {}: {}", tenant.tenant, tenant.problem.as_deref().unwrap_or_default()).map_err(io)?;
+    }
+    let up_to_date = report.tenants.iter().filter(|t| t.pending == 0 && t.failed == 0 && t.problem.is_none()).count();
+    writeln!(
+        out,
+        "{} tenants in {} at commit {}: {} up to date, {} behind",
+        report.tenants.len(),
+        report.environment,
+        short(&report.commit),
+        up_to_date,
+        report.tenants.len() - up_to_date
+    )
+    .map_err(io)?;
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,94 @@
+//! Tenant databases: connections, the `strata_history` table (DESIGN §6), locks and the execution
+//! of one migration. One file per engine.
+
+pub mod mysql;
+pub mod peek;
+pub mod postgres;
+pub mod scratch;
+pub mod sqlite;
+pub mod tenant;
+pub mod transactional;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("{target}: {message}")]
+    Query { target: String, message: String },
+    #[error("{id} failed: {message}")]
+    Migration { id: String, message: String },
+    #[error("{target}: another runner holds this tenant's lock (waited {waited:?}; see --lock-timeout)")]
+    Locked { target: String, waited: std::time::Duration },
+    #[error(
+        "{target}: {id} failed earlier and may be half applied (MySQL DDL is not transactional); run `strata repair`"
+    )]
+    FailedBefore { target: String, id: String },
+}
+
+/// One row of `strata_history`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryRow {
+    pub id: String,
+    pub layer: String,
+    pub seq: i64,
+    pub checksum: String,
+    pub commit_sha: String,
+    pub state: String,
+    pub schema_hash: Option<String>,
+    pub applied_at: String,
+    pub applied_by: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+/// What the executor needs to run and record one migration for one tenant.
+#[derive(Debug, Clone)]
+pub struct MigrationRun<'a> {
+    pub id: &'a str,
+    pub layer: &'a str,
+    pub seq: u32,
+    pub checksum: &'a str,
+    /// Rendered for this tenant.
+    pub sql: &'a str,
+    pub commit_sha: &'a str,
+    pub schema_hash: &'a str,
+}
+
+/// Whether a run did the work or found another runner had done it meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    Applied,
+    AlreadyApplied,
+}
+
+/// Who applied a migration, for the history table: the OS user, else "strata".
+pub fn applied_by() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "strata".to_string())
+}
+
+/// `strata_history` rows from any engine's query, whose columns are selected with one set of names
+/// and types (text, bigint) everywhere. A damaged row (a column whose type was changed by hand) is
+/// an error of that tenant, never a panic.
+pub(crate) fn history_rows<R>(rows: &[R]) -> Result<Vec<HistoryRow>, sqlx::Error>
+where
+    R: sqlx::Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.iter()
+        .map(|row| {
+            Ok(HistoryRow {
+                id: row.try_get("id")?,
+                layer: row.try_get("layer")?,
+                seq: row.try_get("seq")?,
+                checksum: row.try_get("checksum")?,
+                commit_sha: row.try_get("commit_sha")?,
+                state: row.try_get("state")?,
+                schema_hash: row.try_get("schema_hash")?,
+                applied_at: row.try_get("applied_at")?,
+                applied_by: row.try_get("applied_by")?,
+                duration_ms: row.try_get("duration_ms")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,214 @@
+//! MySQL/MariaDB tenants: a database each. `GET_LOCK` keyed by the tenant's database serialises
+//! runners on one tenant only and is released when a runner's connection drops. MySQL commits
+//! DDL statement by statement, so a migration cannot be rolled back: one that fails is recorded
+//! as `failed`, and later applies to that tenant stop until `strata repair`.
+
+use std::time::{Duration, Instant};
+
+use sqlx::mysql::{MySql, MySqlConnection};
+use sqlx::Connection;
+
+use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
+use crate::history_rows;
+use strata_core::Dialect;
+
+const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
+  id VARCHAR(255) NOT NULL PRIMARY KEY,
+  layer VARCHAR(255) NOT NULL,
+  seq INT NOT NULL,
+  checksum CHAR(64) NOT NULL,
+  commit_sha CHAR(40) NOT NULL,
+  state VARCHAR(16) NOT NULL,
+  schema_hash CHAR(64),
+  applied_at DATETIME(3) NOT NULL,
+  applied_by VARCHAR(255),
+  duration_ms BIGINT
+)";
+
+pub struct MySqlTenant {
+    conn: MySqlConnection,
+    target: String,
+    database: String,
+}
+
+impl MySqlTenant {
+    fn error(&self, e: sqlx::Error) -> DbError {
+        query_error(&self.target, e)
+    }
+
+    /// Connects, enters the tenant's database (creating it when asked) and takes the tenant's
+    /// lock. `None` when the database does not exist and `create` is false.
+    pub async fn open(
+        url: &str,
+        database: &str,
+        label: &str,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
+        let connect_error = |e: sqlx::Error| DbError::Connect {
+            target: label.to_string(),
+            message: strata_core::url::redact(&e.to_string()),
+        };
+        let conn = MySqlConnection::connect(url).await.map_err(connect_error)?;
+        Self::open_on(conn, database, label, create, lock_timeout).await
+    }
+
+    /// [`open`](Self::open) on a connection already made to the tenant's server.
+    pub async fn open_on(
+        conn: MySqlConnection,
+        database: &str,
+        label: &str,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
+        let mut tenant = MySqlTenant { conn, target: label.to_string(), database: database.to_string() };
+        // The lock comes first, so that two runners never both provision the tenant.
+        let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+            .bind(format!("strata:{database}"))
+            .bind(lock_timeout.as_secs_f64())
+            .fetch_one(&mut tenant.conn)
+            .await
+            .map_err(|e| tenant.error(e))?;
+        if locked != Some(1) {
+            return Err(DbError::Locked { target: tenant.target.clone(), waited: lock_timeout });
+        }
+        let exists = sqlx::query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+            .bind(database)
+            .fetch_optional(&mut tenant.conn)
+            .await
+            .map_err(|e| tenant.error(e))?;
+        let quoted = Dialect::Mysql.quote_ident(database);
+        if exists.is_none() {
+            if !create {
+                return Ok(None);
+            }
+            sqlx::raw_sql(&format!("CREATE DATABASE IF NOT EXISTS {quoted}"))
+                .execute(&mut tenant.conn)
+                .await
+                .map_err(|e| tenant.error(e))?;
+        }
+        sqlx::raw_sql(&format!("USE {quoted}")).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
+        Ok(Some(tenant))
+    }
+
+    /// Gives the tenant's lock back and returns the connection for another tenant; `None` when
+    /// it is not in a state to be reused (it is then closed, which releases the lock too).
+    pub async fn release(mut self) -> Option<MySqlConnection> {
+        let released: Result<Option<i64>, _> = sqlx::query_scalar("SELECT RELEASE_LOCK(?)")
+            .bind(format!("strata:{}", self.database))
+            .fetch_one(&mut self.conn)
+            .await;
+        // Prepared statements name `strata_history` unqualified: prepared in this tenant's
+        // database, they must not be reused in the next one's.
+        let cleared = self.conn.clear_cached_statements().await;
+        (matches!(released, Ok(Some(1))) && cleared.is_ok()).then_some(self.conn)
+    }
+
+    pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
+        let exists = sqlx::query(
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'strata_history'",
+        )
+        .fetch_optional(&mut self.conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT id, layer, CAST(seq AS SIGNED) AS seq, checksum, commit_sha, state, schema_hash, \
+             CAST(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS CHAR) AS applied_at, applied_by, duration_ms \
+             FROM strata_history ORDER BY applied_at, seq",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        history_rows(&rows).map_err(|e| self.error(e))
+    }
+
+    pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
+        strata_dialect::mysql::inspect(&mut self.conn, &self.database)
+            .await
+            .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
+    }
+
+    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+        let target = self.target.clone();
+        let (set_state, delete) =
+            ("UPDATE strata_history SET state = ? WHERE id = ?", "DELETE FROM strata_history WHERE id = ?");
+        super::transactional::settle::<MySql>(&mut self.conn, set_state, delete, id, state, &|e| {
+            query_error(&target, e)
+        })
+        .await
+    }
+
+    /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a
+    /// failing down leaves the migration recorded as `failed` for `repair`.
+    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+        match sqlx::raw_sql(sql).execute(&mut self.conn).await {
+            Ok(_) => {
+                sqlx::query("DELETE FROM strata_history WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                Ok(())
+            }
+            Err(e) => {
+                sqlx::query("UPDATE strata_history SET state = 'failed' WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                Err(DbError::Migration {
+                    id: format!("{id} (down)"),
+                    message: format!("{e} (recorded as failed; run `strata repair`)"),
+                })
+            }
+        }
+    }
+
+    /// Runs one migration; MySQL cannot roll DDL back, so a failure is recorded as `failed`.
+    pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
+        let started = Instant::now();
+        sqlx::raw_sql(HISTORY_DDL).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM strata_history WHERE id = ?")
+            .bind(run.id)
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        match state.as_deref() {
+            Some("applied") => return Ok(RunOutcome::AlreadyApplied),
+            Some(_) => return Err(DbError::FailedBefore { target: self.target.clone(), id: run.id.to_string() }),
+            None => {}
+        }
+        let outcome = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;
+        let state = if outcome.is_ok() { "applied" } else { "failed" };
+        sqlx::query(
+            "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
+        )
+        .bind(run.id)
+        .bind(run.layer)
+        .bind(run.seq)
+        .bind(run.checksum)
+        .bind(run.commit_sha)
+        .bind(state)
+        .bind(run.schema_hash)
+        .bind(super::applied_by())
+        .bind(started.elapsed().as_millis() as i64)
+        .execute(&mut self.conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        match outcome {
+            Ok(_) => Ok(RunOutcome::Applied),
+            Err(e) => Err(DbError::Migration {
+                id: run.id.to_string(),
+                message: format!("{e} (recorded as failed; run `strata repair`)"),
+            }),
+        }
+    }
+}
+
+fn query_error(target: &str, e: sqlx::Error) -> DbError {
+    DbError::Query { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+}

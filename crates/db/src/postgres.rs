@@ -1,0 +1,203 @@
+//! PostgreSQL tenants: a schema each (`isolation: schema`) or a database each (`isolation:
+//! database`). A session-level advisory lock keyed by the tenant's target serialises runners on
+//! one tenant only, and the server releases it if a runner dies; each migration and its history
+//! row commit in one transaction.
+
+use std::time::{Duration, Instant};
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
+use sqlx::Connection;
+
+use super::transactional::{self, Spelling};
+use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
+use crate::history_rows;
+use strata_core::Dialect;
+
+const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
+  id TEXT PRIMARY KEY,
+  layer TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  checksum TEXT NOT NULL,
+  commit_sha TEXT NOT NULL,
+  state TEXT NOT NULL,
+  schema_hash TEXT,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  applied_by TEXT,
+  duration_ms BIGINT
+)";
+
+pub struct PgTenant {
+    conn: PgConnection,
+    /// For messages: "schema t_nrna" — never the URL.
+    target: String,
+    /// The tenant's schema (`public` when the tenant has a database of its own).
+    schema: String,
+}
+
+impl PgTenant {
+    fn error(&self, e: sqlx::Error) -> DbError {
+        query_error(&self.target, e)
+    }
+
+    /// Connects, enters the tenant's schema (creating it when asked) and takes the tenant's lock.
+    /// `None` when the schema does not exist and `create` is false.
+    pub async fn open(
+        url: &str,
+        schema: Option<&str>,
+        label: &str,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
+        let connect_error = |e: sqlx::Error| DbError::Connect {
+            target: label.to_string(),
+            message: strata_core::url::redact(&e.to_string()),
+        };
+        let options = PgConnectOptions::from_str(url).map_err(connect_error)?;
+        // A tenant with a database of its own: create it from the server's maintenance database.
+        if let (None, Some(database)) = (schema, options.get_database()) {
+            let maintenance = options.clone().database("postgres");
+            let mut admin = PgConnection::connect_with(&maintenance).await.map_err(connect_error)?;
+            // Another runner may be creating it: CREATE is not safe against that on its own.
+            lock(&mut admin, &format!("strata:{label}"), lock_timeout, label).await?;
+            let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(database)
+                .fetch_optional(&mut admin)
+                .await
+                .map_err(connect_error)?;
+            if exists.is_none() {
+                if !create {
+                    return Ok(None);
+                }
+                let sql = format!("CREATE DATABASE {}", Dialect::Postgres.quote_ident(database));
+                sqlx::raw_sql(&sql).execute(&mut admin).await.map_err(connect_error)?;
+            }
+        }
+        let conn = PgConnection::connect_with(&options).await.map_err(connect_error)?;
+        Self::open_on(conn, schema, label, create, lock_timeout).await
+    }
+
+    /// [`open`](Self::open) on a connection already made to the tenant's server (kept from an
+    /// earlier tenant: connecting costs a server process start each time).
+    pub async fn open_on(
+        conn: PgConnection,
+        schema: Option<&str>,
+        label: &str,
+        create: bool,
+        lock_timeout: Duration,
+    ) -> Result<Option<Self>, DbError> {
+        let mut tenant = PgTenant { conn, target: label.to_string(), schema: schema.unwrap_or("public").to_string() };
+        // The lock comes first: two runners must not both create the schema (PostgreSQL's
+        // IF NOT EXISTS does not protect against that).
+        lock(&mut tenant.conn, &format!("strata:{label}"), lock_timeout, label).await?;
+        if let Some(schema) = schema {
+            let exists = sqlx::query("SELECT 1 FROM pg_namespace WHERE nspname = $1")
+                .bind(schema)
+                .fetch_optional(&mut tenant.conn)
+                .await
+                .map_err(|e| tenant.error(e))?;
+            if exists.is_none() {
+                if !create {
+                    return Ok(None);
+                }
+                let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", Dialect::Postgres.quote_ident(schema));
+                sqlx::raw_sql(&sql).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
+            }
+            let sql = format!("SET search_path TO {}", Dialect::Postgres.quote_ident(schema));
+            sqlx::raw_sql(&sql).execute(&mut tenant.conn).await.map_err(|e| tenant.error(e))?;
+        }
+        Ok(Some(tenant))
+    }
+
+    /// Gives the tenant's lock back and returns the connection for another tenant; `None` when
+    /// it is not in a state to be reused (it is then closed, which releases the lock too).
+    pub async fn release(mut self) -> Option<PgConnection> {
+        let key = format!("strata:{}", self.target);
+        let unlocked: Result<bool, _> =
+            sqlx::query_scalar("SELECT pg_advisory_unlock(hashtext($1))").bind(key).fetch_one(&mut self.conn).await;
+        let reset = sqlx::raw_sql("RESET search_path; RESET check_function_bodies").execute(&mut self.conn).await;
+        // Prepared statements name `strata_history` unqualified: prepared under this tenant's
+        // search_path, they are not kept for the next tenant.
+        let cleared = self.conn.clear_cached_statements().await;
+        (matches!(unlocked, Ok(true)) && reset.is_ok() && cleared.is_ok()).then_some(self.conn)
+    }
+
+    pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
+        let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass('strata_history')::text")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT id, layer, seq, checksum, commit_sha, state, schema_hash, \
+             to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS applied_at, applied_by, duration_ms \
+             FROM strata_history ORDER BY applied_at, seq",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        history_rows(&rows).map_err(|e| self.error(e))
+    }
+
+    pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
+        strata_dialect::postgres::inspect(&mut self.conn, &self.schema)
+            .await
+            .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
+    }
+
+    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+        let target = self.target.clone();
+        transactional::settle::<Postgres>(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
+            query_error(&target, e)
+        })
+        .await
+    }
+
+    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+        let target = self.target.clone();
+        transactional::revert::<Postgres>(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
+    }
+
+    /// Runs one migration and records it in one transaction.
+    pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
+        let target = self.target.clone();
+        transactional::run::<Postgres>(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
+    }
+}
+
+fn query_error(target: &str, e: sqlx::Error) -> DbError {
+    DbError::Query { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+}
+
+const SPELLING: Spelling = Spelling {
+    begin: "BEGIN",
+    history_ddl: HISTORY_DDL,
+    find: "SELECT 1 FROM strata_history WHERE id = $1",
+    insert: "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_by, duration_ms) \
+             VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)",
+    delete: "DELETE FROM strata_history WHERE id = $1",
+    set_state: "UPDATE strata_history SET state = $1 WHERE id = $2",
+    check: None,
+};
+
+/// A session-level advisory lock, tried until `timeout`; released when the connection ends.
+async fn lock(conn: &mut PgConnection, key: &str, timeout: Duration, target: &str) -> Result<(), DbError> {
+    let started = Instant::now();
+    loop {
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| query_error(target, e))?;
+        if locked {
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            return Err(DbError::Locked { target: target.to_string(), waited: timeout });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,36 @@
+//! Per-engine knowledge, one folder per engine: the rules an engine applies to tables on its own
+//! (the model's [`Engine`] seam), the SQL that carries out each schema change (`plan.rs`), and
+//! reading a live schema back into the model (`inspect.rs`).
+
+mod catalog;
+pub mod mysql;
+pub mod plan;
+pub mod postgres;
+pub mod sql;
+pub mod sqlite;
+
+pub use strata_core::Dialect;
+use strata_schema::Engine;
+
+/// Tables strata owns in every tenant database; they are not part of the tenant's schema.
+pub const INTERNAL_TABLES: [&str; 1] = ["strata_history"];
+
+/// Reading a live database into the model failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("cannot read the database catalog: {0}")]
+    Query(String),
+    #[error("{object}: its definition in the database cannot be read: {message}")]
+    Parse { object: String, message: String },
+    #[error("{object}: this kind of object is not supported by the schema model yet")]
+    Unsupported { object: String },
+}
+
+/// The table rules of an engine, for reading SQL into the model.
+pub fn engine(dialect: Dialect) -> &'static dyn Engine {
+    match dialect {
+        Dialect::Sqlite => &sqlite::Rules,
+        Dialect::Postgres => &postgres::Rules,
+        Dialect::Mysql => &mysql::Rules,
+    }
+}

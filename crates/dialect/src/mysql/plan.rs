@@ -1,0 +1,170 @@
+//! MySQL's SQL for each change. MySQL commits every DDL statement on its own, so all changes to
+//! one table become one `ALTER TABLE` with several clauses: it either happens whole or not at all,
+//! and a failed migration never leaves a table half-altered (foreign-key drops alone go first, in
+//! a statement of their own, as MariaDB requires). Indexes live in CREATE TABLE as keys.
+//! Constraints carry the names MariaDB gives them (see `normalize_table`), written out explicitly
+//! so that a later migration can drop them by name.
+
+use crate::plan::{Hazard, PlanError, Step};
+use crate::sql::{self, step};
+use strata_core::Dialect;
+use strata_schema::{normalize, Change, Column, Constraint, Index, Table, TableChange};
+
+const D: Dialect = Dialect::Mysql;
+
+fn column_sql(column: &Column) -> String {
+    let mut sql = format!("{} {}{}", D.ident(&column.name), column.data_type, sql::column_extras(D, column));
+    // MariaDB takes neither NOT NULL nor DEFAULT on a generated column.
+    if column.generated.is_some() {
+        return sql;
+    }
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        // Literals and CURRENT_TIMESTAMP stand bare; other expressions need parentheses.
+        if normalize::is_literal(default) || default == "CURRENT_TIMESTAMP" {
+            sql.push_str(&format!(" DEFAULT {default}"));
+        } else {
+            sql.push_str(&format!(" DEFAULT ({default})"));
+        }
+    }
+    if column.autoincrement {
+        sql.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(comment) = &column.comment {
+        sql.push_str(&format!(" COMMENT {}", D.quote_literal(comment)));
+    }
+    sql
+}
+
+fn key_sql(index: &Index) -> String {
+    format!(
+        "{}KEY {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        D.ident(&index.name),
+        sql::list(D, &index.columns)
+    )
+}
+
+pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
+    Ok(match change {
+        Change::CreateTable(table) => {
+            let mut lines: Vec<String> = table.columns.iter().map(column_sql).collect();
+            lines.extend(table.constraints().iter().map(|c| sql::constraint_sql(D, c)));
+            lines.extend(table.indexes.iter().map(key_sql));
+            let comment =
+                table.comment.as_ref().map(|c| format!(" COMMENT={}", D.quote_literal(c))).unwrap_or_default();
+            let sql = format!("CREATE TABLE {} (\n  {}\n){comment};", D.ident(&table.name), lines.join(",\n  "));
+            vec![step(format!("create table {}", table.name), sql, &[])]
+        }
+        Change::DropTable(table) => vec![step(
+            format!("drop table {}", table.name),
+            format!("DROP TABLE {};", D.ident(&table.name)),
+            &[Hazard::Destructive],
+        )],
+        Change::AlterTable { to, changes, .. } => vec![alter(to, changes)],
+        Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
+        Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
+        Change::CreateView(view) => vec![sql::create_view_step(D, view)],
+        Change::DropView(view) => vec![sql::drop_view_step(D, view)],
+        // Enum types, sequences, domains, routines, triggers, statistics and extensions are
+        // PostgreSQL's in the model (the interpreter refuses them elsewhere); named one by one so
+        // that a new kind of change does not compile until this planner says what it does.
+        Change::CreateEnum { .. }
+        | Change::DropEnum { .. }
+        | Change::AlterEnum { .. }
+        | Change::CreateSequence(_)
+        | Change::DropSequence(_)
+        | Change::AlterSequence { .. }
+        | Change::CreateExtension(_)
+        | Change::DropExtension(_)
+        | Change::CreateDomain(_)
+        | Change::DropDomain(_)
+        | Change::AlterDomain { .. }
+        | Change::CreateAggregate(_)
+        | Change::DropAggregate(_)
+        | Change::CreateFunction(_)
+        | Change::DropFunction(_)
+        | Change::ReplaceFunction(_)
+        | Change::CreateTrigger(_)
+        | Change::DropTrigger(_)
+        | Change::CreateStatistics(_)
+        | Change::DropStatistics(_) => return Err(super::super::plan::postgres_only(D)),
+    })
+}
+
+fn alter(to: &Table, changes: &[TableChange]) -> Step {
+    let mut clauses = Vec::new();
+    // MariaDB cannot drop a foreign key and add one of the same name in one statement.
+    let mut fk_drops = Vec::new();
+    let mut hazards = Vec::new();
+    for change in changes {
+        match change {
+            TableChange::DropIndex(index) => clauses.push(format!("DROP INDEX {}", D.ident(&index.name))),
+            TableChange::RenameIndex { from, to } => {
+                clauses.push(format!("RENAME INDEX {} TO {}", D.ident(from), D.ident(&to.name)))
+            }
+            TableChange::DropConstraint(constraint) => {
+                // Every constraint but the primary key has its engine name in the model.
+                let name = D.ident(constraint.name().unwrap_or_default());
+                match constraint {
+                    Constraint::PrimaryKey(_) => clauses.push("DROP PRIMARY KEY".to_string()),
+                    Constraint::ForeignKey(_) => fk_drops.push(format!("DROP FOREIGN KEY {name}")),
+                    Constraint::Check(_) | Constraint::Unique(_) => clauses.push(format!("DROP CONSTRAINT {name}")),
+                }
+            }
+            TableChange::DropColumn(column) => {
+                clauses.push(format!("DROP COLUMN {}", D.ident(&column.name)));
+                hazards.push(Hazard::Destructive);
+            }
+            // MariaDB cannot change how a column is generated in place: it is made anew.
+            TableChange::ModifyColumn { from: old, to: new }
+                if old.generated != new.generated && (old.generated.is_some() || new.generated.is_some()) =>
+            {
+                clauses.push(format!("DROP COLUMN {}", D.ident(&new.name)));
+                clauses.push(format!("ADD COLUMN {}", column_sql(new)));
+                hazards.push(Hazard::Rewrite);
+                if old.generated.is_none() {
+                    hazards.push(Hazard::Destructive);
+                }
+            }
+            TableChange::ModifyColumn { from: old, to: new } => {
+                clauses.push(format!("MODIFY COLUMN {}", column_sql(new)));
+                if old.data_type != new.data_type {
+                    hazards.extend(sql::type_change_hazards(D, &old.data_type, &new.data_type));
+                }
+                if old.nullable && !new.nullable {
+                    hazards.extend([Hazard::Rewrite, Hazard::DataDependent]);
+                }
+            }
+            TableChange::AddColumn(column) => clauses.push(format!("ADD COLUMN {}", column_sql(column))),
+            TableChange::AddConstraint(constraint) => {
+                clauses.push(match constraint {
+                    Constraint::PrimaryKey(pk) => format!("ADD PRIMARY KEY ({})", sql::list(D, &pk.columns)),
+                    other => format!("ADD {}", sql::constraint_sql(D, other)),
+                });
+                hazards.push(Hazard::DataDependent);
+                if matches!(constraint, Constraint::PrimaryKey(_)) {
+                    hazards.push(Hazard::Rewrite);
+                }
+            }
+            TableChange::SetComment(comment) => {
+                clauses.push(format!("COMMENT = {}", D.quote_literal(comment.as_deref().unwrap_or_default())))
+            }
+            TableChange::CreateIndex(index) => {
+                clauses.push(format!("ADD {}", key_sql(index)));
+                if index.unique {
+                    hazards.push(Hazard::DataDependent);
+                }
+            }
+        }
+    }
+    let statement = |clauses: &[String]| format!("ALTER TABLE {}\n  {};", D.ident(&to.name), clauses.join(",\n  "));
+    let sql = match (fk_drops.is_empty(), clauses.is_empty()) {
+        (true, _) => statement(&clauses),
+        (false, true) => statement(&fk_drops),
+        (false, false) => format!("{}\n{}", statement(&fk_drops), statement(&clauses)),
+    };
+    step(format!("alter table {} ({} changes)", to.name, changes.len()), sql, &hazards)
+}

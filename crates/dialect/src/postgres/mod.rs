@@ -1,0 +1,29 @@
+//! PostgreSQL: the SQL for each change (plan.rs, with routines and domains in routine.rs) and
+//! reading a live schema back into the model (inspect.rs).
+
+mod inspect;
+mod plan;
+mod routine;
+
+pub use inspect::inspect;
+pub use plan::steps;
+use strata_core::Dialect;
+use strata_schema::{Engine, Table};
+
+/// PostgreSQL: what the engine does to a table on its own, for the model.
+pub struct Rules;
+
+impl Engine for Rules {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn normalize_table(&self, table: &mut Table) {
+        normalize_table(table)
+    }
+}
+
+/// Model what PostgreSQL does to a table: constraint names it would choose itself mean "unnamed".
+fn normalize_table(table: &mut Table) {
+    crate::sql::forget_default_names(table, |_| false);
+}

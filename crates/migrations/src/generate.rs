@@ -1,0 +1,261 @@
+//! What `strata commit` writes: for each layer whose declarative state differs from its committed
+//! migrations replayed, the next migration.
+//!
+//! Layers are processed dependencies first. For a layer L with required layers R, the desired state
+//! is the composition of R + L and the current state is the replay of the migrations of R + L
+//! (including those just generated for R). Since every layer of R already replays to its
+//! declarative state, the difference is exactly L's change. Everything is rendered symbolically, so
+//! one migration serves every tenant whatever its variables.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{order::dag_order, sum, Migration, MigrationError, MigrationKey};
+use strata_core::Dialect;
+use strata_dialect::plan::{plan, PlanError, Step};
+use strata_project::compose::{render, restore_symbols, ComposeError, Composition, RenderContext};
+use strata_project::project::{LayerId, Project};
+use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::{self, ResolveError};
+use strata_project::source::Source;
+use strata_schema::interpret::Mode;
+use strata_schema::{diff_with_renames, Renames, Schema};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+    #[error(transparent)]
+    Release(#[from] super::releases::ReleaseError),
+    /// Releases whose migrations need more than their ranges promise, one per line.
+    #[error("{0}")]
+    Inconsistent(String),
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+/// Replays migrations (rendered for `context`) into a model, recording each object's owner.
+pub fn replay(
+    dialect: Dialect,
+    migrations: &[&Migration],
+    context: &RenderContext,
+) -> Result<Composition, ComposeError> {
+    let mut composition = Composition::default();
+    replay_into(&mut composition, dialect, migrations, context)?;
+    Ok(composition)
+}
+
+fn replay_into(
+    composition: &mut Composition,
+    dialect: Dialect,
+    migrations: &[&Migration],
+    context: &RenderContext,
+) -> Result<(), ComposeError> {
+    for migration in migrations {
+        let sql = render(dialect, &migration.up_path, &migration.up, context)?;
+        composition.apply_sql(dialect, Mode::Replay, &migration.key.layer, &migration.up_path, &sql)?;
+    }
+    Ok(())
+}
+
+/// The desired state of `layers`: each layer's declarative files, except a layer the tenant has at
+/// an older release, whose migrations up to that release are the only source of that version.
+pub fn desired(
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    layers: &[LayerId],
+    limits: &BTreeMap<LayerId, u32>,
+    context: &RenderContext,
+) -> Result<Composition, GenerateError> {
+    let mut composition = Composition::default();
+    for layer in layers {
+        let migrations = all.get(layer).map(Vec::as_slice).unwrap_or_default();
+        match limits.get(layer) {
+            Some(limit) if (*limit as usize) < migrations.len() => {
+                let released: Vec<&Migration> = migrations.iter().filter(|m| m.key.seq <= *limit).collect();
+                replay_into(&mut composition, project.config.dialect, &released, context)?;
+            }
+            _ => composition.add_layer(project, layer, context)?,
+        }
+    }
+    Ok(composition)
+}
+
+/// The committed migrations of every layer the project has, each folder checked against its sum.
+pub fn load_all(project: &Project, source: &dyn Source) -> Result<BTreeMap<LayerId, Vec<Migration>>, MigrationError> {
+    let mut all = BTreeMap::new();
+    for layer in project.all_layers() {
+        let migrations = super::load_layer(source, &layer)?;
+        all.insert(layer, migrations);
+    }
+    Ok(all)
+}
+
+/// The migrations to add, given the committed ones. `message` names them when given.
+pub fn generate(
+    project: &Project,
+    mut all: BTreeMap<LayerId, Vec<Migration>>,
+    message: Option<&str>,
+) -> Result<Vec<Migration>, GenerateError> {
+    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
+    let mut work: Vec<(LayerId, Vec<LayerId>, BTreeMap<LayerId, u32>)> = Vec::new();
+    for layer in resolve::order_layers(project, packages)? {
+        let closure = resolve::layer_closure(project, &layer)?;
+        work.push((layer, closure, BTreeMap::new()));
+    }
+    let resolver = Resolver::new(Catalog::of(project));
+    for tenant in project.tenants.values() {
+        // Every tenant must resolve, so a commit never records a fleet that cannot be applied;
+        // only tenants with an overlay (now or before) have migrations of their own.
+        let resolution = resolve::resolve_tenant_with(project, &resolver, &tenant.id)?;
+        let layer = tenant.layer();
+        let files = &tenant.files;
+        let has_overlay = !files.schema.is_empty() || !files.sql_patches.is_empty() || !files.yaml_patches.is_empty();
+        if has_overlay || all.get(&layer).is_some_and(|m| !m.is_empty()) {
+            work.push((layer, resolution.layers, resolution.limits));
+        }
+    }
+    let mut new = Vec::new();
+    for (layer, layers, limits) in work {
+        if let Some(migration) = next_migration(project, &all, &layer, &layers, &limits, message)? {
+            all.entry(layer).or_default().push(migration.clone());
+            new.push(migration);
+        }
+    }
+    Ok(new)
+}
+
+fn next_migration(
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    layer: &LayerId,
+    layers: &[LayerId],
+    limits: &BTreeMap<LayerId, u32>,
+    message: Option<&str>,
+) -> Result<Option<Migration>, GenerateError> {
+    let dialect = project.config.dialect;
+    let desired = desired(project, all, layers, limits, &RenderContext::Symbolic)?;
+    let current = replay(dialect, &dag_order(layers, all, limits)?, &RenderContext::Symbolic)?;
+    let renames = project.renames(layer);
+    let up_changes = diff_with_renames(&current.schema, &desired.schema, &renames);
+    if up_changes.is_empty() {
+        return Ok(None);
+    }
+    let up_steps = plan(dialect, &up_changes)?;
+    // Some changes have no automatic reverse (PostgreSQL cannot remove an enum label): the down
+    // file then says so, and rollback refuses it instead of guessing.
+    let down_steps = down_steps(dialect, &current.schema, &desired.schema, &renames);
+    let existing = all.get(layer).map(Vec::as_slice).unwrap_or_default();
+    let seq = existing.len() as u32 + 1;
+    let slug = match (seq, message) {
+        (1, _) => "init".to_string(),
+        (_, Some(message)) => super::file::slugify(message),
+        _ => super::file::slugify(&up_steps.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>().join(" ")),
+    };
+    let requires = layers
+        .iter()
+        .filter(|l| *l != layer)
+        .filter_map(|l| {
+            all.get(l).filter(|m| !m.is_empty()).map(|m| MigrationKey { layer: l.clone(), seq: m.len() as u32 })
+        })
+        .collect();
+    let mut migration = Migration {
+        key: MigrationKey { layer: layer.clone(), seq },
+        slug,
+        up_path: String::new(),
+        up: String::new(),
+        down: None,
+        requires,
+        hazards: up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
+        allows: BTreeMap::new(),
+    };
+    migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
+    let header = migration.header();
+    migration.up = format!("{header}{}", body(dialect, &up_steps));
+    migration.down = Some(match down_steps {
+        Ok(steps) => format!("{header}{}", body(dialect, &steps)),
+        Err(why) => format!("{header}-- strata:irreversible {why}\n"),
+    });
+    Ok(Some(migration))
+}
+
+/// The steps of the up migration from `current` to `desired`, as `commit` plans them.
+pub fn up_steps(
+    dialect: Dialect,
+    current: &Schema,
+    desired: &Schema,
+    renames: &Renames,
+) -> Result<Vec<Step>, PlanError> {
+    plan(dialect, &diff_with_renames(current, desired, renames))
+}
+
+/// The steps of the down migration that undoes [`up_steps`].
+pub fn down_steps(
+    dialect: Dialect,
+    current: &Schema,
+    desired: &Schema,
+    renames: &Renames,
+) -> Result<Vec<Step>, PlanError> {
+    plan(dialect, &diff_with_renames(desired, current, &renames.reversed()))
+}
+
+/// The body of a migration file as `commit` writes it: each step under its summary comment.
+pub fn body(dialect: Dialect, steps: &[Step]) -> String {
+    let parts: Vec<String> = steps.iter().map(|s| format!("-- {}\n{}\n", s.summary, s.sql)).collect();
+    restore_symbols(dialect, &parts.join("\n"))
+}
+
+/// Writes new migrations and changed files of migration folders (releases.yaml) under `root`, and
+/// rewrites the sum of every folder that changed.
+pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -> Result<Vec<String>, GenerateError> {
+    let write_file = |path: &str, text: &str| -> Result<(), GenerateError> {
+        let full = root.join(path);
+        let result = full.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&full, text));
+        result.map_err(|e| GenerateError::Write { path: path.to_string(), message: e.to_string() })
+    };
+    let mut written = Vec::new();
+    let mut files: Vec<(String, String)> = other_files.to_vec();
+    for migration in new {
+        files.push((migration.up_path.clone(), migration.up.clone()));
+        if let Some(down) = &migration.down {
+            files.push((migration.up_path.replace(".up.sql", ".down.sql"), down.clone()));
+        }
+    }
+    let mut dirs: Vec<String> = Vec::new();
+    for (path, text) in &files {
+        write_file(path, text)?;
+        written.push(path.clone());
+        let dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for dir in dirs {
+        written.push(resum(root, &dir)?);
+    }
+    Ok(written)
+}
+
+/// Rewrites the sum file of one migration folder for the files it holds now; returns its path.
+pub fn resum(root: &Path, dir: &str) -> Result<String, GenerateError> {
+    let worktree = strata_project::source::WorkTree::new(root);
+    let mut folder = Vec::new();
+    for entry in worktree.list(dir).map_err(MigrationError::from)? {
+        if !entry.is_dir && entry.name != sum::SUM_FILE {
+            let text =
+                worktree.read(&format!("{dir}/{}", entry.name)).map_err(MigrationError::from)?.unwrap_or_default();
+            folder.push((entry.name, text));
+        }
+    }
+    let sum_path = format!("{dir}/{}", sum::SUM_FILE);
+    let full = root.join(&sum_path);
+    std::fs::write(&full, sum::render(&folder))
+        .map_err(|e| GenerateError::Write { path: sum_path.clone(), message: e.to_string() })?;
+    Ok(sum_path)
+}

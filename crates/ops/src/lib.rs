@@ -1,0 +1,33 @@
+//! strata's use cases as library functions over the lower layers: the pending plan, the PR gate
+//! (`verify`), and the fleet operations (`rollout`: apply, status, drift, rollback, repair).
+//! They return typed results; rendering them is the command line's job.
+
+pub mod plan;
+pub mod rollout;
+pub mod verify;
+
+/// Every failure the library reports, by area. Each message names the file (and line) it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Project(#[from] strata_project::project::ProjectError),
+    #[error(transparent)]
+    Resolve(#[from] strata_project::resolve::ResolveError),
+    #[error(transparent)]
+    Compose(#[from] strata_project::compose::ComposeError),
+    #[error(transparent)]
+    Migration(#[from] strata_migrations::MigrationError),
+    #[error(transparent)]
+    Generate(#[from] strata_migrations::generate::GenerateError),
+    #[error(transparent)]
+    Git(#[from] strata_project::git::GitError),
+    #[error(transparent)]
+    Db(#[from] strata_db::DbError),
+    #[error(transparent)]
+    Source(#[from] strata_project::source::SourceError),
+    /// The command line asked for something that does not exist (a tenant, an environment).
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(String),
+}

@@ -1,0 +1,588 @@
+//! `apply`: a commit's migrations to an environment's tenants — concurrently, wave by wave, with a
+//! circuit breaker, optionally one shard of the fleet.
+//!
+//! Each tenant is first looked at with one query over a pooled connection; a tenant with nothing
+//! to do is done then. A tenant with work gets a connection of its own and its lock (DESIGN §6),
+//! and its migrations run in order. The Merkle roots recorded in the history are computed once per
+//! distinct sequence of rendered migrations, not once per tenant. A tenant's failure is recorded
+//! and counted; when `max_failures` tenants have failed no new tenant starts, the running ones
+//! finish, and the report says why the rollout halted.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use sha2::{Digest, Sha256};
+
+use super::shard::Shard;
+use super::{check_history, CommitView, Seed};
+use crate::Error;
+use strata_core::Dialect;
+use strata_db::peek::Peeker;
+use strata_db::tenant::{Target, TenantDb};
+use strata_db::{MigrationRun, RunOutcome};
+use strata_migrations::Migration;
+use strata_project::compose::{render, Composition, RenderContext};
+use strata_project::project::{Environment, Tenant};
+use strata_schema::hash;
+use strata_schema::interpret::Mode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    UpToDate,
+    Migrated,
+    Failed,
+    /// Not started: the rollout halted before its turn.
+    Skipped,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TenantOutcome {
+    pub tenant: String,
+    /// 1-based wave number.
+    pub wave: usize,
+    pub status: TenantStatus,
+    /// Ids applied (or, in a dry run, that would be).
+    pub applied: Vec<String>,
+    pub error: Option<String>,
+    pub duration_ms: u128,
+    /// Dry run: each pending migration's id and its SQL rendered for the tenant.
+    #[serde(skip)]
+    pub sql: Vec<(String, String)>,
+}
+
+impl TenantOutcome {
+    /// A tenant the rollout halted before it started.
+    fn skipped(tenant: &Tenant, wave: usize) -> Self {
+        TenantOutcome {
+            tenant: tenant.id.clone(),
+            wave,
+            status: TenantStatus::Skipped,
+            applied: Vec::new(),
+            error: None,
+            duration_ms: 0,
+            sql: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    pub env: String,
+    pub reference: String,
+    pub tenants: Vec<String>,
+    pub dry_run: bool,
+    pub lock_timeout: Duration,
+    /// Tenants migrated at once; default from the environment file, else [`default_concurrency`].
+    pub concurrency: Option<usize>,
+    /// Halt after this many failed tenants; default from the environment file, else never.
+    pub max_failures: Option<usize>,
+    pub shard: Option<Shard>,
+    /// Only the tenants that failed in the last rollout of this environment (and shard) here.
+    pub only_failed: bool,
+}
+
+/// What `--only-failed` reads: the last rollout's failed tenants.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct LastRun {
+    commit: String,
+    failed: Vec<String>,
+}
+
+/// Where the rollout's own time went, summed over tenants (they overlap when concurrent).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    /// Resolving each tenant's layers and ordering its migrations.
+    pub plan_ms: f64,
+    /// Rendering migrations and replaying them in the model for the recorded schema hashes.
+    pub parse_ms: f64,
+    /// Waiting on databases: connecting, locking, reading history, running migrations.
+    pub database_ms: f64,
+    /// Tenants settled by the one-query look alone.
+    pub one_query_tenants: usize,
+    /// Distinct migration sequences parsed for schema hashes.
+    pub parsed_sequences: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WaveReport {
+    pub wave: usize,
+    #[serde(flatten)]
+    pub counts: Summary,
+}
+
+/// Tenants by outcome, of a wave or of the whole rollout.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub tenants: usize,
+    pub migrated: usize,
+    pub up_to_date: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Summary {
+    fn of(outcomes: &[TenantOutcome]) -> Self {
+        let count = |status| outcomes.iter().filter(|t| t.status == status).count();
+        Summary {
+            tenants: outcomes.len(),
+            migrated: count(TenantStatus::Migrated),
+            up_to_date: count(TenantStatus::UpToDate),
+            failed: count(TenantStatus::Failed),
+            skipped: count(TenantStatus::Skipped),
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApplyReport {
+    pub format_version: u32,
+    pub commit: String,
+    pub environment: String,
+    pub dry_run: bool,
+    pub shard: Option<String>,
+    pub concurrency: usize,
+    pub max_failures: Option<usize>,
+    /// Why no further tenant was started, when the breaker tripped.
+    pub halted: Option<String>,
+    pub duration_ms: u128,
+    pub summary: Summary,
+    pub waves: Vec<WaveReport>,
+    pub timings: Timings,
+    pub tenants: Vec<TenantOutcome>,
+}
+
+impl ApplyReport {
+    pub fn failed(&self) -> usize {
+        self.summary.failed
+    }
+}
+
+/// Twice the machine's cores, at most 16: tenants wait on the server most of the time.
+pub fn default_concurrency() -> usize {
+    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+    (cores * 2).clamp(2, 16)
+}
+
+/// Schema hashes after each migration of a rendered sequence, parsed once per distinct sequence.
+#[derive(Default)]
+struct SchemaHashes {
+    cache: RefCell<HashMap<[u8; 32], Rc<Vec<String>>>>,
+}
+
+impl SchemaHashes {
+    fn get(
+        &self,
+        dialect: Dialect,
+        order: &[&Migration],
+        sqls: &[Cow<str>],
+    ) -> Result<(Rc<Vec<String>>, bool), String> {
+        let mut hasher = Sha256::new();
+        for (migration, sql) in order.iter().zip(sqls) {
+            hasher.update(migration.id().as_bytes());
+            hasher.update([0]);
+            hasher.update(sql.as_bytes());
+            hasher.update([0]);
+        }
+        let key: [u8; 32] = hasher.finalize().into();
+        if let Some(hashes) = self.cache.borrow().get(&key) {
+            return Ok((hashes.clone(), false));
+        }
+        let mut model = Composition::default();
+        let mut hashes = Vec::with_capacity(order.len());
+        for (migration, sql) in order.iter().zip(sqls) {
+            model
+                .apply_sql(dialect, Mode::Replay, &migration.key.layer, &migration.up_path, sql)
+                .map_err(|e| e.to_string())?;
+            hashes.push(hash::root(&model.schema));
+        }
+        let hashes = Rc::new(hashes);
+        self.cache.borrow_mut().insert(key, hashes.clone());
+        Ok((hashes, true))
+    }
+}
+
+/// What every tenant's run shares.
+struct Fleet<'a> {
+    view: &'a CommitView,
+    env: &'a Environment,
+    options: &'a ApplyOptions,
+    peeker: Peeker,
+    hashes: SchemaHashes,
+    timings: RefCell<Timings>,
+}
+
+/// What a rollout tells its caller as it goes.
+pub enum Event<'a> {
+    /// A wave starts: its number (1-based) and size.
+    Wave { number: usize, size: usize },
+    /// A tenant finished.
+    Tenant(&'a TenantOutcome),
+}
+
+/// Applies a commit to an environment; `on_event` sees each wave start and each tenant outcome as
+/// they happen.
+pub async fn apply(
+    repo_dir: &Path,
+    options: &ApplyOptions,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<ApplyReport, Error> {
+    let started = Instant::now();
+    let view = CommitView::load(repo_dir, &options.reference)?;
+    let env = view.project.environment(&options.env)?;
+    let last_run = super::last_run_path(&view.root, &env.name, options.shard);
+    let tenants = select(&view, env, options, &last_run)?;
+    let rollout = &env.manifest.rollout;
+    let max_failures = options.max_failures.or(rollout.max_failures);
+    if max_failures == Some(0) {
+        return Err(Error::Usage(
+            "max_failures must be at least 1 (the number of failed tenants that halts the rollout)".into(),
+        ));
+    }
+    let concurrency = options.concurrency.or(rollout.concurrency).unwrap_or_else(default_concurrency).max(1);
+    let waves = shard_waves(env, options, &tenants)?;
+    let fleet = Fleet {
+        view: &view,
+        env,
+        options,
+        peeker: Peeker::new(),
+        hashes: SchemaHashes::default(),
+        timings: RefCell::new(Timings::default()),
+    };
+    let limits = Limits { concurrency, max_failures };
+    let (outcomes, wave_reports, halted) = fleet.run_waves(&waves, limits, on_event).await;
+    fleet.peeker.close().await;
+    if !options.dry_run {
+        record_last_run(&last_run, &view.commit_sha, &outcomes)?;
+    }
+    Ok(ApplyReport {
+        format_version: 1,
+        commit: view.commit_sha.clone(),
+        environment: env.name.clone(),
+        dry_run: options.dry_run,
+        shard: options.shard.map(|s| s.to_string()),
+        concurrency,
+        max_failures,
+        halted,
+        duration_ms: started.elapsed().as_millis(),
+        summary: Summary::of(&outcomes),
+        waves: wave_reports,
+        timings: fleet.timings.take(),
+        tenants: outcomes,
+    })
+}
+
+/// The tenants of the environment the options select (with `--only-failed`, those that failed in
+/// the last recorded rollout). Resolution, order and target problems are the commit's, not a
+/// tenant's: they are refused here, before any database is touched.
+fn select<'v>(
+    view: &'v CommitView,
+    env: &Environment,
+    options: &ApplyOptions,
+    last_run: &Path,
+) -> Result<Vec<&'v Tenant>, Error> {
+    let mut tenants = view.select(env, &options.tenants)?;
+    if options.only_failed {
+        let text = std::fs::read_to_string(last_run).map_err(|_| {
+            Error::Usage(format!(
+                "--only-failed: no earlier rollout of {} recorded here ({})",
+                env.name,
+                last_run.display()
+            ))
+        })?;
+        let last: LastRun =
+            serde_json::from_str(&text).map_err(|e| Error::Io(format!("{}: {e}", last_run.display())))?;
+        tenants.retain(|t| last.failed.contains(&t.id));
+    }
+    for tenant in &tenants {
+        view.tenant_work(tenant)?;
+        view.target(env, tenant)?;
+    }
+    Ok(tenants)
+}
+
+/// Waves are cut from the whole fleet, then each runner takes its shard of every wave.
+fn shard_waves<'t>(
+    env: &Environment,
+    options: &ApplyOptions,
+    tenants: &[&'t Tenant],
+) -> Result<Vec<Vec<&'t Tenant>>, Error> {
+    let waves = super::waves::split(&env.path, &env.manifest.rollout.waves, tenants).map_err(Error::Usage)?;
+    Ok(waves
+        .into_iter()
+        .map(|wave| wave.into_iter().filter(|t| options.shard.is_none_or(|s| s.contains(&t.id))).collect::<Vec<_>>())
+        .filter(|wave| !wave.is_empty())
+        .collect())
+}
+
+/// The tenants that failed, for a later `--only-failed`.
+fn record_last_run(last_run: &Path, commit: &str, outcomes: &[TenantOutcome]) -> Result<(), Error> {
+    let failed = outcomes.iter().filter(|t| t.status == TenantStatus::Failed).map(|t| t.tenant.clone()).collect();
+    let last = LastRun { commit: commit.to_string(), failed };
+    let written = last_run
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(last_run, serde_json::to_string_pretty(&last).unwrap_or_default()));
+    written.map_err(|e| Error::Io(format!("{}: {e}", last_run.display())))
+}
+
+/// How many tenants run at once, and how many failures halt the rollout.
+#[derive(Clone, Copy)]
+struct Limits {
+    concurrency: usize,
+    max_failures: Option<usize>,
+}
+
+/// Adds the time since `since` to one of the timings.
+fn spent(timings: &RefCell<Timings>, since: Instant, field: fn(&mut Timings) -> &mut f64) {
+    *field(&mut timings.borrow_mut()) += since.elapsed().as_secs_f64() * 1000.0;
+}
+
+/// The ids applied so far, and the error that stopped the tenant.
+type Failure = (Vec<String>, String);
+
+/// A tenant's migrations rendered for it, and the schema hash after each.
+type Rendered<'m> = (Vec<Cow<'m, str>>, Rc<Vec<String>>);
+
+impl Fleet<'_> {
+    /// Wave after wave, at most `concurrency` tenants at a time; once `max_failures` tenants have
+    /// failed no further tenant starts, and the rest are reported skipped.
+    async fn run_waves(
+        &self,
+        waves: &[Vec<&Tenant>],
+        limits: Limits,
+        on_event: &mut dyn FnMut(Event),
+    ) -> (Vec<TenantOutcome>, Vec<WaveReport>, Option<String>) {
+        let mut outcomes: Vec<TenantOutcome> = Vec::new();
+        let mut halted: Option<String> = None;
+        let mut failures = 0;
+        let mut wave_reports = Vec::new();
+        for (index, wave) in waves.iter().enumerate() {
+            let number = index + 1;
+            let first = outcomes.len();
+            if halted.is_none() {
+                on_event(Event::Wave { number, size: wave.len() });
+            }
+            let mut queue = wave.iter();
+            let mut running = FuturesUnordered::new();
+            loop {
+                while halted.is_none() && running.len() < limits.concurrency {
+                    let Some(tenant) = queue.next() else { break };
+                    running.push(self.run(tenant, number));
+                }
+                let Some(outcome) = running.next().await else { break };
+                if outcome.status == TenantStatus::Failed {
+                    failures += 1;
+                    if halted.is_none() && limits.max_failures.is_some_and(|max| failures >= max) {
+                        halted = Some(format!(
+                            "{failures} tenant(s) failed in wave {number}, reaching max_failures {}; no further tenant was started",
+                            limits.max_failures.unwrap_or_default()
+                        ));
+                    }
+                }
+                on_event(Event::Tenant(&outcome));
+                outcomes.push(outcome);
+            }
+            outcomes.extend(queue.map(|tenant| TenantOutcome::skipped(tenant, number)));
+            wave_reports.push(WaveReport { wave: number, counts: Summary::of(&outcomes[first..]) });
+        }
+        (outcomes, wave_reports, halted)
+    }
+
+    async fn run(&self, tenant: &Tenant, wave: usize) -> TenantOutcome {
+        let started = Instant::now();
+        let mut sql = Vec::new();
+        let result = self.tenant(tenant, &mut sql).await;
+        let (status, applied, error) = match result {
+            Ok(applied) if applied.is_empty() => (TenantStatus::UpToDate, applied, None),
+            Ok(applied) => (TenantStatus::Migrated, applied, None),
+            Err((applied, error)) => (TenantStatus::Failed, applied, Some(error)),
+        };
+        TenantOutcome {
+            tenant: tenant.id.clone(),
+            wave,
+            status,
+            applied,
+            error,
+            duration_ms: started.elapsed().as_millis(),
+            sql,
+        }
+    }
+
+    async fn tenant(&self, tenant: &Tenant, dry_sql: &mut Vec<(String, String)>) -> Result<Vec<String>, Failure> {
+        let fail = |e: String| (Vec::new(), e);
+        let since = Instant::now();
+        let (order, seeds) = self.view.tenant_work(tenant).map_err(|e| fail(e.to_string()))?;
+        let target = self.view.target(self.env, tenant).map_err(|e| fail(e.to_string()))?;
+        spent(&self.timings, since, |t| &mut t.plan_ms);
+        if !self.options.dry_run {
+            let since = Instant::now();
+            let peeked = self.peeker.history(&target).await;
+            spent(&self.timings, since, |t| &mut t.database_ms);
+            if let Some(history) = peeked.map_err(|e| fail(e.to_string()))? {
+                check_history(self.view, tenant, &order, &history).map_err(fail)?;
+                let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
+                if everything_done(&order, &seeds, &done) {
+                    self.timings.borrow_mut().one_query_tenants += 1;
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        self.migrate(tenant, (&order, &seeds), &target, dry_sql).await
+    }
+
+    /// The full path: under the tenant's lock, on a kept connection to its server when there is
+    /// one (connecting costs a server process on PostgreSQL), else a new one.
+    async fn migrate(
+        &self,
+        tenant: &Tenant,
+        work: (&[&Migration], &[Seed]),
+        target: &Target,
+        dry_sql: &mut Vec<(String, String)>,
+    ) -> Result<Vec<String>, Failure> {
+        let (env, options) = (self.env, self.options);
+        let create = env.manifest.create_missing && !options.dry_run;
+        let since = Instant::now();
+        let opened = match self.peeker.take(target).filter(|_| !options.dry_run) {
+            Some(conn) => TenantDb::open_on(target, conn, create, options.lock_timeout).await,
+            None => TenantDb::open(target, create, options.lock_timeout).await,
+        };
+        let opened = match opened {
+            Ok(Some(mut db)) => match db.history().await {
+                Ok(history) => Ok((Some(db), history)),
+                Err(e) => Err(e),
+            },
+            Ok(None) => Ok((None, Vec::new())),
+            Err(e) => Err(e),
+        };
+        spent(&self.timings, since, |t| &mut t.database_ms);
+        let (mut db, history) = opened.map_err(|e| (Vec::new(), e.to_string()))?;
+        let result = self.run_migrations(tenant, work, target, &mut db, &history, dry_sql).await;
+        if let Some(conn) = match db {
+            Some(db) => db.release().await,
+            None => None,
+        } {
+            self.peeker.give_back(target, conn);
+        }
+        result
+    }
+
+    async fn run_migrations(
+        &self,
+        tenant: &Tenant,
+        (order, seeds): (&[&Migration], &[Seed]),
+        target: &Target,
+        db: &mut Option<TenantDb>,
+        history: &[strata_db::HistoryRow],
+        dry_sql: &mut Vec<(String, String)>,
+    ) -> Result<Vec<String>, Failure> {
+        let (view, env, options) = (self.view, self.env, self.options);
+        let mut applied = Vec::new();
+        let fail = |applied: &Vec<String>, e: String| (applied.clone(), e);
+        if db.is_none() && !options.dry_run {
+            return Err(fail(
+                &applied,
+                format!("{} does not exist and {} does not set create_missing: true", target.label(), env.path),
+            ));
+        }
+        check_history(view, tenant, order, history).map_err(|e| fail(&applied, e))?;
+        let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
+        if everything_done(order, seeds, &done) {
+            return Ok(applied);
+        }
+        let dialect = view.project.config.dialect;
+        let context = RenderContext::for_tenant(tenant, Some(&env.name));
+        let (sqls, hashes) = self.rendered(order, &context).map_err(|e| fail(&applied, e))?;
+        for ((migration, sql), schema_hash) in order.iter().zip(&sqls).zip(hashes.iter()) {
+            let id = migration.id();
+            if done.contains(id.as_str()) {
+                continue;
+            }
+            // A dry run lists what would run, with the SQL as this tenant would get it.
+            let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
+                dry_sql.push((id.clone(), sql.to_string()));
+                applied.push(id);
+                continue;
+            };
+            let layer = migration.key.layer.to_string();
+            let checksum = view.checksum(migration);
+            let run = MigrationRun {
+                id: &id,
+                layer: &layer,
+                seq: migration.key.seq,
+                checksum: &checksum,
+                sql,
+                commit_sha: &view.commit_sha,
+                schema_hash,
+            };
+            self.record(db, &run, &mut applied).await?;
+        }
+        // Seeds last, once each: the data a tenant's layers start it with.
+        let final_hash = hashes.last().cloned().unwrap_or_else(|| hash::root(&Default::default()));
+        for seed in seeds.iter().filter(|seed| !done.contains(seed.id.as_str())) {
+            let sql = render(dialect, &seed.path, &seed.text, &context).map_err(|e| fail(&applied, e.to_string()))?;
+            let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
+                dry_sql.push((seed.id.clone(), sql));
+                applied.push(seed.id.clone());
+                continue;
+            };
+            let checksum = strata_migrations::sum::checksum(&seed.text);
+            let run = MigrationRun {
+                id: &seed.id,
+                layer: &seed.layer,
+                seq: 0,
+                checksum: &checksum,
+                sql: &sql,
+                commit_sha: &view.commit_sha,
+                schema_hash: &final_hash,
+            };
+            self.record(db, &run, &mut applied).await?;
+        }
+        Ok(applied)
+    }
+
+    /// Runs one migration or seed with its history row; `applied` gains its id unless another
+    /// runner had applied it meanwhile.
+    async fn record(
+        &self,
+        db: &mut TenantDb,
+        run: &MigrationRun<'_>,
+        applied: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        let since = Instant::now();
+        let outcome = db.run(run).await;
+        spent(&self.timings, since, |t| &mut t.database_ms);
+        match outcome {
+            Ok(RunOutcome::Applied) => applied.push(run.id.to_string()),
+            Ok(RunOutcome::AlreadyApplied) => {}
+            Err(e) => return Err((applied.clone(), e.to_string())),
+        }
+        Ok(())
+    }
+
+    /// Each migration rendered for the tenant, and the schema hash after each.
+    fn rendered<'m>(&self, order: &[&'m Migration], context: &RenderContext) -> Result<Rendered<'m>, String> {
+        let dialect = self.view.project.config.dialect;
+        let since = Instant::now();
+        let mut sqls: Vec<Cow<str>> = Vec::with_capacity(order.len());
+        for migration in order {
+            let sql = render(dialect, &migration.up_path, &migration.up, context).map_err(|e| e.to_string())?;
+            sqls.push(if sql == migration.up { Cow::Borrowed(migration.up.as_str()) } else { Cow::Owned(sql) });
+        }
+        let (hashes, parsed) = self.hashes.get(dialect, order, &sqls)?;
+        spent(&self.timings, since, |t| &mut t.parse_ms);
+        if parsed {
+            self.timings.borrow_mut().parsed_sequences += 1;
+        }
+        Ok((sqls, hashes))
+    }
+}
+
+fn everything_done(order: &[&Migration], seeds: &[Seed], done: &BTreeSet<&str>) -> bool {
+    order.iter().all(|m| done.contains(m.id().as_str())) && seeds.iter().all(|seed| done.contains(seed.id.as_str()))
+}

@@ -1,0 +1,99 @@
+//! `strata repair`: after a migration failed on an engine whose DDL is not transactional (MySQL),
+//! compare the tenant's live schema with the state before and after that migration, and record
+//! what the user says happened: applied after all, or rolled back (forgotten, to run again). A mark
+//! the live schema contradicts is refused unless forced.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::CommitView;
+use crate::Error;
+use strata_db::tenant::TenantDb;
+use strata_dialect::plan::plan;
+use strata_migrations::generate::replay;
+use strata_project::compose::RenderContext;
+use strata_schema::{diff, hash, Schema};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Applied,
+    RolledBack,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RepairReport {
+    pub tenant: String,
+    /// The failed migration, if there is one.
+    pub migration: Option<String>,
+    pub live_matches_before: bool,
+    pub live_matches_after: bool,
+    /// What the live schema lacks or has beyond the state after the migration, as plan steps.
+    pub missing_for_after: Vec<String>,
+    /// What was recorded, if a mark was given.
+    pub recorded: Option<String>,
+}
+
+pub async fn repair(
+    repo_dir: &Path,
+    env_name: &str,
+    reference: &str,
+    tenant_id: &str,
+    mark: Option<Mark>,
+    force: bool,
+) -> Result<RepairReport, Error> {
+    let view = CommitView::load(repo_dir, reference)?;
+    let env = view.project.environment(env_name)?;
+    let tenant = *view
+        .select(env, &[tenant_id.to_string()])?
+        .first()
+        .ok_or_else(|| Error::Usage(format!("tenant {tenant_id} is not in environment {env_name}")))?;
+    let order = view.tenant_order(tenant)?;
+    let target = view.target(env, tenant)?;
+    let mut db = TenantDb::open(&target, false, Duration::from_secs(30))
+        .await?
+        .ok_or_else(|| Error::Usage(format!("{} does not exist", target.label())))?;
+    let history = db.history().await?;
+    let mut report = RepairReport {
+        tenant: tenant_id.to_string(),
+        migration: None,
+        live_matches_before: false,
+        live_matches_after: false,
+        missing_for_after: Vec::new(),
+        recorded: None,
+    };
+    let Some(failed) = history.iter().find(|r| r.state != "applied") else { return Ok(report) };
+    report.migration = Some(failed.id.clone());
+    let position = order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
+        Error::Usage(format!(
+            "{} failed on tenant {tenant_id} but commit {} does not contain it",
+            failed.id,
+            super::short(&view.commit_sha)
+        ))
+    })?;
+    let dialect = view.project.config.dialect;
+    let context = RenderContext::for_tenant(tenant, Some(&env.name));
+    let before = replay(dialect, &order[..position], &context)?.schema;
+    let after = replay(dialect, &order[..=position], &context)?.schema;
+    let live: Schema = db.inspect().await?;
+    report.live_matches_before = hash::root(&live) == hash::root(&before);
+    report.live_matches_after = hash::root(&live) == hash::root(&after);
+    report.missing_for_after = match plan(dialect, &diff(&live, &after)) {
+        Ok(steps) => steps.into_iter().map(|s| s.summary).collect(),
+        Err(e) => vec![e.to_string()],
+    };
+    if let Some(mark) = mark {
+        let (consistent, state, word) = match mark {
+            Mark::Applied => (report.live_matches_after, Some("applied"), "applied"),
+            Mark::RolledBack => (report.live_matches_before, None, "rolled back"),
+        };
+        if !consistent && !force {
+            return Err(Error::Usage(format!(
+                "the live schema of tenant {tenant_id} does not match {} {word}; fix it by hand, or pass --force",
+                failed.id
+            )));
+        }
+        db.settle(&failed.id, state).await?;
+        report.recorded = Some(format!("{} marked {word}", failed.id));
+    }
+    Ok(report)
+}

@@ -1,0 +1,63 @@
+//! Where each tenant of an environment stands against a commit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{check_history, short, CommitView};
+use crate::Error;
+use strata_db::tenant::TenantDb;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TenantState {
+    pub tenant: String,
+    /// False when the tenant's database does not exist yet.
+    pub provisioned: bool,
+    pub applied: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub last_commit: Option<String>,
+    pub last_applied_at: Option<String>,
+    /// A history that does not match the commit (tampering, unknown migrations).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusReport {
+    pub commit: String,
+    pub environment: String,
+    pub tenants: Vec<TenantState>,
+}
+
+pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[String]) -> Result<StatusReport, Error> {
+    let view = CommitView::load(repo_dir, reference)?;
+    let env = view.project.environment(env_name)?;
+    let mut tenants = Vec::new();
+    // One query per tenant over a kept connection where the server is shared (as `apply` looks).
+    let peeker = strata_db::peek::Peeker::new();
+    for tenant in view.select(env, only)? {
+        let order = view.tenant_order(tenant)?;
+        let target = view.target(env, tenant)?;
+        let history = match peeker.history(&target).await? {
+            Some(rows) => Some(rows),
+            None => match TenantDb::open(&target, false, Duration::from_secs(5)).await? {
+                Some(mut db) => Some(db.history().await?),
+                None => None,
+            },
+        };
+        let rows = history.as_deref().unwrap_or_default();
+        let applied = rows.iter().filter(|r| r.state == "applied" && !r.id.starts_with(super::SEED_PREFIX)).count();
+        let known = rows.iter().filter(|r| order.iter().any(|m| m.id() == r.id)).count();
+        tenants.push(TenantState {
+            tenant: tenant.id.clone(),
+            provisioned: history.is_some(),
+            applied,
+            pending: order.len().saturating_sub(known),
+            failed: rows.iter().filter(|r| r.state == "failed").count(),
+            last_commit: rows.last().map(|r| short(&r.commit_sha).to_string()),
+            last_applied_at: rows.last().map(|r| r.applied_at.clone()),
+            problem: check_history(&view, tenant, &order, rows).err(),
+        });
+    }
+    peeker.close().await;
+    Ok(StatusReport { commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
+}

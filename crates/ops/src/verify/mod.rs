@@ -1,0 +1,329 @@
+//! `strata verify`, the pull-request gate: every check `check` and `plan` know, the committed
+//! history against the merge base, layer isolation, the lint policy, and replay of the migrations
+//! on a scratch database. Each check reports by name; a check whose input failed an earlier
+//! check is skipped, saying which.
+
+pub mod history;
+pub mod isolation;
+pub mod replay;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::Error;
+use strata_core::Dialect;
+use strata_migrations::generate::generate;
+use strata_migrations::lint::lint;
+use strata_migrations::{load_layer, Migration};
+use strata_project::project::{LayerId, Project};
+use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::source::WorkTree;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub status: Status,
+    pub summary: String,
+    pub details: Vec<String>,
+}
+
+/// The checks, in the order they run.
+pub const CHECKS: [(&str, &str); 11] = [
+    ("manifests", "manifests and names are valid"),
+    ("cycles", "no requires cycle among templates and modules"),
+    ("resolution", "every tenant resolves to a valid module set"),
+    ("sums", "every strata.sum matches its migrations"),
+    ("releases", "recorded releases match their migrations and ranges"),
+    ("history", "no merged migration was edited, removed or renumbered"),
+    ("uncommitted", "every declarative change has its migration"),
+    ("isolation", "each layer uses only objects of layers it requires"),
+    ("replay", "migrations reproduce the declared schema on a scratch database"),
+    ("down", "every down migration restores the schema before its up"),
+    ("lint", "new migrations pass the lint policy"),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Branch, tag or commit the work is compared with; default the upstream, else main.
+    pub base: Option<String>,
+    /// A server strata may create and drop scratch schemas or databases on (PostgreSQL, MySQL).
+    pub dev_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub passed: bool,
+    pub checks: Vec<CheckResult>,
+    /// What the reader should know that is no check's verdict (statements ignored).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    fn record(&mut self, name: &'static str, status: Status, summary: impl Into<String>, details: Vec<String>) {
+        let description = CHECKS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d).unwrap_or_default();
+        self.checks.push(CheckResult { name, description, status, summary: summary.into(), details });
+    }
+
+    /// Pass when `details` is empty, else fail with them.
+    fn verdict(&mut self, name: &'static str, ok: impl Into<String>, failed: impl Into<String>, details: Vec<String>) {
+        if details.is_empty() {
+            self.record(name, Status::Pass, ok, details);
+        } else {
+            self.record(name, Status::Fail, failed, details);
+        }
+    }
+
+    fn skip_rest(&mut self, why: &str) {
+        for (name, _) in CHECKS {
+            if !self.checks.iter().any(|c| c.name == name) {
+                self.record(name, Status::Skip, why, Vec::new());
+            }
+        }
+    }
+
+    fn finish(mut self) -> Self {
+        self.skip_rest("not run");
+        self.checks.sort_by_key(|c| CHECKS.iter().position(|(n, _)| *n == c.name));
+        self.passed = self.checks.iter().all(|c| c.status != Status::Fail);
+        self
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Runs every check on the work tree of `repo_dir`.
+pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error> {
+    let mut report = Report { format_version: 1, passed: false, checks: Vec::new(), notes: Vec::new() };
+    let source = WorkTree::new(repo_dir);
+    let project = match Project::load(&source) {
+        Ok(project) => project,
+        Err(e) => {
+            report.record("manifests", Status::Fail, "the repository does not load", vec![e.to_string()]);
+            report.skip_rest("needs valid manifests");
+            return Ok(report.finish());
+        }
+    };
+    report.record(
+        "manifests",
+        Status::Pass,
+        format!(
+            "{}, {}, {}, {}",
+            plural(project.templates.len(), "template"),
+            plural(project.modules.len(), "module"),
+            plural(project.tenants.len(), "tenant"),
+            plural(project.environments.len(), "environment")
+        ),
+        Vec::new(),
+    );
+    if project.config.lint.session_statements == strata_project::project::LintLevel::Warn {
+        report.notes.extend(strata_project::compose::ignored_summary(
+            &strata_project::compose::ignored_session_statements(&project),
+        ));
+    }
+    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
+    let cycles: Vec<String> =
+        strata_project::resolve::order_layers(&project, packages).err().map(|e| e.to_string()).into_iter().collect();
+    let acyclic = cycles.is_empty();
+    report.verdict("cycles", "none", "a requires cycle", cycles);
+
+    let resolver = Resolver::new(Catalog::of(&project));
+    let unresolved: Vec<String> = project
+        .tenants
+        .keys()
+        .filter_map(|id| {
+            strata_project::resolve::resolve_tenant_with(&project, &resolver, id).err().map(|e| e.to_string())
+        })
+        .collect();
+    let resolvable = unresolved.is_empty();
+    let failing = unresolved.len();
+    report.verdict(
+        "resolution",
+        format!("{} resolve", plural(project.tenants.len(), "tenant")),
+        format!("{failing} of {} do not resolve", plural(project.tenants.len(), "tenant")),
+        unresolved,
+    );
+
+    let (all, sum_problems) = load_every_layer(&project, &source);
+    let sums_ok = sum_problems.is_empty();
+    let folders = all.values().filter(|m| !m.is_empty()).count();
+    report.verdict("sums", format!("{} checked", plural(folders, "migration folder")), "mismatch", sum_problems);
+    if sums_ok {
+        let problems = strata_migrations::releases::inconsistencies(&project, &all);
+        report.verdict("releases", "consistent", "inconsistent", problems);
+    }
+
+    let base = history::compare(repo_dir, options.base.as_deref());
+    match &base {
+        Ok(base) => {
+            let summary = format!("against {}", base.base);
+            report.verdict("history", summary.clone(), summary, base.problems.clone());
+        }
+        Err(why) => report.record("history", Status::Skip, why.clone(), Vec::new()),
+    }
+
+    if !(acyclic && resolvable && sums_ok) {
+        report.skip_rest("needs the checks above to pass");
+        return Ok(report.finish());
+    }
+    let committed = match generate(&project, all.clone(), None) {
+        Ok(new) => {
+            let committed = new.is_empty();
+            let details: Vec<String> = new
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} has declarative changes without a migration (commit would write {}); run `strata commit`",
+                        m.key.layer, m.up_path
+                    )
+                })
+                .collect();
+            report.verdict(
+                "uncommitted",
+                "none",
+                format!("{} without migrations", plural(details.len(), "layer")),
+                details,
+            );
+            committed
+        }
+        Err(e) => {
+            report.record("uncommitted", Status::Fail, "the declared schema does not compile", vec![e.to_string()]);
+            false
+        }
+    };
+    let isolation = isolation::check(&project);
+    report.verdict(
+        "isolation",
+        "every layer keeps to what it requires",
+        "a layer reaches beyond what it requires",
+        isolation,
+    );
+
+    if committed {
+        replay_checks(&mut report, &project, &all, options).await?;
+    } else {
+        // Replaying would only repeat the uncommitted difference, composition by composition.
+        for name in ["replay", "down"] {
+            report.record(name, Status::Skip, "commit the declarative changes first", Vec::new());
+        }
+    }
+    lint_check(&mut report, &project, &all, base.as_ref().ok());
+    Ok(report.finish())
+}
+
+/// Every layer's migrations, each folder checked against its sum; the problems of those that fail.
+fn load_every_layer(project: &Project, source: &WorkTree) -> (BTreeMap<LayerId, Vec<Migration>>, Vec<String>) {
+    let mut all = BTreeMap::new();
+    let mut problems = Vec::new();
+    for layer in project.all_layers() {
+        match load_layer(source, &layer) {
+            Ok(migrations) => {
+                all.insert(layer, migrations);
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    (all, problems)
+}
+
+async fn replay_checks(
+    report: &mut Report,
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    options: &Options,
+) -> Result<(), Error> {
+    let dialect = project.config.dialect;
+    if dialect != Dialect::Sqlite && options.dev_url.is_none() {
+        let why = format!("{dialect} needs --dev-url (a server strata may create and drop scratch schemas on)");
+        report.record("replay", Status::Skip, why.clone(), Vec::new());
+        report.record("down", Status::Skip, why, Vec::new());
+        return Ok(());
+    }
+    let replayed = replay::run(project, all, options.dev_url.as_deref()).await?;
+    let engine =
+        if dialect == Dialect::Sqlite { "in-memory SQLite".to_string() } else { format!("{dialect} on --dev-url") };
+    report.verdict(
+        "replay",
+        format!(
+            "{} of {} replayed on {engine}",
+            plural(replayed.groups, "distinct composition"),
+            plural(replayed.tenants, "tenant")
+        ),
+        format!("{} failed", plural(replayed.problems.len(), "composition")),
+        replayed.problems,
+    );
+    let summary = format!("{} checked", plural(replayed.downs_checked, "down migration"));
+    if !replayed.down_problems.is_empty() {
+        report.record(
+            "down",
+            Status::Fail,
+            format!("{} failed", plural(replayed.down_problems.len(), "down migration")),
+            replayed.down_problems,
+        );
+    } else if !replayed.down_notes.is_empty() {
+        report.record(
+            "down",
+            Status::Warn,
+            format!("{summary}; {} without a reverse", plural(replayed.down_notes.len(), "migration")),
+            replayed.down_notes,
+        );
+    } else {
+        report.record("down", Status::Pass, summary, Vec::new());
+    }
+    Ok(())
+}
+
+/// The lint policy over migrations that are new since the base (all of them without a base).
+fn lint_check(
+    report: &mut Report,
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    base: Option<&history::BaseComparison>,
+) {
+    let new: Vec<&Migration> =
+        all.values().flatten().filter(|m| base.is_none_or(|b| !b.base_files.contains(&m.up_path))).collect();
+    let scope = if base.is_some() { "new migration" } else { "migration (no base: all)" };
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for migration in &new {
+        for finding in lint(project.config.dialect, &project.config.lint, migration) {
+            let line = format!(
+                "{}: {} is {} under lint.{} in strata.yaml; after review, allow it with `-- strata:allow {} <reason>` (strata commit --allow '{}=<reason>')",
+                migration.up_path,
+                finding.hazard,
+                if finding.is_error() { "an error" } else { "a warning" },
+                finding.hazard,
+                finding.hazard,
+                finding.hazard
+            );
+            if finding.is_error() {
+                errors.push(line);
+            } else if finding.is_warning() {
+                warnings.push(line);
+            }
+        }
+    }
+    let checked = plural(new.len(), scope);
+    if !errors.is_empty() {
+        errors.extend(warnings);
+        report.record("lint", Status::Fail, format!("{checked} checked; policy errors"), errors);
+    } else if !warnings.is_empty() {
+        report.record("lint", Status::Warn, format!("{checked} checked; warnings"), warnings);
+    } else {
+        report.record("lint", Status::Pass, format!("{checked} checked"), Vec::new());
+    }
+}

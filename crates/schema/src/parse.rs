@@ -1,0 +1,269 @@
+//! SQL text -> statements with line numbers -> changes to a [`Schema`].
+//!
+//! One interpreter serves declarative files and migration replay: a schema file is a sequence of
+//! DDL statements applied to an empty model, and a layer's migrations are the same applied in
+//! order. Declarative files may only hold DDL the model understands; migrations may also hold data
+//! statements, which leave the model unchanged.
+
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
+
+use super::extra;
+use strata_core::Dialect;
+
+/// A parse failure at a line of the rendered text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// One statement and the line it starts on (1-based).
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub line: u64,
+    pub statement: Parsed,
+}
+
+/// A statement read by sqlparser, or by [`extra`] where sqlparser cannot read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Sql(Box<Statement>),
+    Extra(extra::Statement),
+}
+
+/// Splits SQL into statements, recording where each starts (sqlparser's own spans are incomplete,
+/// so the parser is driven statement by statement). Session and ownership statements are left out
+/// (see [`parse_with_session_statements`]).
+pub fn parse_statements(dialect: Dialect, sql: &str) -> Result<Vec<Located>, SyntaxError> {
+    Ok(parse_with_session_statements(dialect, sql)?.0)
+}
+
+/// A statement that changes no object of a tenant's schema, as dump tools write them around the
+/// DDL: `SET`, `SELECT pg_catalog.set_config(...)`, `ALTER ... OWNER TO`, `COMMENT ON`, `GRANT`,
+/// `REVOKE`. Recognised by its words, before parsing, since sqlparser cannot parse every form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionStatement {
+    pub line: u64,
+    /// `SET`, `set_config`, `OWNER TO`, `COMMENT ON`, `GRANT/REVOKE`, `CREATE SCHEMA` (the
+    /// tenant's own)
+    pub kind: &'static str,
+}
+
+/// [`parse_statements`], and the session statements it left out.
+pub fn parse_with_session_statements(
+    dialect: Dialect,
+    sql: &str,
+) -> Result<(Vec<Located>, Vec<SessionStatement>), SyntaxError> {
+    let parser_dialect = dialect.parser();
+    let syntax = |e: sqlparser::parser::ParserError, line: u64| SyntaxError { line, message: e.to_string() };
+    let (sql, mut session) = without_psql_commands(sql);
+    let mut parser = Parser::new(parser_dialect.as_ref()).try_with_sql(&sql).map_err(|e| syntax(e, 1))?;
+    let mut statements = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            break;
+        }
+        let line = next.span.start.line.max(1);
+        if let Some(kind) = session_statement(dialect, &parser) {
+            session.push(SessionStatement { line, kind });
+            while !matches!(parser.peek_token().token, Token::SemiColon | Token::EOF) {
+                parser.next_token();
+            }
+            continue;
+        }
+        let start = parser.index();
+        let parsed = parser.parse_statement();
+        if matches!(&parsed, Ok(Statement::CreateView(v)) if v.materialized) {
+            skip_with_data(&mut parser);
+        }
+        let complete = matches!(parser.peek_token().token, Token::SemiColon | Token::EOF);
+        let statement = match parsed {
+            Ok(statement) if complete => Parsed::Sql(Box::new(statement)),
+            // What sqlparser cannot read (or reads only in part), read by `extra`.
+            failed => match read_extra(dialect, &mut parser, start) {
+                Some(statement) => Parsed::Extra(statement),
+                None => match (failed, reparse(dialect, &mut parser, start)) {
+                    (_, Some(statement)) => Parsed::Sql(Box::new(statement)),
+                    (Err(e), None) => return Err(syntax(e, line)),
+                    (Ok(_), None) => {
+                        let after = parser.peek_token();
+                        return Err(SyntaxError {
+                            line: after.span.start.line,
+                            message: format!("expected ';' before {}", after.token),
+                        });
+                    }
+                },
+            },
+        };
+        statements.push(Located { line, statement });
+        let after = parser.peek_token();
+        if after.token != Token::SemiColon && after.token != Token::EOF {
+            return Err(SyntaxError {
+                line: after.span.start.line,
+                message: format!("expected ';' before {}", after.token),
+            });
+        }
+    }
+    session.sort_by_key(|s| s.line);
+    Ok((statements, session))
+}
+
+/// pg_dump (15.14 and later) brackets its output in `\restrict KEY` / `\unrestrict KEY`, psql
+/// commands that are not SQL: their lines are blanked (so line numbers stay) and counted.
+fn without_psql_commands(sql: &str) -> (std::borrow::Cow<'_, str>, Vec<SessionStatement>) {
+    let is_command = |line: &str| {
+        let mut words = line.split_whitespace();
+        matches!(words.next(), Some("\\restrict" | "\\unrestrict")) && words.next().is_some() && words.next().is_none()
+    };
+    if !sql.lines().any(is_command) {
+        return (std::borrow::Cow::Borrowed(sql), Vec::new());
+    }
+    let mut session = Vec::new();
+    let mut kept = Vec::new();
+    for (n, line) in sql.split('\n').enumerate() {
+        if is_command(line) {
+            session.push(SessionStatement { line: n as u64 + 1, kind: "\\restrict" });
+            kept.push("");
+        } else {
+            kept.push(line);
+        }
+    }
+    (std::borrow::Cow::Owned(kept.join("\n")), session)
+}
+
+/// `WITH [NO] DATA` after a materialized view says whether it is filled now: not schema.
+fn skip_with_data(parser: &mut Parser) {
+    let words = |n: usize| match parser.peek_nth_token(n).token {
+        Token::Word(w) => w.value.to_uppercase(),
+        _ => String::new(),
+    };
+    if words(0) == "WITH" && (words(1) == "DATA" || (words(1) == "NO" && words(2) == "DATA")) {
+        let count = if words(1) == "NO" { 3 } else { 2 };
+        for _ in 0..count {
+            parser.next_token();
+        }
+    }
+}
+
+/// The tokens of the statement starting at `start`, up to its `;`, read by [`extra`]; on success
+/// the parser is moved to that `;`.
+fn read_extra(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<extra::Statement> {
+    let (tokens, end) = statement_tokens(parser, start);
+    let statement = extra::parse(dialect, &tokens)?;
+    move_to(parser, end);
+    Some(statement)
+}
+
+/// The tokens of the statement that starts at token `start`, up to its `;`, and where they end.
+fn statement_tokens(parser: &Parser, start: usize) -> (Vec<TokenWithSpan>, usize) {
+    let mut tokens = Vec::new();
+    let mut end = start;
+    loop {
+        let token = parser.token_at(end).clone();
+        if matches!(token.token, Token::SemiColon | Token::EOF) {
+            return (tokens, end);
+        }
+        tokens.push(token);
+        end += 1;
+    }
+}
+
+/// Moves the parser to token `index`, past a statement read another way.
+fn move_to(parser: &mut Parser, index: usize) {
+    while parser.index() > index {
+        parser.prev_token();
+    }
+    while parser.index() < index {
+        parser.next_token();
+    }
+}
+
+/// A statement sqlparser reads once rewritten: a trigger with literal arguments, or pg_dump's
+/// `CREATE INDEX ... ON ONLY parent` (the partitioned index that partitions attach to).
+fn reparse(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
+    reparse_trigger_with_literal_arguments(dialect, parser, start)
+        .or_else(|| reparse_index_on_only(dialect, parser, start))
+}
+
+fn reparse_index_on_only(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
+    let (tokens, end) = statement_tokens(parser, start);
+    let mut tokens: Vec<Token> = tokens.into_iter().map(|t| t.token).collect();
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w));
+    let words: Vec<usize> = (0..tokens.len()).filter(|i| !matches!(tokens[*i], Token::Whitespace(_))).collect();
+    let only = words.windows(2).find(|w| word(&tokens[w[0]], "ON") && word(&tokens[w[1]], "ONLY"))?[1];
+    let is_index = words.iter().take(3).any(|i| word(&tokens[*i], "INDEX")) && word(&tokens[words[0]], "CREATE");
+    if !is_index {
+        return None;
+    }
+    tokens.remove(only);
+    let parser_dialect = dialect.parser();
+    let statement = Parser::new(parser_dialect.as_ref()).with_tokens(tokens).parse_statement().ok()?;
+    move_to(parser, end);
+    Some(statement)
+}
+
+/// `CREATE TRIGGER ... EXECUTE FUNCTION f('a', 'b')`: sqlparser reads a trigger function's
+/// arguments as types, so string arguments (pg_dump's `tsvector_update_trigger('fulltext', ...)`)
+/// fail. They are read again as quoted names holding the literal, which [`Trigger`] turns back.
+fn reparse_trigger_with_literal_arguments(dialect: Dialect, parser: &mut Parser, start: usize) -> Option<Statement> {
+    let (tokens, end) = statement_tokens(parser, start);
+    let words: Vec<String> = tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Word(w) => Some(w.value.to_uppercase()),
+            _ => None,
+        })
+        .collect();
+    if words.len() < 2 || words[0] != "CREATE" || !words.iter().take(3).any(|w| w == "TRIGGER") {
+        return None;
+    }
+    let text: String = tokens
+        .iter()
+        .map(|t| match &t.token {
+            Token::SingleQuotedString(s) => format!("\"'{}'\"", s.replace('\'', "''").replace('"', "\"\"")),
+            other => other.to_string(),
+        })
+        .collect();
+    let parser_dialect = dialect.parser();
+    let statement = Parser::new(parser_dialect.as_ref()).try_with_sql(&text).ok()?.parse_statement().ok()?;
+    move_to(parser, end);
+    Some(statement)
+}
+
+/// The kind of session statement the parser is at, judged by the words up to the next `;`.
+fn session_statement(dialect: Dialect, parser: &Parser) -> Option<&'static str> {
+    let mut words: Vec<String> = Vec::new();
+    for n in 0.. {
+        match parser.peek_nth_token(n).token {
+            Token::SemiColon | Token::EOF => break,
+            Token::Word(word) => words.push(word.value.to_uppercase()),
+            _ => {}
+        }
+    }
+    let has = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
+    match words.first()?.as_str() {
+        "SET" | "RESET" => Some("SET"),
+        "GRANT" | "REVOKE" => Some("GRANT/REVOKE"),
+        // Comments on tables, columns and views are the schema's; the others are ignored.
+        "COMMENT" if words.get(1).is_some_and(|w| w == "ON") && !commented_object_is_modelled(&words) => {
+            Some("COMMENT ON")
+        }
+        "SELECT" if words.iter().any(|w| w == "SET_CONFIG") => Some("set_config"),
+        "ALTER" if has("OWNER", "TO") => Some("OWNER TO"),
+        "ALTER" if has("DEFAULT", "PRIVILEGES") => Some("GRANT/REVOKE"),
+        // pg_dump creates the schema it dumps; a tenant's own schema exists before its SQL runs.
+        "CREATE" if words.len() == 3 && words[1] == "SCHEMA" => {
+            dialect.default_schema().filter(|own| words[2].eq_ignore_ascii_case(own)).map(|_| "CREATE SCHEMA")
+        }
+        _ => None,
+    }
+}
+
+/// `COMMENT ON TABLE | COLUMN | VIEW | MATERIALIZED VIEW`: comments the model keeps.
+fn commented_object_is_modelled(words: &[String]) -> bool {
+    matches!(words.get(2).map(String::as_str), Some("TABLE" | "COLUMN" | "VIEW" | "MATERIALIZED"))
+}

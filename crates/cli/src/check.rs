@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{io, print_json, table, Context};
 use crate::Error;
 use strata_project::project::Project;
-use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::solver::Resolver;
 use strata_project::resolve::{self, Resolution};
 use strata_project::source::WorkTree;
 
@@ -20,13 +20,13 @@ pub struct ResolveArgs {
 fn resolve_all(context: &Context, only: Option<&str>) -> Result<Vec<Resolution>, Error> {
     let project = Project::load(&WorkTree::new(&context.repo))?;
     // Orders all templates and modules once: a requires cycle is found even if no tenant uses it.
-    resolve::order_layers(&project, project.templates.values().chain(project.modules.values()).map(|p| p.id.clone()))?;
+    resolve::order_layers(&project, project.packages().map(|p| p.id.clone()))?;
     if let Some(id) = only {
         if !project.tenants.contains_key(id) {
             return Err(Error::Usage(format!("unknown tenant '{id}' (no tenants/{id}/tenant.yaml)")));
         }
     }
-    let resolver = Resolver::new(Catalog::of(&project));
+    let resolver = Resolver::of(&project);
     let mut resolutions = Vec::new();
     for id in project.tenants.keys().filter(|id| only.is_none_or(|o| o == id.as_str())) {
         resolutions.push(resolve::resolve_tenant_with(&project, &resolver, id)?);
@@ -37,45 +37,35 @@ fn resolve_all(context: &Context, only: Option<&str>) -> Result<Vec<Resolution>,
 /// Exit 0 when every tenant resolves, 3 when some have no valid layer set (each one reported),
 /// 1 when the repository itself cannot be read.
 pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
-    let project = Project::load(&WorkTree::new(&context.repo))?;
-    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
-    let mut problems = Vec::new();
-    if let Err(cycle) = resolve::order_layers(&project, packages) {
-        problems.push(cycle.to_string());
-    }
-    let resolver = Resolver::new(Catalog::of(&project));
-    // Migrations are read (and their sums checked) for the release consistency check.
-    let migrations = strata_migrations::generate::load_all(&project, &WorkTree::new(&context.repo))?;
-    problems.extend(strata_migrations::releases::inconsistencies(&project, &migrations));
-    let mut failed = 0;
-    for id in project.tenants.keys() {
-        if let Err(e) = resolve::resolve_tenant_with(&project, &resolver, id) {
-            problems.push(e.to_string());
-            failed += 1;
-        }
-    }
-    let code = if problems.is_empty() { crate::exit::OK } else { crate::exit::DIFFERENCE };
+    let report = strata_ops::check::check(&context.repo)?;
+    let (project, problems) = (&report.project, &report.problems);
+    let code = if report.passed() { crate::exit::OK } else { crate::exit::DIFFERENCE };
     if context.json {
-        let report = CheckJson {
+        let json = CheckJson {
             format_version: 1,
-            passed: problems.is_empty(),
+            passed: report.passed(),
             templates: project.templates.len(),
             modules: project.modules.len(),
             tenants: project.tenants.len(),
-            unresolved_tenants: failed,
+            unresolved_tenants: report.unresolved_tenants,
             environments: project.environments.len(),
             problems,
         };
-        print_json(out, &report)?;
+        print_json(out, &json)?;
         return Ok(code);
     }
-    for problem in &problems {
+    for problem in problems {
         writeln!(out, "error: {problem}").map_err(io)?;
     }
-    if !problems.is_empty() {
+    if !report.passed() {
         let tenants = project.tenants.len();
-        writeln!(out, "{} problem(s); {} of {tenants} tenants resolve", problems.len(), tenants - failed)
-            .map_err(io)?;
+        writeln!(
+            out,
+            "{} problem(s); {} of {tenants} tenants resolve",
+            problems.len(),
+            tenants - report.unresolved_tenants
+        )
+        .map_err(io)?;
         return Ok(code);
     }
     if !context.quiet {
@@ -94,7 +84,7 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
 
 /// `strata --json check` (docs/json.md).
 #[derive(serde::Serialize)]
-struct CheckJson {
+struct CheckJson<'r> {
     format_version: u32,
     passed: bool,
     templates: usize,
@@ -102,7 +92,7 @@ struct CheckJson {
     tenants: usize,
     unresolved_tenants: usize,
     environments: usize,
-    problems: Vec<String>,
+    problems: &'r [String],
 }
 
 #[derive(serde::Serialize)]

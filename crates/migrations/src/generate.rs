@@ -15,7 +15,7 @@ use strata_core::Dialect;
 use strata_dialect::plan::{plan, PlanError, Step};
 use strata_project::compose::{render, restore_symbols, ComposeError, Composition, RenderContext};
 use strata_project::project::{LayerId, Project};
-use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::solver::Resolver;
 use strata_project::resolve::{self, ResolveError};
 use strata_project::source::Source;
 use strata_schema::interpret::Mode;
@@ -103,13 +103,13 @@ pub fn generate(
     mut all: BTreeMap<LayerId, Vec<Migration>>,
     message: Option<&str>,
 ) -> Result<Vec<Migration>, GenerateError> {
-    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
+    let packages = project.packages().map(|p| p.id.clone());
     let mut work: Vec<(LayerId, Vec<LayerId>, BTreeMap<LayerId, u32>)> = Vec::new();
     for layer in resolve::order_layers(project, packages)? {
         let closure = resolve::layer_closure(project, &layer)?;
         work.push((layer, closure, BTreeMap::new()));
     }
-    let resolver = Resolver::new(Catalog::of(project));
+    let resolver = Resolver::of(project);
     for tenant in project.tenants.values() {
         // Every tenant must resolve, so a commit never records a fleet that cannot be applied;
         // only tenants with an overlay (now or before) have migrations of their own.

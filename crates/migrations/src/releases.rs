@@ -25,7 +25,7 @@ pub fn record(
     counts: &BTreeMap<LayerId, u32>,
 ) -> Result<BTreeMap<LayerId, Vec<Release>>, ReleaseError> {
     let mut changed = BTreeMap::new();
-    for package in project.templates.values().chain(project.modules.values()) {
+    for package in project.packages() {
         let count = counts.get(&package.id).copied().unwrap_or(0);
         if let Some(releases) = next_releases(package, count)? {
             changed.insert(package.id.clone(), releases);
@@ -85,7 +85,7 @@ fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, 
 /// release stops before n, so a tenant on that version could not apply it.
 pub fn inconsistencies(project: &Project, migrations: &BTreeMap<LayerId, Vec<super::Migration>>) -> Vec<String> {
     let mut problems = Vec::new();
-    for package in project.templates.values().chain(project.modules.values()) {
+    for package in project.packages() {
         let layer_migrations = migrations.get(&package.id).map(Vec::as_slice).unwrap_or_default();
         for release in &package.releases {
             for migration in layer_migrations.iter().filter(|m| m.key.seq <= release.upto) {

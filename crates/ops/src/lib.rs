@@ -1,7 +1,9 @@
-//! strata's use cases as library functions over the lower layers: the pending plan, the PR gate
+//! strata's use cases as library functions over the lower layers: the checks that need no
+//! database, the pending plan, the PR gate
 //! (`verify`), and the fleet operations (`rollout`: apply, status, drift, rollback, repair).
 //! They return typed results; rendering them is the command line's job.
 
+pub mod check;
 pub mod plan;
 pub mod rollout;
 pub mod verify;

@@ -11,7 +11,7 @@ use strata_migrations::order::dag_order;
 use strata_migrations::Migration;
 use strata_project::project::{LayerId, LayerKind, Project};
 use strata_project::resolve::resolve_tenant_with;
-use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::solver::Resolver;
 use strata_project::source::Source;
 
 /// A migration `commit` would write, with its lint verdicts.
@@ -102,7 +102,7 @@ pub fn pending(project: &Project, source: &dyn Source, only: Option<&str>) -> Re
         all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
     }
     let new_ids: BTreeSet<String> = new.iter().map(Migration::id).collect();
-    let resolver = Resolver::new(Catalog::of(project));
+    let resolver = Resolver::of(project);
     type Key = (Vec<(LayerId, Option<semver::Version>)>, BTreeMap<LayerId, u32>);
     let mut by_composition: BTreeMap<Key, Vec<String>> = BTreeMap::new();
     let tenants: Vec<&String> = project.tenants.keys().filter(|id| only.is_none_or(|o| o == id.as_str())).collect();

@@ -302,7 +302,7 @@ fn session_statements(dialect: Dialect, sql: &str) -> Vec<strata_schema::parse::
 pub fn ignored_session_statements(project: &Project) -> BTreeMap<String, usize> {
     let dialect = project.config.dialect;
     let mut counts = BTreeMap::new();
-    let layers = project.templates.values().chain(project.modules.values()).map(|p| &p.files);
+    let layers = project.packages().map(|p| &p.files);
     for files in layers.chain(project.tenants.values().map(|t| &t.files)) {
         for file in files.schema.iter().chain(&files.sql_patches) {
             let Ok(sql) = render(dialect, &file.path, &file.text, &RenderContext::Symbolic) else { continue };

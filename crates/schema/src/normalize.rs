@@ -254,48 +254,7 @@ impl Canonical<'_> {
             }
             Expr::Between { expr, negated, low, high } => self.between(expr, *negated, low, high),
             Expr::Function(function) if self.is_current_timestamp(function) => "CURRENT_TIMESTAMP".to_string(),
-            Expr::Function(function) => {
-                let FunctionArguments::List(list) = &function.args else { return expr.to_string() };
-                if list.duplicate_treatment.is_some() || !list.clauses.is_empty() || function.over.is_some() {
-                    return expr.to_string();
-                }
-                let mut args = Vec::with_capacity(list.args.len());
-                for arg in &list.args {
-                    match arg {
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.top(e)),
-                        other => args.push(other.to_string()),
-                    }
-                }
-                // A function of the tenant's own schema (`public.f(...)`, as pg_dump writes it).
-                let parts = &function.name.0;
-                let own = parts.len() == 2
-                    && self.dialect.default_schema().is_some_and(|schema| {
-                        parts[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(schema))
-                    });
-                // MySQL's backquotes change nothing in a function's name (`\`email\`(50)` is a
-                // key prefix as SHOW CREATE TABLE writes it); elsewhere a quoted name stays quoted
-                // (pg_dump's `"substring"(...)` is a call, bare `substring(...)` another syntax).
-                let spelled = |part: &sqlparser::ast::ObjectNamePart| match part.as_ident() {
-                    Some(ident) if self.dialect == Dialect::Mysql => ident.value.clone(),
-                    _ => part.to_string(),
-                };
-                let name =
-                    if own { spelled(&parts[1]) } else { parts.iter().map(spelled).collect::<Vec<_>>().join(".") }
-                        .to_lowercase();
-                // MySQL's synonyms as one (MariaDB stores UPPER as ucase).
-                let name = match (self.dialect, name.as_str()) {
-                    (Dialect::Mysql, "ucase") => "upper".to_string(),
-                    (Dialect::Mysql, "lcase") => "lower".to_string(),
-                    _ => name,
-                };
-                // A sequence of the tenant's own schema: `nextval('public.s')` is `nextval('s')`.
-                if matches!(name.as_str(), "nextval" | "currval" | "setval") {
-                    if let (Some(first), Some(schema)) = (args.first_mut(), self.dialect.default_schema()) {
-                        *first = first.replacen(&format!("'{schema}."), "'", 1);
-                    }
-                }
-                format!("{name}({})", args.join(", "))
-            }
+            Expr::Function(function) => self.call(expr, function),
             Expr::Value(value) => match &value.value {
                 // MySQL stores booleans as tinyint and reports 1/0.
                 Value::Boolean(b) if self.dialect == Dialect::Mysql => if *b { "1" } else { "0" }.to_string(),
@@ -306,6 +265,51 @@ impl Canonical<'_> {
             },
             other => other.to_string(),
         }
+    }
+
+    /// A function call: arguments canonical, the name as the engine keeps it (unqualified when
+    /// it is the tenant's own schema, MySQL's synonyms as one).
+    fn call(&self, expr: &Expr, function: &sqlparser::ast::Function) -> String {
+        let FunctionArguments::List(list) = &function.args else { return expr.to_string() };
+        if list.duplicate_treatment.is_some() || !list.clauses.is_empty() || function.over.is_some() {
+            return expr.to_string();
+        }
+        let mut args = Vec::with_capacity(list.args.len());
+        for arg in &list.args {
+            match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.top(e)),
+                other => args.push(other.to_string()),
+            }
+        }
+        // A function of the tenant's own schema (`public.f(...)`, as pg_dump writes it).
+        let parts = &function.name.0;
+        let own = parts.len() == 2
+            && self
+                .dialect
+                .default_schema()
+                .is_some_and(|schema| parts[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(schema)));
+        // MySQL's backquotes change nothing in a function's name (`\`email\`(50)` is a
+        // key prefix as SHOW CREATE TABLE writes it); elsewhere a quoted name stays quoted
+        // (pg_dump's `"substring"(...)` is a call, bare `substring(...)` another syntax).
+        let spelled = |part: &sqlparser::ast::ObjectNamePart| match part.as_ident() {
+            Some(ident) if self.dialect == Dialect::Mysql => ident.value.clone(),
+            _ => part.to_string(),
+        };
+        let name = if own { spelled(&parts[1]) } else { parts.iter().map(spelled).collect::<Vec<_>>().join(".") }
+            .to_lowercase();
+        // MySQL's synonyms as one (MariaDB stores UPPER as ucase).
+        let name = match (self.dialect, name.as_str()) {
+            (Dialect::Mysql, "ucase") => "upper".to_string(),
+            (Dialect::Mysql, "lcase") => "lower".to_string(),
+            _ => name,
+        };
+        // A sequence of the tenant's own schema: `nextval('public.s')` is `nextval('s')`.
+        if matches!(name.as_str(), "nextval" | "currval" | "setval") {
+            if let (Some(first), Some(schema)) = (args.first_mut(), self.dialect.default_schema()) {
+                *first = first.replacen(&format!("'{schema}."), "'", 1);
+            }
+        }
+        format!("{name}({})", args.join(", "))
     }
 
     /// `CURRENT_TIMESTAMP`, `current_timestamp()`, and on MySQL `now()`, are one thing.

@@ -73,60 +73,73 @@ impl Function {
             FunctionReturnType::DataType(dt) => pg(dt),
             FunctionReturnType::SetOf(dt) => format!("SETOF {}", pg(dt)),
         });
-        let (body, standard_body) = match &create.function_body {
-            Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
-            | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
-                Expr::Value(v) => match &v.value {
-                    Value::DollarQuotedString(s) => (s.value.clone(), false),
-                    Value::SingleQuotedString(s) => (s.clone(), false),
-                    other => return Err(format!("function {name}: unsupported body {other}")),
-                },
-                other => return Err(format!("function {name}: unsupported body {other}")),
-            },
-            // SQL-standard bodies, parsed by the server at creation: compared as canonical text.
-            Some(CreateFunctionBody::Return(expr)) => {
-                (format!("RETURN {}", normalize::expr(Dialect::Postgres, expr)), true)
-            }
-            Some(CreateFunctionBody::BeginAtomic(block)) => {
-                let statements: Vec<String> = block.statements.iter().map(|s| format!("{s};")).collect();
-                (format!("BEGIN ATOMIC {} END", statements.join(" ")), true)
-            }
-            _ => {
-                return Err(format!(
-                    "function {name}: only `AS '...'`, `AS $$...$$`, `RETURN` and `BEGIN ATOMIC` bodies are supported"
-                ))
-            }
-        };
-        let mut attributes = Vec::new();
-        // VOLATILE, CALLED ON NULL INPUT, PARALLEL UNSAFE and SECURITY INVOKER are the defaults the
-        // catalog leaves out; leaving them out here too makes both spellings compare equal.
-        if let Some(behavior) = &create.behavior {
-            let text = behavior.to_string().to_uppercase();
-            if text != "VOLATILE" {
-                attributes.push(text);
-            }
-        }
-        if let Some(on_null) = &create.called_on_null {
-            let text = on_null.to_string().to_uppercase();
-            attributes.push(if text == "RETURNS NULL ON NULL INPUT" { "STRICT".to_string() } else { text });
-            attributes.retain(|a| a != "CALLED ON NULL INPUT");
-        }
-        if let Some(parallel) = &create.parallel {
-            let text = parallel.to_string().to_uppercase();
-            if text != "PARALLEL UNSAFE" {
-                attributes.push(text);
-            }
-        }
-        if let Some(security) = &create.security {
-            let text = security.to_string().to_uppercase();
-            if text != "SECURITY INVOKER" {
-                attributes.push(text);
-            }
-        }
+        let (body, standard_body) = body(&name, create)?;
+        let mut attributes = attributes(create);
         attributes.extend(create.set_params.iter().map(ToString::to_string));
         let language = create.language.as_ref().map(|l| l.value.to_lowercase()).unwrap_or_else(|| "sql".to_string());
         Ok(Function { name, args, returns, language, attributes, body, standard_body })
     }
+}
+
+/// A function's body and whether it is SQL-standard (`RETURN`, `BEGIN ATOMIC`: parsed by the
+/// server at creation and compared as canonical text) rather than an opaque string.
+fn body(name: &str, create: &CreateFunction) -> Result<(String, bool), String> {
+    let body = match &create.function_body {
+        Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol: None })
+        | Some(CreateFunctionBody::AsAfterOptions(body)) => match body {
+            Expr::Value(v) => match &v.value {
+                Value::DollarQuotedString(s) => (s.value.clone(), false),
+                Value::SingleQuotedString(s) => (s.clone(), false),
+                other => return Err(format!("function {name}: unsupported body {other}")),
+            },
+            other => return Err(format!("function {name}: unsupported body {other}")),
+        },
+        // SQL-standard bodies, parsed by the server at creation: compared as canonical text.
+        Some(CreateFunctionBody::Return(expr)) => {
+            (format!("RETURN {}", normalize::expr(Dialect::Postgres, expr)), true)
+        }
+        Some(CreateFunctionBody::BeginAtomic(block)) => {
+            let statements: Vec<String> = block.statements.iter().map(|s| format!("{s};")).collect();
+            (format!("BEGIN ATOMIC {} END", statements.join(" ")), true)
+        }
+        _ => {
+            return Err(format!(
+                "function {name}: only `AS '...'`, `AS $$...$$`, `RETURN` and `BEGIN ATOMIC` bodies are supported"
+            ))
+        }
+    };
+    Ok(body)
+}
+
+/// IMMUTABLE, STRICT, SECURITY DEFINER, ...: the attributes the catalog keeps.
+fn attributes(create: &CreateFunction) -> Vec<String> {
+    let mut attributes = Vec::new();
+    // VOLATILE, CALLED ON NULL INPUT, PARALLEL UNSAFE and SECURITY INVOKER are the defaults the
+    // catalog leaves out; leaving them out here too makes both spellings compare equal.
+    if let Some(behavior) = &create.behavior {
+        let text = behavior.to_string().to_uppercase();
+        if text != "VOLATILE" {
+            attributes.push(text);
+        }
+    }
+    if let Some(on_null) = &create.called_on_null {
+        let text = on_null.to_string().to_uppercase();
+        attributes.push(if text == "RETURNS NULL ON NULL INPUT" { "STRICT".to_string() } else { text });
+        attributes.retain(|a| a != "CALLED ON NULL INPUT");
+    }
+    if let Some(parallel) = &create.parallel {
+        let text = parallel.to_string().to_uppercase();
+        if text != "PARALLEL UNSAFE" {
+            attributes.push(text);
+        }
+    }
+    if let Some(security) = &create.security {
+        let text = security.to_string().to_uppercase();
+        if text != "SECURITY INVOKER" {
+            attributes.push(text);
+        }
+    }
+    attributes
 }
 
 /// A PostgreSQL aggregate, compared by its definition with names unqualified.

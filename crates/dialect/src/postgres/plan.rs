@@ -418,19 +418,7 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
         steps.push(step(format!("drop default of {what}"), alter("DROP DEFAULT".into()), &[]));
     }
     if retyped {
-        let mut hazards = sql::type_change_hazards(D, &old.data_type, &new.data_type);
-        if old.data_type == new.data_type {
-            hazards = vec![Hazard::Rewrite]; // a new collation rebuilds the column's indexes
-        }
-        // Without COLLATE the column takes the new type's default collation (and a type without
-        // one, numeric, refuses any COLLATE).
-        let collate = new.collation.as_ref().map(|c| format!(" COLLATE {}", D.ident(c))).unwrap_or_default();
-        let ty = &new.data_type;
-        steps.push(step(
-            format!("change type of {what} to {ty}"),
-            alter(format!("TYPE {ty}{collate} USING {c}::{ty}")),
-            &hazards,
-        ));
+        steps.push(retype(&what, &alter, old, new));
     }
     if old.default != new.default || default_out_of_the_way {
         match &new.default {
@@ -474,6 +462,19 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
         _ => {}
     }
     Ok(steps)
+}
+
+/// `ALTER COLUMN ... TYPE`: a new type, a new collation, or both.
+fn retype(what: &str, alter: &dyn Fn(String) -> String, old: &Column, new: &Column) -> Step {
+    let mut hazards = sql::type_change_hazards(D, &old.data_type, &new.data_type);
+    if old.data_type == new.data_type {
+        hazards = vec![Hazard::Rewrite]; // a new collation rebuilds the column's indexes
+    }
+    // Without COLLATE the column takes the new type's default collation (and a type without
+    // one, numeric, refuses any COLLATE).
+    let collate = new.collation.as_ref().map(|c| format!(" COLLATE {}", D.ident(c))).unwrap_or_default();
+    let (ty, c) = (&new.data_type, D.ident(&new.name));
+    step(format!("change type of {what} to {ty}"), alter(format!("TYPE {ty}{collate} USING {c}::{ty}")), &hazards)
 }
 
 #[cfg(test)]

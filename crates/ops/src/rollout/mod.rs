@@ -33,7 +33,7 @@ use strata_db::HistoryRow;
 use strata_migrations::{order::dag_order, Migration};
 use strata_project::compose::{render_name, RenderContext};
 use strata_project::project::{Environment, Isolation, LayerId, Project, Tenant, TenantSelector};
-use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::solver::Resolver;
 use strata_project::source::CommitTree;
 
 /// A project as it is at one commit, with every migration its tenants may need.
@@ -57,7 +57,7 @@ impl CommitView {
         let project = Project::load(&source)?;
         let migrations = strata_migrations::generate::load_all(&project, &source)?;
         let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
-        let resolver = Resolver::new(Catalog::of(&project));
+        let resolver = Resolver::of(&project);
         let checksums = migrations.values().flatten().map(|m| (m.id(), m.checksum())).collect();
         Ok(Self { commit_sha: commit.id().to_string(), root, project, migrations, resolver, checksums })
     }

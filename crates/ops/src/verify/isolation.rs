@@ -13,8 +13,7 @@ use strata_schema::ObjectRef;
 
 /// One line per violation; empty when every layer keeps to what it requires.
 pub fn check(project: &Project) -> Vec<String> {
-    let packages: Vec<&strata_project::project::Package> =
-        project.templates.values().chain(project.modules.values()).collect();
+    let packages: Vec<&strata_project::project::Package> = project.packages().collect();
     let mut compositions: BTreeMap<LayerId, Result<Composition, ComposeError>> = BTreeMap::new();
     let mut closures: BTreeMap<LayerId, Vec<LayerId>> = BTreeMap::new();
     for package in &packages {

@@ -18,7 +18,6 @@ use strata_migrations::generate::generate;
 use strata_migrations::lint::lint;
 use strata_migrations::{load_layer, Migration};
 use strata_project::project::{LayerId, Project};
-use strata_project::resolve::solver::{Catalog, Resolver};
 use strata_project::source::WorkTree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,6 +101,17 @@ impl Report {
     }
 }
 
+/// `2 templates, 3 modules, 5 tenants, 1 environment`
+fn counts(project: &Project) -> String {
+    format!(
+        "{}, {}, {}, {}",
+        plural(project.templates.len(), "template"),
+        plural(project.modules.len(), "module"),
+        plural(project.tenants.len(), "tenant"),
+        plural(project.environments.len(), "environment")
+    )
+}
+
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
@@ -118,37 +128,16 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
             return Ok(report.finish());
         }
     };
-    report.record(
-        "manifests",
-        Status::Pass,
-        format!(
-            "{}, {}, {}, {}",
-            plural(project.templates.len(), "template"),
-            plural(project.modules.len(), "module"),
-            plural(project.tenants.len(), "tenant"),
-            plural(project.environments.len(), "environment")
-        ),
-        Vec::new(),
-    );
+    report.record("manifests", Status::Pass, counts(&project), Vec::new());
     if project.config.lint.session_statements == strata_project::project::LintLevel::Warn {
         report.notes.extend(strata_project::compose::ignored_summary(
             &strata_project::compose::ignored_session_statements(&project),
         ));
     }
-    let packages = project.templates.values().chain(project.modules.values()).map(|p| p.id.clone());
-    let cycles: Vec<String> =
-        strata_project::resolve::order_layers(&project, packages).err().map(|e| e.to_string()).into_iter().collect();
+    let cycles = crate::check::cycles(&project);
     let acyclic = cycles.is_empty();
     report.verdict("cycles", "none", "a requires cycle", cycles);
-
-    let resolver = Resolver::new(Catalog::of(&project));
-    let unresolved: Vec<String> = project
-        .tenants
-        .keys()
-        .filter_map(|id| {
-            strata_project::resolve::resolve_tenant_with(&project, &resolver, id).err().map(|e| e.to_string())
-        })
-        .collect();
+    let unresolved = crate::check::unresolved(&project);
     let resolvable = unresolved.is_empty();
     let failing = unresolved.len();
     report.verdict(
@@ -180,9 +169,29 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         report.skip_rest("needs the checks above to pass");
         return Ok(report.finish());
     }
-    let committed = match generate(&project, all.clone(), None) {
+    let committed = uncommitted_check(&mut report, &project, &all);
+    report.verdict(
+        "isolation",
+        "every layer keeps to what it requires",
+        "a layer reaches beyond what it requires",
+        isolation::check(&project),
+    );
+    if committed {
+        replay_checks(&mut report, &project, &all, options).await?;
+    } else {
+        // Replaying would only repeat the uncommitted difference, composition by composition.
+        for name in ["replay", "down"] {
+            report.record(name, Status::Skip, "commit the declarative changes first", Vec::new());
+        }
+    }
+    lint_check(&mut report, &project, &all, base.as_ref().ok());
+    Ok(report.finish())
+}
+
+/// Whether every layer's declared schema is committed as migrations; says which are not.
+fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<LayerId, Vec<Migration>>) -> bool {
+    match generate(project, all.clone(), None) {
         Ok(new) => {
-            let committed = new.is_empty();
             let details: Vec<String> = new
                 .iter()
                 .map(|m| {
@@ -198,31 +207,13 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
                 format!("{} without migrations", plural(details.len(), "layer")),
                 details,
             );
-            committed
+            new.is_empty()
         }
         Err(e) => {
             report.record("uncommitted", Status::Fail, "the declared schema does not compile", vec![e.to_string()]);
             false
         }
-    };
-    let isolation = isolation::check(&project);
-    report.verdict(
-        "isolation",
-        "every layer keeps to what it requires",
-        "a layer reaches beyond what it requires",
-        isolation,
-    );
-
-    if committed {
-        replay_checks(&mut report, &project, &all, options).await?;
-    } else {
-        // Replaying would only repeat the uncommitted difference, composition by composition.
-        for name in ["replay", "down"] {
-            report.record(name, Status::Skip, "commit the declarative changes first", Vec::new());
-        }
     }
-    lint_check(&mut report, &project, &all, base.as_ref().ok());
-    Ok(report.finish())
 }
 
 /// Every layer's migrations, each folder checked against its sum; the problems of those that fail.

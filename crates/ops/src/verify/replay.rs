@@ -17,7 +17,7 @@ use strata_migrations::order::dag_order;
 use strata_migrations::Migration;
 use strata_project::compose::{render, RenderContext};
 use strata_project::project::{LayerId, Project, Tenant};
-use strata_project::resolve::solver::{Catalog, Resolver};
+use strata_project::resolve::solver::Resolver;
 use strata_project::resolve::{layer_closure, resolve_tenant_with};
 use strata_schema::compare::differences;
 
@@ -71,7 +71,7 @@ pub async fn run(
     dev_url: Option<&str>,
 ) -> Result<ReplayReport, DbError> {
     let uses = uses(project, all);
-    let resolver = Resolver::new(Catalog::of(project));
+    let resolver = Resolver::of(project);
     let mut groups: BTreeMap<GroupKey, Vec<&Tenant>> = BTreeMap::new();
     for tenant in project.tenants.values() {
         // An unresolvable tenant is the resolution check's to report.
@@ -93,7 +93,7 @@ pub async fn run(
     // A template or module no tenant uses yet is replayed on its own closure, with symbolic
     // variables, so that its migrations are proven before the first tenant takes it.
     let used: BTreeSet<&LayerId> = groups.keys().flat_map(|(c, _, _)| c.iter().map(|(l, _)| l)).collect();
-    for package in project.templates.values().chain(project.modules.values()) {
+    for package in project.packages() {
         if used.contains(&package.id) {
             continue;
         }

@@ -104,16 +104,17 @@ impl Project {
         Ok(Self { config, templates, modules, tenants, environments })
     }
 
-    /// The template or module behind a layer id (tenants are not packages).
-    /// Every layer the project has: templates, modules, then each tenant's own layer.
-    pub fn all_layers(&self) -> impl Iterator<Item = LayerId> + '_ {
-        self.templates
-            .values()
-            .chain(self.modules.values())
-            .map(|p| p.id.clone())
-            .chain(self.tenants.values().map(|t| t.layer()))
+    /// Every template, then every module: the layers that are versioned and released.
+    pub fn packages(&self) -> impl Iterator<Item = &Package> + '_ {
+        self.templates.values().chain(self.modules.values())
     }
 
+    /// Every layer the project has: templates, modules, then each tenant's own layer.
+    pub fn all_layers(&self) -> impl Iterator<Item = LayerId> + '_ {
+        self.packages().map(|p| p.id.clone()).chain(self.tenants.values().map(|t| t.layer()))
+    }
+
+    /// The template or module behind a layer id (tenants are not packages).
     pub fn package(&self, id: &LayerId) -> Option<&Package> {
         match id.kind {
             LayerKind::Template => self.templates.get(&id.name),

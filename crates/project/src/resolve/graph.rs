@@ -18,7 +18,7 @@ struct Graph {
 fn graph(project: &Project) -> Graph {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
-    for package in project.templates.values().chain(project.modules.values()) {
+    for package in project.packages() {
         nodes.push((package.id.clone(), format!("{} {}", package.id, package.manifest.version)));
         for (name, range) in &package.manifest.requires {
             edges.push((package.id.clone(), super::required_layer(name), Edge::Requires(range.to_string())));

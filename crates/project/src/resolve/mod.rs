@@ -121,7 +121,7 @@ pub fn layer_closure(project: &Project, id: &LayerId) -> Result<Vec<LayerId>, Re
 
 /// The layers of one tenant (see [`resolve_tenant_with`]), with a solver of its own.
 pub fn resolve_tenant(project: &Project, tenant_id: &str) -> Result<Resolution, ResolveError> {
-    resolve_tenant_with(project, &solver::Resolver::new(solver::Catalog::of(project)), tenant_id)
+    resolve_tenant_with(project, &solver::Resolver::of(project), tenant_id)
 }
 
 /// The layers of one tenant: its template, the template's modules, its own modules with the
@@ -202,7 +202,7 @@ pub fn resolve_tenant_with(
 /// The solver's report, followed by the files that declare what it speaks of.
 fn with_files(project: &Project, report: &str) -> String {
     let mut files = Vec::new();
-    for package in project.templates.values().chain(project.modules.values()) {
+    for package in project.packages() {
         let named = report.split(|c: char| c.is_whitespace() || c == ',').any(|w| w == package.id.to_string());
         if named {
             files.push(package.manifest_path.clone());
@@ -221,7 +221,7 @@ fn with_files(project: &Project, report: &str) -> String {
 /// Every `requires:` names a template or module that exists, so that an unknown name is reported
 /// against the file that wrote it rather than as "no candidates" deep in a solver report.
 fn check_requirements_exist(project: &Project) -> Result<(), ResolveError> {
-    for package in project.templates.values().chain(project.modules.values()) {
+    for package in project.packages() {
         for (dep, _) in requirements(project, &package.id) {
             if project.package(&dep).is_none() {
                 return Err(ResolveError::UnknownModule {

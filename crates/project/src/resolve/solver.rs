@@ -68,7 +68,7 @@ pub struct Catalog {
 impl Catalog {
     pub fn of(project: &Project) -> Self {
         let mut candidates = BTreeMap::new();
-        for package in project.templates.values().chain(project.modules.values()) {
+        for package in project.packages() {
             let deps = |requires: &BTreeMap<String, VersionReq>, conflicts: &[String]| {
                 (
                     requires.iter().map(|(k, r)| (super::required_layer(k), r.clone())).collect(),
@@ -233,6 +233,11 @@ pub struct Resolver {
 }
 
 impl Resolver {
+    /// A resolver over every released version of the project's templates and modules.
+    pub fn of(project: &Project) -> Self {
+        Resolver::new(Catalog::of(project))
+    }
+
     pub fn new(catalog: Catalog) -> Self {
         Resolver { solver: RefCell::new(Solver::new(Provider::new(catalog))), cache: RefCell::new(HashMap::new()) }
     }

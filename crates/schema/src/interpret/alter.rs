@@ -386,37 +386,7 @@ impl Interpreter {
                 Ok(Vec::new())
             }
             extra::Statement::CreateStatistics { name, if_not_exists, kinds, columns, table } => {
-                self.postgres_only("CREATE STATISTICS")?;
-                let (name, table) = (self.object_name(name)?, self.object_name(table)?);
-                if schema.statistics.contains_key(&name) {
-                    return if *if_not_exists {
-                        Ok(Vec::new())
-                    } else {
-                        Err(ApplyError::Exists(ObjectRef::Statistics(name)))
-                    };
-                }
-                if !schema.tables.contains_key(&table) {
-                    return Err(ApplyError::Missing(ObjectRef::Table(table)));
-                }
-                let mut kinds: Vec<String> = kinds.iter().map(|k| self.name(k)).collect();
-                let order = ["ndistinct", "dependencies", "mcv"];
-                if let Some(unknown) = kinds.iter().find(|k| !order.contains(&k.as_str())) {
-                    return Err(ApplyError::Unsupported(format!("statistics {name}: unknown kind {unknown}")));
-                }
-                kinds.sort_by_key(|k| order.iter().position(|o| o == k));
-                kinds.dedup();
-                if kinds.len() == order.len() {
-                    kinds.clear();
-                }
-                let columns = columns
-                    .iter()
-                    .map(|c| match c {
-                        Expr::Identifier(ident) => self.name(ident),
-                        other => self.expr(other),
-                    })
-                    .collect();
-                schema.statistics.insert(name.clone(), Statistics { name: name.clone(), table, kinds, columns });
-                Ok(vec![ObjectRef::Statistics(name)])
+                self.create_statistics(schema, (name, *if_not_exists), kinds, columns, table)
             }
             extra::Statement::DropStatistics { names, if_exists } => {
                 for name in names {
@@ -437,6 +407,44 @@ impl Interpreter {
                 Ok(Vec::new())
             }
         }
+    }
+
+    /// `CREATE STATISTICS`: kinds in PostgreSQL's order, all three kinds kept as "none given".
+    fn create_statistics(
+        &self,
+        schema: &mut Schema,
+        (name, if_not_exists): (&ObjectName, bool),
+        kinds: &[Ident],
+        columns: &[Expr],
+        table: &ObjectName,
+    ) -> Result<Vec<ObjectRef>, ApplyError> {
+        self.postgres_only("CREATE STATISTICS")?;
+        let (name, table) = (self.object_name(name)?, self.object_name(table)?);
+        if schema.statistics.contains_key(&name) {
+            return if if_not_exists { Ok(Vec::new()) } else { Err(ApplyError::Exists(ObjectRef::Statistics(name))) };
+        }
+        if !schema.tables.contains_key(&table) {
+            return Err(ApplyError::Missing(ObjectRef::Table(table)));
+        }
+        let mut kinds: Vec<String> = kinds.iter().map(|k| self.name(k)).collect();
+        let order = ["ndistinct", "dependencies", "mcv"];
+        if let Some(unknown) = kinds.iter().find(|k| !order.contains(&k.as_str())) {
+            return Err(ApplyError::Unsupported(format!("statistics {name}: unknown kind {unknown}")));
+        }
+        kinds.sort_by_key(|k| order.iter().position(|o| o == k));
+        kinds.dedup();
+        if kinds.len() == order.len() {
+            kinds.clear();
+        }
+        let columns = columns
+            .iter()
+            .map(|c| match c {
+                Expr::Identifier(ident) => self.name(ident),
+                other => self.expr(other),
+            })
+            .collect();
+        schema.statistics.insert(name.clone(), Statistics { name: name.clone(), table, kinds, columns });
+        Ok(vec![ObjectRef::Statistics(name)])
     }
 
     /// `COMMENT ON TABLE | COLUMN | VIEW ... IS '...' | NULL` (the session pass left out the others).

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use strata_cli::{run, Cli};
+use strata_cli::{run, Cli, ExitStatus};
 
 fn strata(args: &[&str]) -> Result<(), String> {
     let shown: Vec<String> =
@@ -16,8 +16,8 @@ fn strata(args: &[&str]) -> Result<(), String> {
     println!("\n$ strata {}", shown.join(" "));
     let cli = Cli::try_parse_from(std::iter::once("strata").chain(args.iter().copied())).map_err(|e| e.to_string())?;
     match run(&cli, &mut std::io::stdout()) {
-        Ok(0) => Ok(()),
-        Ok(code) => Err(format!("strata {} exited with {code}", args.join(" "))),
+        Ok(ExitStatus::Ok) => Ok(()),
+        Ok(status) => Err(format!("strata {} exited with {}", args.join(" "), status.code())),
         Err(e) => Err(format!("strata {}: {e}", args.join(" "))),
     }
 }

@@ -92,7 +92,7 @@ fn an_unknown_environment_or_tenant_is_a_usage_error() {
     let repo = Repo::init();
     repo.commit("initial schema");
     let run = repo.run(&["apply", "--env", "production"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     assert!(run.stderr.contains("unknown environment 'production' (known: local)"), "{}", run.stderr);
     let run = repo.run(&["apply", "--env", "local", "--tenant", "acme"]);
     assert_eq!(run.code, 2);

@@ -32,11 +32,8 @@ pub fn child_mode() -> Option<std::process::ExitCode> {
     let strata_args = &args[2..args.len() - usize::from(print)];
     let cli = strata_cli::Cli::parse_from(std::iter::once("strata".to_string()).chain(strata_args.iter().cloned()));
     let mut out: Box<dyn std::io::Write> = if print { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
-    let code = strata_cli::run(&cli, &mut out).unwrap_or_else(|e| {
-        eprintln!("error: {e}");
-        1
-    });
-    Some(std::process::ExitCode::from(code))
+    let status = strata_cli::execute(&cli, &mut out, &mut std::io::stderr());
+    Some(std::process::ExitCode::from(status.code()))
 }
 
 /// Runs `strata --repo <repo> <args>` in a child process and reads its peak RSS.

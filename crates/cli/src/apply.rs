@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::progress::Progress;
 use super::{io, print_json, runtime, Context, EnvArgs};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_ops::rollout::shard::Shard;
 use strata_ops::rollout::{self, short, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
 
@@ -39,7 +39,7 @@ pub struct Args {
     pub report: Option<PathBuf>,
 }
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let options = ApplyOptions {
         env: args.target.env.clone(),
         reference: args.target.commit.clone(),
@@ -94,7 +94,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         }
         summary(&report, waves, out)?;
     }
-    Ok(if report.failed() > 0 || report.halted.is_some() { crate::exit::ROLLOUT_FAILED } else { crate::exit::OK })
+    Ok(if report.failed() > 0 || report.halted.is_some() { ExitStatus::RolloutFailed } else { ExitStatus::Ok })
 }
 
 fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{io, print_json, table, Context};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_project::project::Project;
 use strata_project::resolve::solver::Resolver;
 use strata_project::resolve::{self, Resolution};
@@ -36,10 +36,10 @@ fn resolve_all(context: &Context, only: Option<&str>) -> Result<Vec<Resolution>,
 
 /// Exit 0 when every tenant resolves, 3 when some have no valid layer set (each one reported),
 /// 1 when the repository itself cannot be read.
-pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn check(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let report = strata_ops::check::check(&context.repo)?;
     let (project, problems) = (&report.project, &report.problems);
-    let code = if report.passed() { crate::exit::OK } else { crate::exit::DIFFERENCE };
+    let code = if report.passed() { ExitStatus::Ok } else { ExitStatus::Difference };
     if context.json {
         let json = CheckJson {
             format_version: 1,
@@ -79,7 +79,7 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
         )
         .map_err(io)?;
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// `strata --json check` (docs/json.md).
@@ -102,7 +102,7 @@ struct LayerJson {
     reason: String,
 }
 
-pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let resolutions = resolve_all(context, args.tenant.as_deref())?;
     let layers_of = |r: &Resolution| -> Vec<LayerJson> {
         r.layers
@@ -118,7 +118,7 @@ pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Re
         let json: std::collections::BTreeMap<&str, Vec<LayerJson>> =
             resolutions.iter().map(|r| (r.tenant.as_str(), layers_of(r))).collect();
         print_json(out, &json)?;
-        return Ok(crate::exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     for (i, resolution) in resolutions.iter().enumerate() {
         if i > 0 {
@@ -131,5 +131,5 @@ pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Re
             .collect();
         table(out, &["  LAYER", "VERSION", "WHY"], &rows)?;
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

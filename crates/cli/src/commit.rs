@@ -1,17 +1,12 @@
-//! `strata commit [-m MSG] [--allow-dirty]`
+//! `strata commit [-m MSG] [--allow-dirty] [--allow HAZARD=REASON]`: the arguments and the report;
+//! the use case is `strata_ops::commit`.
 
 use std::io::Write;
 
 use super::{io, Context};
-use std::collections::BTreeMap;
-
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_dialect::plan::Hazard;
-use strata_migrations::generate::{generate, load_all, write, GenerateError};
-use strata_migrations::releases;
-use strata_project::project::Project;
-use strata_project::project::{LayerId, LayerKind};
-use strata_project::source::WorkTree;
+use strata_ops::commit::{commit, CommitOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,70 +32,24 @@ fn parse_allow(text: &str) -> Result<(Hazard, String), String> {
     Ok((hazard, reason.trim().to_string()))
 }
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
-    let repo = strata_project::git::open(&context.repo)?;
-    strata_project::git::check_committable(&repo, args.allow_dirty)?;
-    let root = repo.workdir().unwrap_or(&context.repo).to_path_buf();
-    let source = WorkTree::new(&root);
-    let project = Project::load(&source)?;
-    let mut all = load_all(&project, &source)?;
-    // Everything that can fail on bad input happens from here to `write`, before any file is written.
-    let mut new = generate(&project, all.clone(), args.message.as_deref())?;
-    for migration in &mut new {
-        for (hazard, reason) in &args.allow {
-            migration.allow(*hazard, reason);
-        }
-    }
-    for migration in &new {
-        all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
-    }
-    let counts: BTreeMap<LayerId, u32> = all.iter().map(|(l, m)| (l.clone(), m.len() as u32)).collect();
-    let recorded = releases::record(&project, &counts).map_err(GenerateError::from)?;
-    // A release is forever: one whose migrations need more than its ranges promise is refused now.
-    let mut released = project.clone();
-    for (layer, list) in &recorded {
-        let package = match layer.kind {
-            LayerKind::Template => released.templates.get_mut(&layer.name),
-            _ => released.modules.get_mut(&layer.name),
-        };
-        if let Some(package) = package {
-            package.releases = list.clone();
-        }
-    }
-    let new_versions: Vec<String> = recorded
-        .iter()
-        .filter_map(|(layer, list)| Some(format!(" {layer} {} includes ", list.last()?.version)))
-        .collect();
-    let problems: Vec<String> = releases::inconsistencies(&released, &all)
-        .into_iter()
-        .filter(|p| new_versions.iter().any(|v| p.contains(v.as_str())))
-        .collect();
-    if !problems.is_empty() {
-        return Err(GenerateError::Inconsistent(problems.join("\n")).into());
-    }
-    write(&root, &new, &releases::files(&project, &recorded))?;
-    let message = match (&args.message, new.len()) {
-        (Some(message), _) => message.clone(),
-        (None, 0) => "strata: update schema sources".to_string(),
-        (None, n) => {
-            let ids: Vec<String> = new.iter().map(|m| format!("- {}", m.id())).collect();
-            format!("strata: {n} migration{}\n\n{}", if n == 1 { "" } else { "s" }, ids.join("\n"))
-        }
-    };
-    let Some(commit) = strata_project::git::commit_paths(&repo, &strata_project::git::MANAGED_PATHS, &message)? else {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let options =
+        CommitOptions { message: args.message.clone(), allow_dirty: args.allow_dirty, allow: args.allow.clone() };
+    let committed = commit(&context.repo, &options)?;
+    let Some(commit) = committed.commit else {
         writeln!(out, "Nothing to commit: the declarative schema matches the committed migrations.").map_err(io)?;
-        return Ok(crate::exit::OK);
+        return Ok(ExitStatus::Ok);
     };
     if !context.quiet {
-        for migration in &new {
+        for migration in &committed.migrations {
             let hazards: Vec<&str> = migration.hazards.iter().map(|h| h.as_str()).collect();
             let note = if hazards.is_empty() { String::new() } else { format!("  [{}]", hazards.join(", ")) };
             writeln!(out, "  {}{note}", migration.up_path).map_err(io)?;
         }
-        if new.is_empty() {
+        if committed.migrations.is_empty() {
             writeln!(out, "No schema change; committed the updated sources.").map_err(io)?;
         }
     }
     writeln!(out, "{commit}").map_err(io)?;
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

@@ -4,19 +4,12 @@
 use std::io::Write;
 
 use super::{io, print_json, runtime, Context, EnvArgs};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_ops::rollout::drift::drift;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub target: EnvArgs,
-}
-
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
-    let report =
-        runtime()?.block_on(drift(&context.repo, &args.target.env, &args.target.commit, &args.target.tenants))?;
-    let code = if report.found() { crate::exit::DIFFERENCE } else { crate::exit::OK };
+pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let report = runtime()?.block_on(drift(&context.repo, &target.env, &target.commit, &target.tenants))?;
+    let code = if report.found() { ExitStatus::Difference } else { ExitStatus::Ok };
     if context.json {
         print_json(out, &report)?;
         return Ok(code);

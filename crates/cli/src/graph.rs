@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{io, Context};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_project::project::Project;
 use strata_project::resolve::graph;
 use strata_project::source::WorkTree;
@@ -20,12 +20,12 @@ pub enum Format {
     Mermaid,
 }
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let project = Project::load(&WorkTree::new(&context.repo))?;
     let text = match args.format {
         Format::Dot => graph::dot(&project),
         Format::Mermaid => graph::mermaid(&project),
     };
     out.write_all(text.as_bytes()).map_err(io)?;
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{io, Context};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_core::Dialect;
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +35,7 @@ impl From<DialectArg> for Dialect {
 
 const GITIGNORE_LINE: &str = ".strata/";
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let dir = args.dir.clone().unwrap_or_else(|| context.repo.clone());
     let dialect = Dialect::from(args.dialect);
     let files = crate::catalog::files(dialect).ok_or_else(|| {
@@ -77,5 +77,5 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         writeln!(out, "Next: `strata commit` writes the first migrations, `strata apply --env local` applies them.")
             .map_err(io)?;
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

@@ -23,14 +23,54 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use strata_ops::Error;
+use strata_project::project::ProjectError;
 
-/// Process exit codes (DESIGN §7).
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const ERROR: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const DIFFERENCE: u8 = 3;
-    pub const ROLLOUT_FAILED: u8 = 4;
+/// How the process ends (DESIGN §7), for every command alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Ok,
+    /// The repository, a database or the machine failed.
+    Error,
+    /// The command line asked for something that does not exist or cannot be.
+    Usage,
+    /// A check found a difference: drift, a failing gate, a tenant that does not resolve.
+    Difference,
+    /// At least one tenant of a rollout failed.
+    RolloutFailed,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Ok => 0,
+            ExitStatus::Error => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Difference => 3,
+            ExitStatus::RolloutFailed => 4,
+        }
+    }
+
+    /// The one classifier of errors: naming what does not exist (a tenant, an environment) is a
+    /// usage error; anything else is an error.
+    pub fn of(error: &Error) -> Self {
+        match error {
+            Error::Usage(_) | Error::Project(ProjectError::UnknownEnvironment { .. }) => ExitStatus::Usage,
+            _ => ExitStatus::Error,
+        }
+    }
+}
+
+/// Runs a command line to its end: the command's own status, or its error written to `errors`
+/// and classified.
+pub fn execute(cli: &Cli, out: &mut dyn Write, errors: &mut dyn Write) -> ExitStatus {
+    match run(cli, out) {
+        Ok(status) => status,
+        Err(error) => {
+            // Nothing is left to tell if stderr itself is gone.
+            let _ = writeln!(errors, "error: {error}");
+            ExitStatus::of(&error)
+        }
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -72,10 +112,11 @@ pub enum Command {
     Rehash,
     /// Apply a commit's migrations to an environment's tenants.
     Apply(apply::Args),
-    /// Per tenant of an environment: applied, pending and failed migrations.
-    Status(status::Args),
+    /// Per tenant of an environment: applied, pending (in this commit, not yet applied) and failed
+    /// migrations.
+    Status(EnvArgs),
     /// Per tenant: the live schema against what its applied migrations make, object by object.
-    Drift(drift::Args),
+    Drift(EnvArgs),
     /// Settle a failed migration (MySQL): compare the live schema, mark it applied or rolled back.
     Repair(repair::Args),
     /// Take one tenant back to a commit by running down migrations, newest first.
@@ -83,7 +124,7 @@ pub enum Command {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let context = Context {
         repo: cli.repo.clone(),
         json: cli.json,

@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{io, print_json, render_template, Context, Format};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_migrations::lint::Finding;
 use strata_ops::plan::{pending, PendingPlan};
 use strata_project::project::Project;
@@ -152,7 +152,7 @@ impl PlanJson {
     }
 }
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let source = WorkTree::new(&context.repo);
     let project = Project::load(&source)?;
     let plan = pending(&project, &source, args.tenant.as_deref())?;
@@ -162,7 +162,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         Format::Markdown => write!(out, "{}", render_template("plan.md", MARKDOWN, &json)?).map_err(io)?,
         Format::Text => text(context, &json, out)?,
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// A verdict of the lint policy in words.

@@ -6,11 +6,11 @@
 use std::io::Write;
 
 use super::{io, Context};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_migrations::generate::resum;
 use strata_project::source::{Source, WorkTree};
 
-pub fn run(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let source = WorkTree::new(&context.repo);
     let mut rewritten = 0;
     for kind in source.subdirs("migrations")? {
@@ -28,5 +28,5 @@ pub fn run(context: &Context, out: &mut dyn Write) -> Result<u8, Error> {
     if !context.quiet {
         writeln!(out, "{rewritten} sum file(s) rewritten; commit them with the migrations").map_err(io)?;
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

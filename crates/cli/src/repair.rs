@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{io, print_json, runtime, Context, TenantArgs};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_ops::rollout::repair::{repair, Mark};
 
 #[derive(Debug, clap::Args)]
@@ -27,7 +27,7 @@ pub enum MarkArg {
     RolledBack,
 }
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mark = args.mark.map(|m| match m {
         MarkArg::Applied => Mark::Applied,
         MarkArg::RolledBack => Mark::RolledBack,
@@ -42,11 +42,11 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
     ))?;
     if context.json {
         print_json(out, &report)?;
-        return Ok(crate::exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     let Some(migration) = &report.migration else {
         writeln!(out, "tenant {}: no failed migration; nothing to repair", report.tenant).map_err(io)?;
-        return Ok(crate::exit::OK);
+        return Ok(ExitStatus::Ok);
     };
     writeln!(out, "tenant {}: {migration} failed", report.tenant).map_err(io)?;
     let state = match (report.live_matches_before, report.live_matches_after) {
@@ -68,5 +68,5 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         )
         .map_err(io)?,
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

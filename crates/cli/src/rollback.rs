@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{io, print_json, runtime, Context, TenantArgs};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_ops::rollout::rollback::rollback;
 
 #[derive(Debug, clap::Args)]
@@ -18,16 +18,16 @@ pub struct Args {
     pub commit: String,
 }
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let report =
         runtime()?.block_on(rollback(&context.repo, &args.target.env, &args.target.tenant, &args.commit, &args.to))?;
     if context.json {
         print_json(out, &report)?;
-        return Ok(crate::exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     for id in &report.reverted {
         writeln!(out, "{}: reverted {id}", report.tenant).map_err(io)?;
     }
     writeln!(out, "{}: {} migration(s) rolled back", report.tenant, report.reverted.len()).map_err(io)?;
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

@@ -3,22 +3,14 @@
 use std::io::Write;
 
 use super::{io, print_json, runtime, table, Context, EnvArgs};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_ops::rollout::{short, status::status};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Pending means "in this commit, not yet applied".
-    #[command(flatten)]
-    pub target: EnvArgs,
-}
-
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
-    let report =
-        runtime()?.block_on(status(&context.repo, &args.target.env, &args.target.commit, &args.target.tenants))?;
+pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let report = runtime()?.block_on(status(&context.repo, &target.env, &target.commit, &target.tenants))?;
     if context.json {
         print_json(out, &report)?;
-        return Ok(crate::exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     let rows: Vec<Vec<String>> = report
         .tenants
@@ -49,5 +41,5 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         report.tenants.len() - up_to_date
     )
     .map_err(io)?;
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::{io, print_json, render_template, runtime, Context, Format};
-use crate::Error;
+use crate::{Error, ExitStatus};
 use strata_ops::verify::{verify, Options, Report, Status};
 
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ pub struct Args {
 
 const MARKDOWN: &str = include_str!("templates/verify.md.tera");
 
-pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let options = Options { base: args.base.clone(), dev_url: args.dev_url.clone() };
     let report = runtime()?.block_on(verify(&context.repo, &options))?;
     match context.format(args.format) {
@@ -31,12 +31,12 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<u8, Er
         Format::Markdown => write!(out, "{}", render_template("verify.md", MARKDOWN, &report)?).map_err(io)?,
         Format::Text => text(context, &report, out)?,
     }
-    Ok(if report.passed { crate::exit::OK } else { crate::exit::DIFFERENCE })
+    Ok(if report.passed { ExitStatus::Ok } else { ExitStatus::Difference })
 }
 
 fn text(context: &Context, report: &Report, out: &mut dyn Write) -> Result<(), Error> {
     let style = context.style;
-    let width = report.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let width = report.checks.iter().map(|c| c.name.as_str().len()).max().unwrap_or(0);
     for check in &report.checks {
         let mark = match check.status {
             Status::Pass => style.green("pass"),

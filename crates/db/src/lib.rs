@@ -25,6 +25,40 @@ pub enum DbError {
     FailedBefore { target: String, id: String },
 }
 
+/// Where a migration stands in a tenant's history: applied, or (on MySQL, whose DDL commits as it
+/// goes) failed and possibly half applied until `repair` settles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryState {
+    Applied,
+    Failed,
+}
+
+impl HistoryState {
+    /// The word stored in `strata_history.state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryState::Applied => "applied",
+            HistoryState::Failed => "failed",
+        }
+    }
+
+    /// The state a stored word stands for; any other word is damaged history.
+    pub fn parse(word: &str) -> Result<Self, String> {
+        match word {
+            "applied" => Ok(HistoryState::Applied),
+            "failed" => Ok(HistoryState::Failed),
+            other => Err(format!("strata_history.state holds {other:?}, which is neither applied nor failed")),
+        }
+    }
+}
+
+impl std::fmt::Display for HistoryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One row of `strata_history`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct HistoryRow {
@@ -33,7 +67,7 @@ pub struct HistoryRow {
     pub seq: i64,
     pub checksum: String,
     pub commit_sha: String,
-    pub state: String,
+    pub state: HistoryState,
     pub schema_hash: Option<String>,
     pub applied_at: String,
     pub applied_by: Option<String>,
@@ -60,6 +94,13 @@ pub enum RunOutcome {
     AlreadyApplied,
 }
 
+impl DbError {
+    /// A failed connection to `target`, with any password in the driver's message redacted.
+    pub(crate) fn connect(target: &str, e: sqlx::Error) -> Self {
+        DbError::Connect { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+    }
+}
+
 /// Who applied a migration, for the history table: the OS user, else "strata".
 pub fn applied_by() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "strata".to_string())
@@ -83,7 +124,8 @@ where
                 seq: row.try_get("seq")?,
                 checksum: row.try_get("checksum")?,
                 commit_sha: row.try_get("commit_sha")?,
-                state: row.try_get("state")?,
+                state: HistoryState::parse(&row.try_get::<String, _>("state")?)
+                    .map_err(|message| sqlx::Error::Decode(message.into()))?,
                 schema_hash: row.try_get("schema_hash")?,
                 applied_at: row.try_get("applied_at")?,
                 applied_by: row.try_get("applied_by")?,

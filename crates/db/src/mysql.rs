@@ -9,7 +9,8 @@ use sqlx::mysql::{MySql, MySqlConnection};
 use sqlx::Connection;
 
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
-use crate::history_rows;
+use crate::transactional::Queries;
+use crate::HistoryState;
 use strata_core::Dialect;
 
 const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
@@ -45,10 +46,7 @@ impl MySqlTenant {
         create: bool,
         lock_timeout: Duration,
     ) -> Result<Option<Self>, DbError> {
-        let connect_error = |e: sqlx::Error| DbError::Connect {
-            target: label.to_string(),
-            message: strata_core::url::redact(&e.to_string()),
-        };
+        let connect_error = |e: sqlx::Error| DbError::connect(label, e);
         let conn = MySqlConnection::connect(url).await.map_err(connect_error)?;
         Self::open_on(conn, database, label, create, lock_timeout).await
     }
@@ -105,24 +103,8 @@ impl MySqlTenant {
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
-        let exists = sqlx::query(
-            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'strata_history'",
-        )
-        .fetch_optional(&mut self.conn)
-        .await
-        .map_err(|e| self.error(e))?;
-        if exists.is_none() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(
-            "SELECT id, layer, CAST(seq AS SIGNED) AS seq, checksum, commit_sha, state, schema_hash, \
-             CAST(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS CHAR) AS applied_at, applied_by, duration_ms \
-             FROM strata_history ORDER BY applied_at, seq",
-        )
-        .fetch_all(&mut self.conn)
-        .await
-        .map_err(|e| self.error(e))?;
-        history_rows(&rows).map_err(|e| self.error(e))
+        let target = self.target.clone();
+        Queries::<MySql>::history(&mut self.conn, (HISTORY_EXISTS, HISTORY), &|e| query_error(&target, e)).await
     }
 
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
@@ -131,14 +113,11 @@ impl MySqlTenant {
             .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
     }
 
-    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+    pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
         let target = self.target.clone();
         let (set_state, delete) =
             ("UPDATE strata_history SET state = ? WHERE id = ?", "DELETE FROM strata_history WHERE id = ?");
-        super::transactional::settle::<MySql>(&mut self.conn, set_state, delete, id, state, &|e| {
-            query_error(&target, e)
-        })
-        .await
+        Queries::<MySql>::settle(&mut self.conn, set_state, delete, id, state, &|e| query_error(&target, e)).await
     }
 
     /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a
@@ -176,13 +155,13 @@ impl MySqlTenant {
             .fetch_optional(&mut self.conn)
             .await
             .map_err(|e| self.error(e))?;
-        match state.as_deref() {
-            Some("applied") => return Ok(RunOutcome::AlreadyApplied),
+        match state.as_deref().map(HistoryState::parse) {
+            Some(Ok(HistoryState::Applied)) => return Ok(RunOutcome::AlreadyApplied),
             Some(_) => return Err(DbError::FailedBefore { target: self.target.clone(), id: run.id.to_string() }),
             None => {}
         }
         let outcome = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;
-        let state = if outcome.is_ok() { "applied" } else { "failed" };
+        let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed }.as_str();
         sqlx::query(
             "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
              VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
@@ -212,3 +191,12 @@ impl MySqlTenant {
 fn query_error(target: &str, e: sqlx::Error) -> DbError {
     DbError::Query { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
 }
+
+/// A row when the tenant has a history table.
+const HISTORY_EXISTS: &str =
+    "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'strata_history'";
+
+/// The history, columns named and typed alike on every engine (see `history_rows`).
+const HISTORY: &str = "SELECT id, layer, CAST(seq AS SIGNED) AS seq, checksum, commit_sha, state, schema_hash, \
+             CAST(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS CHAR) AS applied_at, applied_by, duration_ms \
+             FROM strata_history ORDER BY applied_at, seq";

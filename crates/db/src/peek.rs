@@ -60,10 +60,7 @@ impl Peeker {
     /// The tenant's history, or `None` when this path cannot tell (no shared server, no schema or
     /// history table yet, any database error): the caller then takes the full path.
     pub async fn history(&self, target: &Target) -> Result<Option<Vec<HistoryRow>>, DbError> {
-        let connect = |label: &str, e: sqlx::Error| DbError::Connect {
-            target: label.to_string(),
-            message: strata_core::url::redact(&e.to_string()),
-        };
+        let connect = DbError::connect;
         // Every tenant with a file or a database of its own: nothing to share.
         let (url, label) = match target {
             Target::Postgres { url, label, schema: Some(_) } | Target::Mysql { url, label, .. } => (url, label),

@@ -10,9 +10,9 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::Connection;
 
-use super::transactional::{self, Spelling};
+use super::transactional::{Queries, Spelling};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
-use crate::history_rows;
+use crate::HistoryState;
 use strata_core::Dialect;
 
 const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
@@ -50,10 +50,7 @@ impl PgTenant {
         create: bool,
         lock_timeout: Duration,
     ) -> Result<Option<Self>, DbError> {
-        let connect_error = |e: sqlx::Error| DbError::Connect {
-            target: label.to_string(),
-            message: strata_core::url::redact(&e.to_string()),
-        };
+        let connect_error = |e: sqlx::Error| DbError::connect(label, e);
         let options = PgConnectOptions::from_str(url).map_err(connect_error)?;
         // A tenant with a database of its own: create it from the server's maintenance database.
         if let (None, Some(database)) = (schema, options.get_database()) {
@@ -124,22 +121,8 @@ impl PgTenant {
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
-        let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass('strata_history')::text")
-            .fetch_one(&mut self.conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        if exists.is_none() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(
-            "SELECT id, layer, seq, checksum, commit_sha, state, schema_hash, \
-             to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS applied_at, applied_by, duration_ms \
-             FROM strata_history ORDER BY applied_at, seq",
-        )
-        .fetch_all(&mut self.conn)
-        .await
-        .map_err(|e| self.error(e))?;
-        history_rows(&rows).map_err(|e| self.error(e))
+        let target = self.target.clone();
+        Queries::<Postgres>::history(&mut self.conn, (HISTORY_EXISTS, HISTORY), &|e| query_error(&target, e)).await
     }
 
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
@@ -148,9 +131,9 @@ impl PgTenant {
             .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
     }
 
-    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+    pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
         let target = self.target.clone();
-        transactional::settle::<Postgres>(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
+        Queries::<Postgres>::settle(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
             query_error(&target, e)
         })
         .await
@@ -158,13 +141,13 @@ impl PgTenant {
 
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
         let target = self.target.clone();
-        transactional::revert::<Postgres>(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
+        Queries::<Postgres>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
     }
 
     /// Runs one migration and records it in one transaction.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let target = self.target.clone();
-        transactional::run::<Postgres>(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
+        Queries::<Postgres>::run(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
     }
 }
 
@@ -201,3 +184,11 @@ async fn lock(conn: &mut PgConnection, key: &str, timeout: Duration, target: &st
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A row when the tenant has a history table.
+const HISTORY_EXISTS: &str = "SELECT 1 WHERE to_regclass('strata_history') IS NOT NULL";
+
+/// The history, columns named and typed alike on every engine (see `history_rows`).
+const HISTORY: &str = "SELECT id, layer, seq, checksum, commit_sha, state, schema_hash, \
+             to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS applied_at, applied_by, duration_ms \
+             FROM strata_history ORDER BY applied_at, seq";

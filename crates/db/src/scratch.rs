@@ -30,7 +30,7 @@ fn unique_name() -> String {
 const LABEL: &str = "dev database";
 
 fn connect_error(e: sqlx::Error) -> DbError {
-    DbError::Connect { target: LABEL.to_string(), message: strata_core::url::redact(&e.to_string()) }
+    DbError::connect(LABEL, e)
 }
 
 impl Scratch {

@@ -10,9 +10,9 @@ use std::time::Duration;
 use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection};
 use sqlx::Connection;
 
-use super::transactional::{self, Spelling};
+use super::transactional::{Queries, Spelling};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
-use crate::history_rows;
+use crate::HistoryState;
 
 const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
   id TEXT PRIMARY KEY,
@@ -35,10 +35,6 @@ pub struct SqliteTenant {
 impl SqliteTenant {
     fn target(&self) -> String {
         self.path.display().to_string()
-    }
-
-    fn query_error(&self, e: sqlx::Error) -> DbError {
-        query_error(&self.target(), e)
     }
 
     /// Opens a tenant's file; `None` when it does not exist and `create` is false.
@@ -67,21 +63,8 @@ impl SqliteTenant {
 
     /// History rows in the order they were applied; empty before the first migration.
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
-        let exists = sqlx::query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'strata_history'")
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(|e| self.query_error(e))?;
-        if exists.is_none() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(
-            "SELECT id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms \
-             FROM strata_history ORDER BY applied_at, rowid",
-        )
-        .fetch_all(&mut self.conn)
-        .await
-        .map_err(|e| self.query_error(e))?;
-        history_rows(&rows).map_err(|e| self.query_error(e))
+        let target = self.target();
+        Queries::<Sqlite>::history(&mut self.conn, (HISTORY_EXISTS, HISTORY), &|e| query_error(&target, e)).await
     }
 
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
@@ -90,9 +73,9 @@ impl SqliteTenant {
             .map_err(|e| DbError::Query { target: self.target(), message: e.to_string() })
     }
 
-    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+    pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
         let target = self.target();
-        transactional::settle::<Sqlite>(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
+        Queries::<Sqlite>::settle(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
             query_error(&target, e)
         })
         .await
@@ -100,13 +83,13 @@ impl SqliteTenant {
 
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
         let target = self.target();
-        transactional::revert::<Sqlite>(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
+        Queries::<Sqlite>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
     }
 
     /// Runs one migration and records it, atomically, under the database's write lock.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let target = self.target();
-        transactional::run::<Sqlite>(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
+        Queries::<Sqlite>::run(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
     }
 }
 
@@ -125,3 +108,11 @@ const SPELLING: Spelling = Spelling {
     set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
     check: Some("PRAGMA foreign_key_check"),
 };
+
+/// A row when the tenant has a history table.
+const HISTORY_EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'strata_history'";
+
+/// The history, columns named and typed alike on every engine (see `history_rows`).
+const HISTORY: &str =
+    "SELECT id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms \
+             FROM strata_history ORDER BY applied_at, rowid";

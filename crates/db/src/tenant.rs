@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::mysql::MySqlTenant;
 use super::postgres::PgTenant;
 use super::sqlite::SqliteTenant;
-use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
+use super::{DbError, HistoryRow, HistoryState, MigrationRun, RunOutcome};
 
 /// A tenant's database, resolved from the environment for one tenant. URLs are already expanded
 /// from `${VAR}`; `label` is what messages show, never a URL.
@@ -100,7 +100,7 @@ impl TenantDb {
 
     /// `repair`: a failed migration found applied after all (`Some("applied")`), or undone and
     /// forgotten so that the next apply runs it again (`None`).
-    pub async fn settle(&mut self, id: &str, state: Option<&str>) -> Result<(), DbError> {
+    pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
         match self {
             TenantDb::Sqlite(db) => db.settle(id, state).await,
             TenantDb::Postgres(db) => db.settle(id, state).await,

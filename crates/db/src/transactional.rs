@@ -1,13 +1,13 @@
 //! What SQLite and PostgreSQL share: each migration and its history row commit in one
 //! transaction; a down migration and the removal of its row too. One implementation over sqlx's
-//! `Database`, each engine giving only its spelling. (MySQL, whose DDL commits itself, differs in
-//! meaning and keeps its own.)
+//! `Database`, each engine giving only its spelling. MySQL, whose DDL commits itself, keeps its own
+//! run and revert; reading and settling the history involve no transaction and serve it too.
 
 use std::time::Instant;
 
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};
 
-use super::{DbError, MigrationRun, RunOutcome};
+use super::{history_rows, DbError, HistoryRow, HistoryState, MigrationRun, RunOutcome};
 
 /// The SQL in which the transactional engines differ.
 pub struct Spelling {
@@ -27,139 +27,126 @@ pub struct Spelling {
     pub check: Option<&'static str>,
 }
 
-/// The bounds sqlx needs to run this module's queries on one engine.
-pub trait Engine: Database
-where
-    for<'c> &'c mut Self::Connection: Executor<'c, Database = Self>,
-    for<'q> Self::Arguments<'q>: IntoArguments<'q, Self>,
-    for<'q> &'q str: Encode<'q, Self> + Type<Self>,
-    for<'q> i64: Encode<'q, Self> + Type<Self>,
-{
-}
+/// This module's queries on one engine. The bounds sqlx needs are stated once, on the block.
+pub struct Queries<DB>(std::marker::PhantomData<DB>);
 
-impl<DB> Engine for DB
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
-}
-
-/// Ends a transaction: commit when `keep`, else roll back.
-async fn finish<DB: Engine>(conn: &mut DB::Connection, keep: bool) -> Result<(), sqlx::Error>
+impl<DB: Database> Queries<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
 {
-    sqlx::raw_sql(if keep { "COMMIT" } else { "ROLLBACK" }).execute(&mut *conn).await.map(|_| ())
-}
+    /// Ends a transaction: commit when `keep`, else roll back.
+    async fn finish(conn: &mut DB::Connection, keep: bool) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(if keep { "COMMIT" } else { "ROLLBACK" }).execute(&mut *conn).await.map(|_| ())
+    }
 
-/// Runs one migration and records it, atomically. Another runner may have applied it while this
-/// one waited for the lock: the history is checked again inside the transaction.
-pub async fn run<DB: Engine>(
-    conn: &mut DB::Connection,
-    spelling: &Spelling,
-    run: &MigrationRun<'_>,
-    error: &dyn Fn(sqlx::Error) -> DbError,
-) -> Result<RunOutcome, DbError>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
-    let started = Instant::now();
-    sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
-    let result = async {
-        sqlx::raw_sql(spelling.history_ddl).execute(&mut *conn).await.map_err(error)?;
-        let done = sqlx::query::<DB>(spelling.find).bind(run.id).fetch_optional(&mut *conn).await.map_err(error)?;
-        if done.is_some() {
-            return Ok(RunOutcome::AlreadyApplied);
-        }
-        let failed = |message: String| DbError::Migration { id: run.id.to_string(), message };
-        sqlx::raw_sql(run.sql).execute(&mut *conn).await.map_err(|e| failed(e.to_string()))?;
-        if let Some(check) = spelling.check {
-            let violations = sqlx::query::<DB>(check).fetch_all(&mut *conn).await.map_err(|e| failed(e.to_string()))?;
-            if !violations.is_empty() {
-                return Err(failed(format!("leaves {} rows violating foreign keys ({check})", violations.len())));
+    /// Runs one migration and records it, atomically. Another runner may have applied it while this
+    /// one waited for the lock: the history is checked again inside the transaction.
+    pub async fn run(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        run: &MigrationRun<'_>,
+        error: &dyn Fn(sqlx::Error) -> DbError,
+    ) -> Result<RunOutcome, DbError> {
+        let started = Instant::now();
+        sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
+        let result = async {
+            sqlx::raw_sql(spelling.history_ddl).execute(&mut *conn).await.map_err(error)?;
+            let done = sqlx::query::<DB>(spelling.find).bind(run.id).fetch_optional(&mut *conn).await.map_err(error)?;
+            if done.is_some() {
+                return Ok(RunOutcome::AlreadyApplied);
             }
+            let failed = |message: String| DbError::Migration { id: run.id.to_string(), message };
+            sqlx::raw_sql(run.sql).execute(&mut *conn).await.map_err(|e| failed(e.to_string()))?;
+            if let Some(check) = spelling.check {
+                let violations =
+                    sqlx::query::<DB>(check).fetch_all(&mut *conn).await.map_err(|e| failed(e.to_string()))?;
+                if !violations.is_empty() {
+                    return Err(failed(format!("leaves {} rows violating foreign keys ({check})", violations.len())));
+                }
+            }
+            let applied_by = super::applied_by();
+            sqlx::query::<DB>(spelling.insert)
+                .bind(run.id)
+                .bind(run.layer)
+                .bind(i64::from(run.seq))
+                .bind(run.checksum)
+                .bind(run.commit_sha)
+                .bind(run.schema_hash)
+                .bind(applied_by.as_str())
+                .bind(started.elapsed().as_millis() as i64)
+                .execute(&mut *conn)
+                .await
+                .map_err(error)?;
+            Ok(RunOutcome::Applied)
         }
-        let applied_by = super::applied_by();
-        sqlx::query::<DB>(spelling.insert)
-            .bind(run.id)
-            .bind(run.layer)
-            .bind(i64::from(run.seq))
-            .bind(run.checksum)
-            .bind(run.commit_sha)
-            .bind(run.schema_hash)
-            .bind(applied_by.as_str())
-            .bind(started.elapsed().as_millis() as i64)
-            .execute(&mut *conn)
-            .await
-            .map_err(error)?;
-        Ok(RunOutcome::Applied)
+        .await;
+        let finished = Self::finish(conn, matches!(result, Ok(RunOutcome::Applied))).await;
+        match (result, finished) {
+            (Ok(outcome), Ok(())) => Ok(outcome),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(DbError::Migration { id: run.id.to_string(), message: e.to_string() }),
+        }
     }
-    .await;
-    let finished = finish::<DB>(conn, matches!(result, Ok(RunOutcome::Applied))).await;
-    match (result, finished) {
-        (Ok(outcome), Ok(())) => Ok(outcome),
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(DbError::Migration { id: run.id.to_string(), message: e.to_string() }),
-    }
-}
 
-/// Runs a down migration and forgets the migration, in one transaction.
-pub async fn revert<DB: Engine>(
-    conn: &mut DB::Connection,
-    spelling: &Spelling,
-    id: &str,
-    sql: &str,
-    error: &dyn Fn(sqlx::Error) -> DbError,
-) -> Result<(), DbError>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
-    sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
-    let result = async {
-        sqlx::raw_sql(sql)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
-        sqlx::query::<DB>(spelling.delete).bind(id).execute(&mut *conn).await.map_err(error)?;
+    /// Runs a down migration and forgets the migration, in one transaction.
+    pub async fn revert(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        id: &str,
+        sql: &str,
+        error: &dyn Fn(sqlx::Error) -> DbError,
+    ) -> Result<(), DbError> {
+        sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
+        let result = async {
+            sqlx::raw_sql(sql)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
+            sqlx::query::<DB>(spelling.delete).bind(id).execute(&mut *conn).await.map_err(error)?;
+            Ok(())
+        }
+        .await;
+        Self::finish(conn, result.is_ok()).await.map_err(error)?;
+        result
+    }
+
+    /// `repair`: mark a failed migration (`Some(state)`) or forget it (`None`). No transaction is
+    /// involved, so MySQL uses it too.
+    pub async fn settle(
+        conn: &mut DB::Connection,
+        set_state: &str,
+        delete: &str,
+        id: &str,
+        state: Option<HistoryState>,
+        error: &dyn Fn(sqlx::Error) -> DbError,
+    ) -> Result<(), DbError> {
+        let query = match state {
+            Some(state) => sqlx::query::<DB>(set_state).bind(state.as_str()).bind(id),
+            None => sqlx::query::<DB>(delete).bind(id),
+        };
+        query.execute(&mut *conn).await.map_err(error)?;
         Ok(())
     }
-    .await;
-    finish::<DB>(conn, result.is_ok()).await.map_err(error)?;
-    result
-}
 
-/// `repair`: mark a failed migration (`Some(state)`) or forget it (`None`). No transaction is
-/// involved, so MySQL uses it too.
-pub async fn settle<DB: Engine>(
-    conn: &mut DB::Connection,
-    set_state: &str,
-    delete: &str,
-    id: &str,
-    state: Option<&str>,
-    error: &dyn Fn(sqlx::Error) -> DbError,
-) -> Result<(), DbError>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
-    let query = match state {
-        Some(state) => sqlx::query::<DB>(set_state).bind(state).bind(id),
-        None => sqlx::query::<DB>(delete).bind(id),
-    };
-    query.execute(&mut *conn).await.map_err(error)?;
-    Ok(())
+    /// The tenant's history, oldest first; none when `exists` (a query that returns a row only if
+    /// `strata_history` exists) finds no table. No transaction is involved, so MySQL uses it too.
+    pub async fn history(
+        conn: &mut DB::Connection,
+        (exists, select): (&str, &str),
+        error: &dyn Fn(sqlx::Error) -> DbError,
+    ) -> Result<Vec<HistoryRow>, DbError>
+    where
+        for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+        for<'r> String: sqlx::Decode<'r, DB> + Type<DB>,
+        for<'r> i64: sqlx::Decode<'r, DB>,
+    {
+        if sqlx::query::<DB>(exists).fetch_optional(&mut *conn).await.map_err(error)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query::<DB>(select).fetch_all(&mut *conn).await.map_err(error)?;
+        history_rows(&rows).map_err(error)
+    }
 }

@@ -9,6 +9,7 @@ pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 
+use plan::Planner;
 pub use strata_core::Dialect;
 use strata_schema::Engine;
 
@@ -29,8 +30,17 @@ pub enum InspectError {
 /// The table rules of an engine, for reading SQL into the model.
 pub fn engine(dialect: Dialect) -> &'static dyn Engine {
     match dialect {
-        Dialect::Sqlite => &sqlite::Rules,
-        Dialect::Postgres => &postgres::Rules,
-        Dialect::Mysql => &mysql::Rules,
+        Dialect::Sqlite => &sqlite::Sqlite,
+        Dialect::Postgres => &postgres::Postgres,
+        Dialect::Mysql => &mysql::Mysql,
+    }
+}
+
+/// The planner of an engine: the SQL that carries out each change.
+pub fn planner(dialect: Dialect) -> &'static dyn Planner {
+    match dialect {
+        Dialect::Sqlite => &sqlite::Sqlite,
+        Dialect::Postgres => &postgres::Postgres,
+        Dialect::Mysql => &mysql::Mysql,
     }
 }

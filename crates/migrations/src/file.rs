@@ -54,6 +54,17 @@ impl Migration {
         super::sum::checksum(&self.up)
     }
 
+    /// Where the down migration lives (beside the up file), whether or not it exists.
+    pub fn down_path(&self) -> String {
+        self.up_path.replace(".up.sql", ".down.sql")
+    }
+
+    /// Why the migration cannot be reverted, when its down file says
+    /// `-- strata:irreversible <reason>`.
+    pub fn irreversible(&self) -> Option<&str> {
+        self.down.as_deref()?.lines().find_map(|l| l.strip_prefix("-- strata:irreversible")).map(str::trim)
+    }
+
     /// Reads the header of an up file whose name gave `key` and `slug`.
     pub fn from_up_file(
         key: MigrationKey,

@@ -224,7 +224,7 @@ pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -
     for migration in new {
         files.push((migration.up_path.clone(), migration.up.clone()));
         if let Some(down) = &migration.down {
-            files.push((migration.up_path.replace(".up.sql", ".down.sql"), down.clone()));
+            files.push((migration.down_path(), down.clone()));
         }
     }
     let mut dirs: Vec<String> = Vec::new();

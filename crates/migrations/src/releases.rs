@@ -80,10 +80,28 @@ fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, 
     }
 }
 
+/// A release whose migrations rely on more than its ranges promise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseProblem {
+    pub layer: LayerId,
+    pub version: semver::Version,
+    /// What is wrong, naming the manifest.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReleaseProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Releases whose migrations rely on more than their ranges promise: a migration of release R of
 /// L requires migration n of D (a layer R requires directly), but R allows a version of D whose
 /// release stops before n, so a tenant on that version could not apply it.
-pub fn inconsistencies(project: &Project, migrations: &BTreeMap<LayerId, Vec<super::Migration>>) -> Vec<String> {
+pub fn inconsistencies(
+    project: &Project,
+    migrations: &BTreeMap<LayerId, Vec<super::Migration>>,
+) -> Vec<ReleaseProblem> {
     let mut problems = Vec::new();
     for package in project.packages() {
         let layer_migrations = migrations.get(&package.id).map(Vec::as_slice).unwrap_or_default();
@@ -103,7 +121,7 @@ pub fn inconsistencies(project: &Project, migrations: &BTreeMap<LayerId, Vec<sup
                         .filter(|r| range.matches(&r.version))
                         .min_by(|a, b| a.version.cmp(&b.version));
                     if let Some(lowest) = lowest.filter(|l| l.upto < required.seq) {
-                        problems.push(format!(
+                        let message = format!(
                             "{}: {} {} includes {}, which requires {}, but it allows {} {} ({range}), whose migrations stop at {:04}; narrow the range",
                             package.manifest_path,
                             package.id,
@@ -113,7 +131,12 @@ pub fn inconsistencies(project: &Project, migrations: &BTreeMap<LayerId, Vec<sup
                             required.layer,
                             lowest.version,
                             lowest.upto
-                        ));
+                        );
+                        problems.push(ReleaseProblem {
+                            layer: package.id.clone(),
+                            version: release.version.clone(),
+                            message,
+                        });
                     }
                 }
             }

@@ -36,7 +36,7 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     let mut problems = cycles(&project);
     // Migrations are read (and their sums checked) for the release consistency check.
     let migrations = load_all(&project, &source)?;
-    problems.extend(inconsistencies(&project, &migrations));
+    problems.extend(inconsistencies(&project, &migrations).iter().map(ToString::to_string));
     let unresolved = unresolved(&project);
     let unresolved_tenants = unresolved.len();
     problems.extend(unresolved);

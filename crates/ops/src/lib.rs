@@ -4,6 +4,7 @@
 //! They return typed results; rendering them is the command line's job.
 
 pub mod check;
+pub mod commit;
 pub mod plan;
 pub mod rollout;
 pub mod verify;

@@ -5,14 +5,13 @@ mod inspect;
 mod plan;
 
 pub use inspect::inspect;
-pub use plan::steps;
 use strata_core::Dialect;
 use strata_schema::{Engine, Index, Table};
 
-/// MySQL and MariaDB: what the engine does to a table on its own, for the model.
-pub struct Rules;
+/// MySQL and MariaDB: its table rules for the model and its planner.
+pub struct Mysql;
 
-impl Engine for Rules {
+impl Engine for Mysql {
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
     }
@@ -77,4 +76,10 @@ fn free_index_name(table: &Table, column: &str) -> String {
         return column.to_string();
     }
     (2..).map(|n| format!("{column}_{n}")).find(|name| !taken(name)).expect("an unbounded range has a free name")
+}
+
+impl crate::plan::Planner for Mysql {
+    fn steps(&self, change: &strata_schema::Change) -> Result<Vec<crate::plan::Step>, crate::plan::PlanError> {
+        plan::steps(change)
+    }
 }

@@ -6,14 +6,13 @@ mod plan;
 mod routine;
 
 pub use inspect::inspect;
-pub use plan::steps;
 use strata_core::Dialect;
 use strata_schema::{Engine, Table};
 
-/// PostgreSQL: what the engine does to a table on its own, for the model.
-pub struct Rules;
+/// PostgreSQL: its table rules for the model and its planner.
+pub struct Postgres;
 
-impl Engine for Rules {
+impl Engine for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -26,4 +25,10 @@ impl Engine for Rules {
 /// Model what PostgreSQL does to a table: constraint names it would choose itself mean "unnamed".
 fn normalize_table(table: &mut Table) {
     crate::sql::forget_default_names(table, |_| false);
+}
+
+impl crate::plan::Planner for Postgres {
+    fn steps(&self, change: &strata_schema::Change) -> Result<Vec<crate::plan::Step>, crate::plan::PlanError> {
+        plan::steps(change)
+    }
 }

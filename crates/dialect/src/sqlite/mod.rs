@@ -5,18 +5,23 @@ mod inspect;
 mod plan;
 
 pub use inspect::inspect;
-pub use plan::steps;
 use strata_core::Dialect;
 use strata_schema::{Engine, Table};
 
-/// SQLite: what the engine does to a table on its own, for the model.
-pub struct Rules;
+/// SQLite: its table rules for the model and its planner.
+pub struct Sqlite;
 
-impl Engine for Rules {
+impl Engine for Sqlite {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
 
     /// SQLite names nothing and adds nothing on its own.
     fn normalize_table(&self, _table: &mut Table) {}
+}
+
+impl crate::plan::Planner for Sqlite {
+    fn steps(&self, change: &strata_schema::Change) -> Result<Vec<crate::plan::Step>, crate::plan::PlanError> {
+        plan::steps(change)
+    }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::plan::{Hazard, PlanError, Step};
+use crate::plan::{postgres_only, postgres_only_changes, Hazard, PlanError, Step};
 use crate::sql::{self, step};
 use strata_core::Dialect;
 use strata_schema::{normalize, Change, Column, Index, Table, TableChange};
@@ -84,29 +84,7 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         }
         Change::CreateView(view) => vec![sql::create_view_step(D, view)],
         Change::DropView(view) => vec![sql::drop_view_step(D, view)],
-        // Enum types, sequences, domains, routines, triggers, statistics and extensions are
-        // PostgreSQL's in the model (the interpreter refuses them elsewhere); named one by one so
-        // that a new kind of change does not compile until this planner says what it does.
-        Change::CreateEnum { .. }
-        | Change::DropEnum { .. }
-        | Change::AlterEnum { .. }
-        | Change::CreateSequence(_)
-        | Change::DropSequence(_)
-        | Change::AlterSequence { .. }
-        | Change::CreateExtension(_)
-        | Change::DropExtension(_)
-        | Change::CreateDomain(_)
-        | Change::DropDomain(_)
-        | Change::AlterDomain { .. }
-        | Change::CreateAggregate(_)
-        | Change::DropAggregate(_)
-        | Change::CreateFunction(_)
-        | Change::DropFunction(_)
-        | Change::ReplaceFunction(_)
-        | Change::CreateTrigger(_)
-        | Change::DropTrigger(_)
-        | Change::CreateStatistics(_)
-        | Change::DropStatistics(_) => return Err(super::super::plan::postgres_only(D)),
+        postgres_only_changes!() => return Err(postgres_only(D)),
     })
 }
 

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use strata_core::Dialect;
 use strata_db::tenant::Target;
-use strata_db::HistoryRow;
+use strata_db::{HistoryRow, HistoryState};
 use strata_migrations::{order::dag_order, Migration};
 use strata_project::compose::{render_name, RenderContext};
 use strata_project::project::{Environment, Isolation, LayerId, Project, Tenant, TenantSelector};
@@ -210,7 +210,7 @@ pub fn check_history(
                 short(&checksum)
             ));
         }
-        if row.state != "applied" {
+        if row.state != HistoryState::Applied {
             return Err(format!(
                 "{} is in state '{}'; run `strata repair` for tenant {}",
                 row.id, row.state, tenant.id

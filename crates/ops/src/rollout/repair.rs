@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::CommitView;
 use crate::Error;
 use strata_db::tenant::TenantDb;
+use strata_db::HistoryState;
 use strata_dialect::plan::plan;
 use strata_migrations::generate::replay;
 use strata_project::compose::RenderContext;
@@ -61,7 +62,7 @@ pub async fn repair(
         missing_for_after: Vec::new(),
         recorded: None,
     };
-    let Some(failed) = history.iter().find(|r| r.state != "applied") else { return Ok(report) };
+    let Some(failed) = history.iter().find(|r| r.state != HistoryState::Applied) else { return Ok(report) };
     report.migration = Some(failed.id.clone());
     let position = order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
         Error::Usage(format!(
@@ -83,7 +84,7 @@ pub async fn repair(
     };
     if let Some(mark) = mark {
         let (consistent, state, word) = match mark {
-            Mark::Applied => (report.live_matches_after, Some("applied"), "applied"),
+            Mark::Applied => (report.live_matches_after, Some(HistoryState::Applied), "applied"),
             Mark::RolledBack => (report.live_matches_before, None, "rolled back"),
         };
         if !consistent && !force {

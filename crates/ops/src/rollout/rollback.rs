@@ -57,17 +57,13 @@ pub async fn rollback(
                 migration.up_path
             )));
         }
-        let down_path = migration.up_path.replace(".up.sql", ".down.sql");
+        let down_path = migration.down_path();
         let down = migration
             .down
             .as_deref()
             .ok_or_else(|| Error::Usage(format!("{down_path} is missing: {} cannot be rolled back", row.id)))?;
-        if let Some(line) = down.lines().find(|l| l.starts_with("-- strata:irreversible")) {
-            return Err(Error::Usage(format!(
-                "{down_path}: {} is irreversible ({})",
-                row.id,
-                line.trim_start_matches("-- strata:irreversible").trim()
-            )));
+        if let Some(why) = migration.irreversible() {
+            return Err(Error::Usage(format!("{down_path}: {} is irreversible ({why})", row.id)));
         }
         plan.push((row.id.clone(), render(dialect, &down_path, down, &context)?));
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{check_history, short, CommitView};
 use crate::Error;
 use strata_db::tenant::TenantDb;
+use strata_db::HistoryState;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TenantState {
@@ -45,14 +46,15 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             },
         };
         let rows = history.as_deref().unwrap_or_default();
-        let applied = rows.iter().filter(|r| r.state == "applied" && !r.id.starts_with(super::SEED_PREFIX)).count();
+        let applied =
+            rows.iter().filter(|r| r.state == HistoryState::Applied && !r.id.starts_with(super::SEED_PREFIX)).count();
         let known = rows.iter().filter(|r| order.iter().any(|m| m.id() == r.id)).count();
         tenants.push(TenantState {
             tenant: tenant.id.clone(),
             provisioned: history.is_some(),
             applied,
             pending: order.len().saturating_sub(known),
-            failed: rows.iter().filter(|r| r.state == "failed").count(),
+            failed: rows.iter().filter(|r| r.state == HistoryState::Failed).count(),
             last_commit: rows.last().map(|r| short(&r.commit_sha).to_string()),
             last_applied_at: rows.last().map(|r| r.applied_at.clone()),
             problem: check_history(&view, tenant, &order, rows).err(),

@@ -31,27 +31,83 @@ pub enum Status {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
-    pub name: &'static str,
+    pub name: CheckName,
     pub description: &'static str,
     pub status: Status,
     pub summary: String,
     pub details: Vec<String>,
 }
 
-/// The checks, in the order they run.
-pub const CHECKS: [(&str, &str); 11] = [
-    ("manifests", "manifests and names are valid"),
-    ("cycles", "no requires cycle among templates and modules"),
-    ("resolution", "every tenant resolves to a valid module set"),
-    ("sums", "every strata.sum matches its migrations"),
-    ("releases", "recorded releases match their migrations and ranges"),
-    ("history", "no merged migration was edited, removed or renumbered"),
-    ("uncommitted", "every declarative change has its migration"),
-    ("isolation", "each layer uses only objects of layers it requires"),
-    ("replay", "migrations reproduce the declared schema on a scratch database"),
-    ("down", "every down migration restores the schema before its up"),
-    ("lint", "new migrations pass the lint policy"),
-];
+/// The checks, in the order they run and are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckName {
+    Manifests,
+    Cycles,
+    Resolution,
+    Sums,
+    Releases,
+    History,
+    Uncommitted,
+    Isolation,
+    Replay,
+    Down,
+    Lint,
+}
+
+impl CheckName {
+    pub const ALL: [CheckName; 11] = [
+        CheckName::Manifests,
+        CheckName::Cycles,
+        CheckName::Resolution,
+        CheckName::Sums,
+        CheckName::Releases,
+        CheckName::History,
+        CheckName::Uncommitted,
+        CheckName::Isolation,
+        CheckName::Replay,
+        CheckName::Down,
+        CheckName::Lint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Manifests => "manifests",
+            CheckName::Cycles => "cycles",
+            CheckName::Resolution => "resolution",
+            CheckName::Sums => "sums",
+            CheckName::Releases => "releases",
+            CheckName::History => "history",
+            CheckName::Uncommitted => "uncommitted",
+            CheckName::Isolation => "isolation",
+            CheckName::Replay => "replay",
+            CheckName::Down => "down",
+            CheckName::Lint => "lint",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            CheckName::Manifests => "manifests and names are valid",
+            CheckName::Cycles => "no requires cycle among templates and modules",
+            CheckName::Resolution => "every tenant resolves to a valid module set",
+            CheckName::Sums => "every strata.sum matches its migrations",
+            CheckName::Releases => "recorded releases match their migrations and ranges",
+            CheckName::History => "no merged migration was edited, removed or renumbered",
+            CheckName::Uncommitted => "every declarative change has its migration",
+            CheckName::Isolation => "each layer uses only objects of layers it requires",
+            CheckName::Replay => "migrations reproduce the declared schema on a scratch database",
+            CheckName::Down => "every down migration restores the schema before its up",
+            CheckName::Lint => "new migrations pass the lint policy",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -71,13 +127,13 @@ pub struct Report {
 }
 
 impl Report {
-    fn record(&mut self, name: &'static str, status: Status, summary: impl Into<String>, details: Vec<String>) {
-        let description = CHECKS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d).unwrap_or_default();
+    fn record(&mut self, name: CheckName, status: Status, summary: impl Into<String>, details: Vec<String>) {
+        let description = name.description();
         self.checks.push(CheckResult { name, description, status, summary: summary.into(), details });
     }
 
     /// Pass when `details` is empty, else fail with them.
-    fn verdict(&mut self, name: &'static str, ok: impl Into<String>, failed: impl Into<String>, details: Vec<String>) {
+    fn verdict(&mut self, name: CheckName, ok: impl Into<String>, failed: impl Into<String>, details: Vec<String>) {
         if details.is_empty() {
             self.record(name, Status::Pass, ok, details);
         } else {
@@ -86,7 +142,7 @@ impl Report {
     }
 
     fn skip_rest(&mut self, why: &str) {
-        for (name, _) in CHECKS {
+        for name in CheckName::ALL {
             if !self.checks.iter().any(|c| c.name == name) {
                 self.record(name, Status::Skip, why, Vec::new());
             }
@@ -95,7 +151,7 @@ impl Report {
 
     fn finish(mut self) -> Self {
         self.skip_rest("not run");
-        self.checks.sort_by_key(|c| CHECKS.iter().position(|(n, _)| *n == c.name));
+        self.checks.sort_by_key(|c| c.name);
         self.passed = self.checks.iter().all(|c| c.status != Status::Fail);
         self
     }
@@ -123,12 +179,12 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     let project = match Project::load(&source) {
         Ok(project) => project,
         Err(e) => {
-            report.record("manifests", Status::Fail, "the repository does not load", vec![e.to_string()]);
+            report.record(CheckName::Manifests, Status::Fail, "the repository does not load", vec![e.to_string()]);
             report.skip_rest("needs valid manifests");
             return Ok(report.finish());
         }
     };
-    report.record("manifests", Status::Pass, counts(&project), Vec::new());
+    report.record(CheckName::Manifests, Status::Pass, counts(&project), Vec::new());
     if project.config.lint.session_statements == strata_project::project::LintLevel::Warn {
         report.notes.extend(strata_project::compose::ignored_summary(
             &strata_project::compose::ignored_session_statements(&project),
@@ -136,12 +192,12 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     }
     let cycles = crate::check::cycles(&project);
     let acyclic = cycles.is_empty();
-    report.verdict("cycles", "none", "a requires cycle", cycles);
+    report.verdict(CheckName::Cycles, "none", "a requires cycle", cycles);
     let unresolved = crate::check::unresolved(&project);
     let resolvable = unresolved.is_empty();
     let failing = unresolved.len();
     report.verdict(
-        "resolution",
+        CheckName::Resolution,
         format!("{} resolve", plural(project.tenants.len(), "tenant")),
         format!("{failing} of {} do not resolve", plural(project.tenants.len(), "tenant")),
         unresolved,
@@ -150,19 +206,25 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     let (all, sum_problems) = load_every_layer(&project, &source);
     let sums_ok = sum_problems.is_empty();
     let folders = all.values().filter(|m| !m.is_empty()).count();
-    report.verdict("sums", format!("{} checked", plural(folders, "migration folder")), "mismatch", sum_problems);
+    report.verdict(
+        CheckName::Sums,
+        format!("{} checked", plural(folders, "migration folder")),
+        "mismatch",
+        sum_problems,
+    );
     if sums_ok {
-        let problems = strata_migrations::releases::inconsistencies(&project, &all);
-        report.verdict("releases", "consistent", "inconsistent", problems);
+        let problems =
+            strata_migrations::releases::inconsistencies(&project, &all).iter().map(ToString::to_string).collect();
+        report.verdict(CheckName::Releases, "consistent", "inconsistent", problems);
     }
 
     let base = history::compare(repo_dir, options.base.as_deref());
     match &base {
         Ok(base) => {
             let summary = format!("against {}", base.base);
-            report.verdict("history", summary.clone(), summary, base.problems.clone());
+            report.verdict(CheckName::History, summary.clone(), summary, base.problems.clone());
         }
-        Err(why) => report.record("history", Status::Skip, why.clone(), Vec::new()),
+        Err(why) => report.record(CheckName::History, Status::Skip, why.clone(), Vec::new()),
     }
 
     if !(acyclic && resolvable && sums_ok) {
@@ -171,7 +233,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     }
     let committed = uncommitted_check(&mut report, &project, &all);
     report.verdict(
-        "isolation",
+        CheckName::Isolation,
         "every layer keeps to what it requires",
         "a layer reaches beyond what it requires",
         isolation::check(&project),
@@ -180,7 +242,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         replay_checks(&mut report, &project, &all, options).await?;
     } else {
         // Replaying would only repeat the uncommitted difference, composition by composition.
-        for name in ["replay", "down"] {
+        for name in [CheckName::Replay, CheckName::Down] {
             report.record(name, Status::Skip, "commit the declarative changes first", Vec::new());
         }
     }
@@ -202,7 +264,7 @@ fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<Laye
                 })
                 .collect();
             report.verdict(
-                "uncommitted",
+                CheckName::Uncommitted,
                 "none",
                 format!("{} without migrations", plural(details.len(), "layer")),
                 details,
@@ -210,7 +272,12 @@ fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<Laye
             new.is_empty()
         }
         Err(e) => {
-            report.record("uncommitted", Status::Fail, "the declared schema does not compile", vec![e.to_string()]);
+            report.record(
+                CheckName::Uncommitted,
+                Status::Fail,
+                "the declared schema does not compile",
+                vec![e.to_string()],
+            );
             false
         }
     }
@@ -240,15 +307,15 @@ async fn replay_checks(
     let dialect = project.config.dialect;
     if dialect != Dialect::Sqlite && options.dev_url.is_none() {
         let why = format!("{dialect} needs --dev-url (a server strata may create and drop scratch schemas on)");
-        report.record("replay", Status::Skip, why.clone(), Vec::new());
-        report.record("down", Status::Skip, why, Vec::new());
+        report.record(CheckName::Replay, Status::Skip, why.clone(), Vec::new());
+        report.record(CheckName::Down, Status::Skip, why, Vec::new());
         return Ok(());
     }
     let replayed = replay::run(project, all, options.dev_url.as_deref()).await?;
     let engine =
         if dialect == Dialect::Sqlite { "in-memory SQLite".to_string() } else { format!("{dialect} on --dev-url") };
     report.verdict(
-        "replay",
+        CheckName::Replay,
         format!(
             "{} of {} replayed on {engine}",
             plural(replayed.groups, "distinct composition"),
@@ -260,20 +327,20 @@ async fn replay_checks(
     let summary = format!("{} checked", plural(replayed.downs_checked, "down migration"));
     if !replayed.down_problems.is_empty() {
         report.record(
-            "down",
+            CheckName::Down,
             Status::Fail,
             format!("{} failed", plural(replayed.down_problems.len(), "down migration")),
             replayed.down_problems,
         );
     } else if !replayed.down_notes.is_empty() {
         report.record(
-            "down",
+            CheckName::Down,
             Status::Warn,
             format!("{summary}; {} without a reverse", plural(replayed.down_notes.len(), "migration")),
             replayed.down_notes,
         );
     } else {
-        report.record("down", Status::Pass, summary, Vec::new());
+        report.record(CheckName::Down, Status::Pass, summary, Vec::new());
     }
     Ok(())
 }
@@ -311,10 +378,10 @@ fn lint_check(
     let checked = plural(new.len(), scope);
     if !errors.is_empty() {
         errors.extend(warnings);
-        report.record("lint", Status::Fail, format!("{checked} checked; policy errors"), errors);
+        report.record(CheckName::Lint, Status::Fail, format!("{checked} checked; policy errors"), errors);
     } else if !warnings.is_empty() {
-        report.record("lint", Status::Warn, format!("{checked} checked; warnings"), warnings);
+        report.record(CheckName::Lint, Status::Warn, format!("{checked} checked; warnings"), warnings);
     } else {
-        report.record("lint", Status::Pass, format!("{checked} checked"), Vec::new());
+        report.record(CheckName::Lint, Status::Pass, format!("{checked} checked"), Vec::new());
     }
 }

@@ -124,10 +124,6 @@ struct Replay<'a> {
     dev_url: Option<&'a str>,
 }
 
-fn down_path(migration: &Migration) -> String {
-    migration.up_path.replace(".up.sql", ".down.sql")
-}
-
 impl Replay<'_> {
     fn dialect(&self) -> Dialect {
         self.project.config.dialect
@@ -204,12 +200,12 @@ impl Replay<'_> {
         before: &strata_schema::Schema,
         report: &mut ReplayReport,
     ) -> Result<bool, DbError> {
-        let path = down_path(migration);
+        let path = migration.down_path();
         let Some(down) = &migration.down else {
             report.down_notes.push(format!("{}: no down file ({path})", migration.id()));
             return Ok(true);
         };
-        if let Some(why) = down.lines().find_map(|l| l.strip_prefix("-- strata:irreversible ")) {
+        if let Some(why) = migration.irreversible() {
             report.down_notes.push(format!("{path}: irreversible: {why}"));
             return Ok(true);
         }

@@ -22,6 +22,9 @@ pub enum ProjectError {
     InvalidName { path: String, what: &'static str, name: String },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    /// The command line named an environment the repository does not have.
+    #[error("environments/{name}.yaml: unknown environment '{name}' (known: {})", known.join(", "))]
+    UnknownEnvironment { name: String, known: Vec<String> },
 }
 
 /// A file's path and text.
@@ -140,12 +143,9 @@ impl Project {
     }
 
     pub fn environment(&self, name: &str) -> Result<&Environment, ProjectError> {
-        self.environments.get(name).ok_or_else(|| ProjectError::Invalid {
-            path: format!("environments/{name}.yaml"),
-            message: format!(
-                "unknown environment '{name}' (known: {})",
-                self.environments.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
+        self.environments.get(name).ok_or_else(|| ProjectError::UnknownEnvironment {
+            name: name.to_string(),
+            known: self.environments.keys().cloned().collect(),
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use sqlparser::ast::{self, AlterColumnOperation, AlterTableOperation, ColumnDef, Expr, Ident, ObjectName};
 
-use super::{ApplyError, Interpreter};
+use super::{missing_table, table, table_mut, ApplyError, Interpreter};
 use crate::default_constraint_name;
 use crate::extra::{self, Clause, DomainAction, OwnedBy};
 use crate::model::*;
@@ -18,7 +18,6 @@ impl Interpreter {
         table_name: &str,
         op: &AlterTableOperation,
     ) -> Result<Vec<ObjectRef>, ApplyError> {
-        let missing = || ApplyError::Missing(ObjectRef::Table(table_name.to_string()));
         match op {
             AlterTableOperation::AlterColumn { column_name, op } => {
                 self.alter_column(schema, table_name, column_name, op)?;
@@ -26,7 +25,7 @@ impl Interpreter {
             AlterTableOperation::ChangeColumn { old_name, new_name, data_type, options, .. } => {
                 let (old, new) = (self.name(old_name), self.name(new_name));
                 if old != new {
-                    let table = schema.tables.get(table_name).ok_or_else(missing)?;
+                    let table = table(schema, table_name)?;
                     if table.column(&old).is_none() {
                         return Err(ApplyError::Missing(ObjectRef::Column(table_name.to_string(), old)));
                     }
@@ -34,28 +33,28 @@ impl Interpreter {
                 }
                 let def =
                     ColumnDef { name: new_name.clone(), data_type: data_type.clone(), options: option_defs(options) };
-                self.redefine_column(schema.tables.get_mut(table_name).ok_or_else(missing)?, &def)?;
+                self.redefine_column(table_mut(schema, table_name)?, &def)?;
             }
             AlterTableOperation::ModifyColumn { col_name, data_type, options, .. } => {
                 let def =
                     ColumnDef { name: col_name.clone(), data_type: data_type.clone(), options: option_defs(options) };
-                self.redefine_column(schema.tables.get_mut(table_name).ok_or_else(missing)?, &def)?;
+                self.redefine_column(table_mut(schema, table_name)?, &def)?;
             }
             AlterTableOperation::DropConstraint { if_exists, name, .. } => {
-                let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+                let table = table_mut(schema, table_name)?;
                 let name = self.name(name);
                 if !drop_constraint(table, &name) && !if_exists {
                     return Err(ApplyError::Missing(ObjectRef::Constraint(table_name.to_string(), name)));
                 }
             }
             AlterTableOperation::DropPrimaryKey { .. } => {
-                let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+                let table = table_mut(schema, table_name)?;
                 if table.primary_key.take().is_none() {
                     return Err(ApplyError::Missing(ObjectRef::Constraint(table_name.to_string(), "PRIMARY".into())));
                 }
             }
             AlterTableOperation::DropForeignKey { name, .. } => {
-                let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+                let table = table_mut(schema, table_name)?;
                 let name = self.name(name);
                 let before = table.foreign_keys.len();
                 table.foreign_keys.retain(|fk| fk.name.as_deref() != Some(name.as_str()));
@@ -64,7 +63,7 @@ impl Interpreter {
                 }
             }
             AlterTableOperation::DropIndex { name } => {
-                let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+                let table = table_mut(schema, table_name)?;
                 let name = self.name(name);
                 if table.index(&name).is_none() {
                     return Err(ApplyError::Missing(ObjectRef::Index(name)));
@@ -72,7 +71,7 @@ impl Interpreter {
                 table.indexes.retain(|i| i.name != name);
             }
             AlterTableOperation::RenameConstraint { old_name, new_name } => {
-                let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+                let table = table_mut(schema, table_name)?;
                 rename_constraint(table, &self.name(old_name), &self.name(new_name))?;
             }
             AlterTableOperation::DetachPartitionOf { partition, .. } => {
@@ -147,18 +146,12 @@ impl Interpreter {
                 column.nullable = false;
             }
             Clause::Comment(text) => {
-                let table = schema
-                    .tables
-                    .get_mut(table_name)
-                    .ok_or_else(|| ApplyError::Missing(ObjectRef::Table(table_name.to_string())))?;
+                let table = schema.tables.get_mut(table_name).ok_or_else(|| missing_table(table_name))?;
                 table.comment = Some(text.clone()).filter(|t| !t.is_empty());
             }
             Clause::RenameIndex { from, to } => {
                 let (from, to) = (self.name(from), self.name(to));
-                let table = schema
-                    .tables
-                    .get_mut(table_name)
-                    .ok_or_else(|| ApplyError::Missing(ObjectRef::Table(table_name.to_string())))?;
+                let table = schema.tables.get_mut(table_name).ok_or_else(|| missing_table(table_name))?;
                 rename_index_in(table, &from, &to)?;
             }
         }
@@ -180,10 +173,7 @@ impl Interpreter {
             }
             _ => None,
         };
-        let table = schema
-            .tables
-            .get_mut(table_name)
-            .ok_or_else(|| ApplyError::Missing(ObjectRef::Table(table_name.to_string())))?;
+        let table = schema.tables.get_mut(table_name).ok_or_else(|| missing_table(table_name))?;
         let column = table
             .columns
             .iter_mut()
@@ -498,8 +488,7 @@ impl Interpreter {
 }
 
 fn column_mut<'s>(schema: &'s mut Schema, table: &str, name: &str) -> Result<&'s mut Column, ApplyError> {
-    let missing_table = || ApplyError::Missing(ObjectRef::Table(table.to_string()));
-    let table_ref = schema.tables.get_mut(table).ok_or_else(missing_table)?;
+    let table_ref = table_mut(schema, table)?;
     table_ref
         .columns
         .iter_mut()

@@ -260,6 +260,19 @@ impl Interpreter {
     }
 }
 
+/// A table that a statement names but the model does not have.
+fn missing_table(name: &str) -> ApplyError {
+    ApplyError::Missing(ObjectRef::Table(name.to_string()))
+}
+
+fn table<'s>(schema: &'s Schema, name: &str) -> Result<&'s Table, ApplyError> {
+    schema.tables.get(name).ok_or_else(|| missing_table(name))
+}
+
+fn table_mut<'s>(schema: &'s mut Schema, name: &str) -> Result<&'s mut Table, ApplyError> {
+    schema.tables.get_mut(name).ok_or_else(|| missing_table(name))
+}
+
 /// A SQLite schema read from declarative SQL, for the schema modules' unit tests.
 #[cfg(test)]
 pub(crate) fn declared_sqlite(sql: &str) -> Schema {

@@ -5,7 +5,7 @@ use sqlparser::ast::{
     self, AlterTableOperation, ColumnOption, CreateIndex, ObjectType, ReferentialAction, TableConstraint,
 };
 
-use super::{ApplyError, Interpreter};
+use super::{missing_table, table, ApplyError, Interpreter};
 use crate::model::*;
 use crate::normalize;
 use sqlparser::tokenizer::Token;
@@ -464,7 +464,6 @@ impl Interpreter {
         table_name: &str,
         op: &AlterTableOperation,
     ) -> Result<Vec<ObjectRef>, ApplyError> {
-        let missing = || ApplyError::Missing(ObjectRef::Table(table_name.to_string()));
         if let AlterTableOperation::RenameTable { table_name: new } = op {
             let new_name = match new {
                 ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => self.object_name(n)?,
@@ -473,14 +472,14 @@ impl Interpreter {
                 return Err(ApplyError::Exists(ObjectRef::Table(new_name)));
             }
             if !schema.tables.contains_key(table_name) {
-                return Err(missing());
+                return Err(missing_table(table_name));
             }
             schema.rename_table(table_name, &new_name);
             return Ok(Vec::new());
         }
         if let AlterTableOperation::RenameColumn { old_column_name, new_column_name } = op {
             let (old, new) = (self.name(old_column_name), self.name(new_column_name));
-            let table = schema.tables.get(table_name).ok_or_else(missing)?;
+            let table = table(schema, table_name)?;
             if table.column(&old).is_none() {
                 return Err(ApplyError::Missing(ObjectRef::Column(table_name.to_string(), old)));
             }
@@ -493,7 +492,7 @@ impl Interpreter {
         if let AlterTableOperation::AttachPartitionOf { partition, for_values } = op {
             self.postgres_only("ATTACH PARTITION")?;
             if !schema.tables.contains_key(table_name) {
-                return Err(missing());
+                return Err(missing_table(table_name));
             }
             let child = self.object_name(partition)?;
             let bound = self.bound(for_values);
@@ -502,7 +501,8 @@ impl Interpreter {
             partition.partition_of = Some(PartitionOf { parent: table_name.to_string(), bound });
             return Ok(Vec::new());
         }
-        let table = schema.tables.get_mut(table_name).ok_or_else(missing)?;
+        // Borrows the tables alone: dropping a column also drops statistics over it.
+        let table = schema.tables.get_mut(table_name).ok_or_else(|| missing_table(table_name))?;
         match op {
             AlterTableOperation::AddColumn { column_def, if_not_exists, .. } => {
                 if *if_not_exists && table.column(&self.name(&column_def.name)).is_some() {

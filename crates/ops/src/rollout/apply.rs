@@ -13,10 +13,12 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use super::shard::Shard;
 use super::{check_history, CommitView, Seed};
@@ -27,7 +29,7 @@ use strata_db::tenant::{Target, TenantDb};
 use strata_db::{MigrationRun, RunOutcome};
 use strata_migrations::Migration;
 use strata_project::compose::{render, Composition, RenderContext};
-use strata_project::project::{Environment, Tenant};
+use strata_project::project::{Environment, LayerId, Tenant};
 use strata_schema::hash;
 use strata_schema::interpret::Mode;
 
@@ -170,18 +172,23 @@ pub fn default_concurrency() -> usize {
 }
 
 /// Schema hashes after each migration of a rendered sequence, parsed once per distinct sequence.
+/// Parsing is CPU work: it runs on tokio's blocking pool, so the tenants' I/O on the runtime's
+/// thread goes on meanwhile, and tenants that need the same sequence wait for the one parse.
 #[derive(Default)]
 struct SchemaHashes {
-    cache: RefCell<HashMap<[u8; 32], Rc<Vec<String>>>>,
+    cache: RefCell<HashMap<[u8; 32], Rc<OnceCell<Hashes>>>>,
 }
 
+/// The schema hash after each migration of one sequence.
+type Hashes = Arc<Vec<String>>;
+
 impl SchemaHashes {
-    fn get(
+    async fn get(
         &self,
         dialect: Dialect,
         order: &[&Migration],
-        sqls: &[Cow<str>],
-    ) -> Result<(Rc<Vec<String>>, bool), String> {
+        sqls: &[Cow<'_, str>],
+    ) -> Result<(Hashes, bool), String> {
         let mut hasher = Sha256::new();
         for (migration, sql) in order.iter().zip(sqls) {
             hasher.update(migration.id().as_bytes());
@@ -190,21 +197,35 @@ impl SchemaHashes {
             hasher.update([0]);
         }
         let key: [u8; 32] = hasher.finalize().into();
-        if let Some(hashes) = self.cache.borrow().get(&key) {
-            return Ok((hashes.clone(), false));
-        }
-        let mut model = Composition::default();
-        let mut hashes = Vec::with_capacity(order.len());
-        for (migration, sql) in order.iter().zip(sqls) {
-            model
-                .apply_sql(dialect, Mode::Replay, &migration.key.layer, &migration.up_path, sql)
-                .map_err(|e| e.to_string())?;
-            hashes.push(hash::root(&model.schema));
-        }
-        let hashes = Rc::new(hashes);
-        self.cache.borrow_mut().insert(key, hashes.clone());
-        Ok((hashes, true))
+        let cell = self.cache.borrow_mut().entry(key).or_default().clone();
+        let mut parsed = false;
+        let hashes = cell
+            .get_or_try_init(|| {
+                parsed = true;
+                let sequence: Vec<(LayerId, String, String)> = order
+                    .iter()
+                    .zip(sqls)
+                    .map(|(m, sql)| (m.key.layer.clone(), m.up_path.clone(), sql.to_string()))
+                    .collect();
+                async move {
+                    let hashes = tokio::task::spawn_blocking(move || hashes_after_each(dialect, &sequence));
+                    hashes.await.map_err(|e| e.to_string())?.map(Arc::new)
+                }
+            })
+            .await?;
+        Ok((hashes.clone(), parsed))
     }
+}
+
+/// The schema hash after each migration of a sequence of (layer, path, rendered SQL).
+fn hashes_after_each(dialect: Dialect, sequence: &[(LayerId, String, String)]) -> Result<Vec<String>, String> {
+    let mut model = Composition::default();
+    let mut hashes = Vec::with_capacity(sequence.len());
+    for (layer, path, sql) in sequence {
+        model.apply_sql(dialect, Mode::Replay, layer, path, sql).map_err(|e| e.to_string())?;
+        hashes.push(hash::root(&model.schema));
+    }
+    Ok(hashes)
 }
 
 /// What every tenant's run shares.
@@ -347,7 +368,7 @@ fn spent(timings: &RefCell<Timings>, since: Instant, field: fn(&mut Timings) -> 
 type Failure = (Vec<String>, String);
 
 /// A tenant's migrations rendered for it, and the schema hash after each.
-type Rendered<'m> = (Vec<Cow<'m, str>>, Rc<Vec<String>>);
+type Rendered<'m> = (Vec<Cow<'m, str>>, Hashes);
 
 impl Fleet<'_> {
     /// Wave after wave, at most `concurrency` tenants at a time; once `max_failures` tenants have
@@ -497,7 +518,7 @@ impl Fleet<'_> {
         }
         let dialect = view.project.config.dialect;
         let context = RenderContext::for_tenant(tenant, Some(&env.name));
-        let (sqls, hashes) = self.rendered(order, &context).map_err(|e| fail(&applied, e))?;
+        let (sqls, hashes) = self.rendered(order, &context).await.map_err(|e| fail(&applied, e))?;
         for ((migration, sql), schema_hash) in order.iter().zip(&sqls).zip(hashes.iter()) {
             let id = migration.id();
             if done.contains(id.as_str()) {
@@ -566,7 +587,7 @@ impl Fleet<'_> {
     }
 
     /// Each migration rendered for the tenant, and the schema hash after each.
-    fn rendered<'m>(&self, order: &[&'m Migration], context: &RenderContext) -> Result<Rendered<'m>, String> {
+    async fn rendered<'m>(&self, order: &[&'m Migration], context: &RenderContext) -> Result<Rendered<'m>, String> {
         let dialect = self.view.project.config.dialect;
         let since = Instant::now();
         let mut sqls: Vec<Cow<str>> = Vec::with_capacity(order.len());
@@ -574,7 +595,7 @@ impl Fleet<'_> {
             let sql = render(dialect, &migration.up_path, &migration.up, context).map_err(|e| e.to_string())?;
             sqls.push(if sql == migration.up { Cow::Borrowed(migration.up.as_str()) } else { Cow::Owned(sql) });
         }
-        let (hashes, parsed) = self.hashes.get(dialect, order, &sqls)?;
+        let (hashes, parsed) = self.hashes.get(dialect, order, &sqls).await?;
         spent(&self.timings, since, |t| &mut t.parse_ms);
         if parsed {
             self.timings.borrow_mut().parsed_sequences += 1;

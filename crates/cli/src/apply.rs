@@ -10,7 +10,8 @@ use super::progress::Progress;
 use super::{io, print_json, runtime, Context, EnvArgs};
 use crate::{Error, ExitStatus};
 use strata_ops::rollout::shard::Shard;
-use strata_ops::rollout::{self, short, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
+use strata_ops::rollout::{self, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
+use strata_ops::snapshot::short;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

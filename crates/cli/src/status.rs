@@ -4,7 +4,8 @@ use std::io::Write;
 
 use super::{io, print_json, runtime, table, Context, EnvArgs};
 use crate::{Error, ExitStatus};
-use strata_ops::rollout::{short, status::status};
+use strata_ops::rollout::status::status;
+use strata_ops::snapshot::short;
 
 pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let report = runtime()?.block_on(status(&context.repo, &target.env, &target.commit, &target.tenants))?;

@@ -7,6 +7,7 @@ pub mod check;
 pub mod commit;
 pub mod plan;
 pub mod rollout;
+pub mod snapshot;
 pub mod verify;
 
 /// Every failure the library reports, by area. Each message names the file (and line) it is about.

@@ -20,8 +20,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
+use super::check_history;
 use super::shard::Shard;
-use super::{check_history, CommitView, Seed};
+use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
 use strata_core::Dialect;
 use strata_db::peek::Peeker;
@@ -230,7 +231,7 @@ fn hashes_after_each(dialect: Dialect, sequence: &[(LayerId, String, String)]) -
 
 /// What every tenant's run shares.
 struct Fleet<'a> {
-    view: &'a CommitView,
+    view: &'a Snapshot,
     env: &'a Environment,
     options: &'a ApplyOptions,
     peeker: Peeker,
@@ -254,7 +255,7 @@ pub async fn apply(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<ApplyReport, Error> {
     let started = Instant::now();
-    let view = CommitView::load(repo_dir, &options.reference)?;
+    let view = Snapshot::load(repo_dir, &options.reference)?;
     let env = view.project.environment(&options.env)?;
     let last_run = super::last_run_path(&view.root, &env.name, options.shard);
     let tenants = select(&view, env, options, &last_run)?;
@@ -302,7 +303,7 @@ pub async fn apply(
 /// the last recorded rollout). Resolution, order and target problems are the commit's, not a
 /// tenant's: they are refused here, before any database is touched.
 fn select<'v>(
-    view: &'v CommitView,
+    view: &'v Snapshot,
     env: &Environment,
     options: &ApplyOptions,
     last_run: &Path,

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use super::{check_history, short, CommitView};
+use super::check_history;
+use crate::snapshot::{short, Snapshot};
 use crate::Error;
 use strata_db::tenant::TenantDb;
 use strata_project::compose::{render, Composition, RenderContext};
@@ -41,7 +42,7 @@ impl DriftReport {
 }
 
 pub async fn drift(repo_dir: &Path, env_name: &str, reference: &str, only: &[String]) -> Result<DriftReport, Error> {
-    let view = CommitView::load(repo_dir, reference)?;
+    let view = Snapshot::load(repo_dir, reference)?;
     let env = view.project.environment(env_name)?;
     let dialect = view.project.config.dialect;
     let mut tenants = Vec::new();

@@ -23,167 +23,18 @@ pub fn last_run_path(root: &Path, env: &str, shard: Option<shard::Shard>) -> Pat
     root.join(".strata/rollouts").join(name)
 }
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::Error;
-use strata_core::Dialect;
-use strata_db::tenant::Target;
+use crate::snapshot::{short, Snapshot, SEED_PREFIX};
 use strata_db::{HistoryRow, HistoryState};
-use strata_migrations::{order::dag_order, Migration};
-use strata_project::compose::{render_name, RenderContext};
-use strata_project::project::{Environment, Isolation, LayerId, Project, Tenant, TenantSelector};
-use strata_project::resolve::solver::Resolver;
-use strata_project::source::CommitTree;
-
-/// A project as it is at one commit, with every migration its tenants may need.
-pub struct CommitView {
-    pub commit_sha: String,
-    pub root: PathBuf,
-    pub project: Project,
-    pub migrations: BTreeMap<LayerId, Vec<Migration>>,
-    /// One solver for the fleet: tenants asking the same thing are solved once.
-    resolver: Resolver,
-    /// The checksum of every migration, computed once for the fleet.
-    checksums: HashMap<String, String>,
-}
-
-impl CommitView {
-    /// Reads and checks a commit: manifests, names, sums. Nothing outside the git objects is read.
-    pub fn load(repo_dir: &Path, reference: &str) -> Result<Self, Error> {
-        let repo = strata_project::git::open(repo_dir)?;
-        let commit = strata_project::git::resolve_commit(&repo, reference)?;
-        let source = CommitTree::new(&repo, &commit).map_err(strata_project::git::GitError::from)?;
-        let project = Project::load(&source)?;
-        let migrations = strata_migrations::generate::load_all(&project, &source)?;
-        let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
-        let resolver = Resolver::of(&project);
-        let checksums = migrations.values().flatten().map(|m| (m.id(), m.checksum())).collect();
-        Ok(Self { commit_sha: commit.id().to_string(), root, project, migrations, resolver, checksums })
-    }
-
-    /// A migration's checksum (sha256 of its up file as committed).
-    pub fn checksum(&self, migration: &Migration) -> String {
-        self.checksums.get(&migration.id()).cloned().unwrap_or_else(|| migration.checksum())
-    }
-
-    /// The tenants of an environment, narrowed to `only` when given.
-    pub fn select<'a>(&'a self, env: &Environment, only: &[String]) -> Result<Vec<&'a Tenant>, Error> {
-        for id in only {
-            if !self.project.tenants.contains_key(id) {
-                return Err(Error::Usage(format!(
-                    "unknown tenant '{id}' (no tenants/{id}/tenant.yaml at commit {})",
-                    short(&self.commit_sha)
-                )));
-            }
-        }
-        let mut chosen = Vec::new();
-        for tenant in self.project.tenants.values() {
-            let in_env = match &env.manifest.tenants {
-                TenantSelector::All(star) if star == "*" => true,
-                TenantSelector::All(other) => {
-                    return Err(Error::Usage(format!(
-                        "{}: `tenants: {other}` must be \"*\", a list of ids or {{ labels: ... }}",
-                        env.path
-                    )))
-                }
-                TenantSelector::Ids(ids) => ids.contains(&tenant.id),
-                TenantSelector::Labels(selector) => {
-                    selector.labels.iter().all(|(k, v)| tenant.manifest.labels.get(k) == Some(v))
-                }
-            };
-            if in_env && tenant.is_in(&env.name) && (only.is_empty() || only.contains(&tenant.id)) {
-                chosen.push(tenant);
-            }
-        }
-        Ok(chosen)
-    }
-
-    /// The tenant's migrations in application order, up to the versions it resolves to.
-    pub fn tenant_order(&self, tenant: &Tenant) -> Result<Vec<&Migration>, Error> {
-        Ok(self.tenant_work(tenant)?.0)
-    }
-
-    /// The tenant's migrations in order, and the seed files of its layers in layer order.
-    pub fn tenant_work(&self, tenant: &Tenant) -> Result<(Vec<&Migration>, Vec<Seed>), Error> {
-        let resolution = strata_project::resolve::resolve_tenant_with(&self.project, &self.resolver, &tenant.id)?;
-        let order = dag_order(&resolution.layers, &self.migrations, &resolution.limits)?;
-        let seeds = resolution
-            .layers
-            .iter()
-            .filter_map(|layer| Some((layer, self.project.layer_files(layer)?)))
-            .flat_map(|(layer, files)| {
-                files.seed.iter().map(move |file| Seed {
-                    id: format!("{SEED_PREFIX}{layer}/{}", file.path.rsplit('/').next().unwrap_or(&file.path)),
-                    layer: layer.to_string(),
-                    path: file.path.clone(),
-                    text: file.text.clone(),
-                })
-            })
-            .collect();
-        Ok((order, seeds))
-    }
-
-    /// Where the tenant lives: the environment's `target` rendered for it (a file relative to the
-    /// repository on SQLite, a schema or database name elsewhere) and the URL from `${VAR}`.
-    pub fn target(&self, env: &Environment, tenant: &Tenant) -> Result<Target, Error> {
-        let context = RenderContext::for_tenant(tenant, Some(&env.name));
-        let name = render_name(&env.path, &env.manifest.target, &context)?;
-        let dialect = self.project.config.dialect;
-        if dialect == Dialect::Sqlite {
-            return Ok(Target::SqliteFile(self.root.join(name)));
-        }
-        let valid = !name.is_empty()
-            && name.len() <= 63
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid {
-            return Err(Error::Usage(format!(
-                "{}: target `{name}` of tenant {} is not a valid schema or database name",
-                env.path, tenant.id
-            )));
-        }
-        let Some(url) = &env.manifest.url else {
-            return Err(Error::Usage(format!("{}: `url: ${{SOME_VARIABLE}}` is required for {dialect}", env.path)));
-        };
-        // With one database per tenant the URL is a template too.
-        let url = match env.manifest.isolation {
-            Isolation::Database if dialect == Dialect::Postgres => render_name(&env.path, url, &context)?,
-            _ => url.clone(),
-        };
-        let url = strata_core::url::expand(&url).map_err(|m| Error::Usage(format!("{}: {m}", env.path)))?;
-        Ok(match (dialect, env.manifest.isolation) {
-            (Dialect::Postgres, Isolation::Schema) => {
-                Target::Postgres { url, schema: Some(name.clone()), label: format!("schema {name}") }
-            }
-            (Dialect::Postgres, Isolation::Database) => {
-                Target::Postgres { url, schema: None, label: format!("database of tenant {}", tenant.id) }
-            }
-            _ => Target::Mysql { url, database: name.clone(), label: format!("database {name}") },
-        })
-    }
-}
-
-/// History ids of seed files start with this; they are data, not migrations.
-pub const SEED_PREFIX: &str = "seed:";
-
-/// A layer's `seed/*.sql` file: data a tenant gets once, after its migrations (DESIGN §1).
-#[derive(Debug, Clone)]
-pub struct Seed {
-    /// `seed:template.party/01_roles.sql`
-    pub id: String,
-    pub layer: String,
-    pub path: String,
-    pub text: String,
-}
-
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
-}
+use strata_migrations::Migration;
+use strata_project::project::Tenant;
 
 /// Checks applied history against the commit: every applied migration must exist there with the
 /// same checksum, and none may be in a failed state.
 pub fn check_history(
-    view: &CommitView,
+    view: &Snapshot,
     tenant: &Tenant,
     order: &[&Migration],
     history: &[HistoryRow],

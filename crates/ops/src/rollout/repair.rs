@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::CommitView;
+use crate::snapshot::Snapshot;
 use crate::Error;
 use strata_db::tenant::TenantDb;
 use strata_db::HistoryState;
@@ -42,7 +42,7 @@ pub async fn repair(
     mark: Option<Mark>,
     force: bool,
 ) -> Result<RepairReport, Error> {
-    let view = CommitView::load(repo_dir, reference)?;
+    let view = Snapshot::load(repo_dir, reference)?;
     let env = view.project.environment(env_name)?;
     let tenant = *view
         .select(env, &[tenant_id.to_string()])?

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use super::CommitView;
+use crate::snapshot::Snapshot;
 use crate::Error;
 use strata_db::tenant::TenantDb;
 use strata_project::compose::{render, RenderContext};
@@ -27,8 +27,8 @@ pub async fn rollback(
     from: &str,
     to: &str,
 ) -> Result<RollbackReport, Error> {
-    let source = CommitView::load(repo_dir, from)?;
-    let goal = CommitView::load(repo_dir, to)?;
+    let source = Snapshot::load(repo_dir, from)?;
+    let goal = Snapshot::load(repo_dir, to)?;
     let env = source.project.environment(env_name)?;
     let tenant = *source
         .select(env, &[tenant_id.to_string()])?
@@ -47,7 +47,8 @@ pub async fn rollback(
     let context = RenderContext::for_tenant(tenant, Some(&env.name));
     let mut plan = Vec::new();
     // Seed data is not taken back: a seed ran once and its rows are the tenant's now.
-    for row in history.iter().rev().filter(|r| !keep.contains(&r.id) && !r.id.starts_with(super::SEED_PREFIX)) {
+    for row in history.iter().rev().filter(|r| !keep.contains(&r.id) && !r.id.starts_with(crate::snapshot::SEED_PREFIX))
+    {
         let migration = source.migrations.values().flatten().find(|m| m.id() == row.id).ok_or_else(|| {
             Error::Usage(format!("{} is applied to tenant {tenant_id} but commit {} does not contain it; roll back from a commit that does (--commit)", row.id, super::short(&source.commit_sha)))
         })?;

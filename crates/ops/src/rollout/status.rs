@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{check_history, short, CommitView};
+use super::check_history;
+use crate::snapshot::{short, Snapshot};
 use crate::Error;
 use strata_db::tenant::TenantDb;
 use strata_db::HistoryState;
@@ -30,7 +31,7 @@ pub struct StatusReport {
 }
 
 pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[String]) -> Result<StatusReport, Error> {
-    let view = CommitView::load(repo_dir, reference)?;
+    let view = Snapshot::load(repo_dir, reference)?;
     let env = view.project.environment(env_name)?;
     let mut tenants = Vec::new();
     // One query per tenant over a kept connection where the server is shared (as `apply` looks).
@@ -46,8 +47,10 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             },
         };
         let rows = history.as_deref().unwrap_or_default();
-        let applied =
-            rows.iter().filter(|r| r.state == HistoryState::Applied && !r.id.starts_with(super::SEED_PREFIX)).count();
+        let applied = rows
+            .iter()
+            .filter(|r| r.state == HistoryState::Applied && !r.id.starts_with(crate::snapshot::SEED_PREFIX))
+            .count();
         let known = rows.iter().filter(|r| order.iter().any(|m| m.id() == r.id)).count();
         tenants.push(TenantState {
             tenant: tenant.id.clone(),

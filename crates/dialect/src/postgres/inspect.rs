@@ -101,12 +101,12 @@ pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schem
     let mut ddl = enums(&rows(conn, ENUMS, schema_name).await?)?;
     ddl.extend(sequences(&rows(conn, SEQUENCES, schema_name).await?)?);
     ddl.extend(tables(&rows(conn, COLUMNS, schema_name).await?, &rows(conn, PARTITIONING, schema_name).await?)?);
-    ddl.extend(owned_by_tables(&rows(conn, CONSTRAINTS, schema_name).await?, "constraint")?);
+    ddl.extend(of_tables(&rows(conn, CONSTRAINTS, schema_name).await?, constraint)?);
     // Views before indexes: a materialized view may have some.
     ddl.extend(views(&rows(conn, VIEWS, schema_name).await?)?);
-    ddl.extend(owned_by_tables(&rows(conn, INDEXES, schema_name).await?, "index")?);
+    ddl.extend(of_tables(&rows(conn, INDEXES, schema_name).await?, index)?);
     ddl.extend(aggregates(&rows(conn, AGGREGATES, schema_name).await?)?);
-    ddl.extend(owned_by_tables(&rows(conn, TRIGGERS, schema_name).await?, "trigger")?);
+    ddl.extend(of_tables(&rows(conn, TRIGGERS, schema_name).await?, trigger)?);
     ddl.extend(comments(&rows(conn, COMMENTS, schema_name).await?)?);
     for row in rows(conn, STATISTICS, schema_name).await? {
         let name: String = column(&row, "name")?;
@@ -239,23 +239,35 @@ fn column_definition(row: &PgRow) -> Result<String, InspectError> {
     Ok(text)
 }
 
-/// Constraints, indexes and triggers: objects of a table, rendered whole by the catalog.
-fn owned_by_tables(rows: &[PgRow], kind: &str) -> Result<Definitions, InspectError> {
+/// Constraints, indexes and triggers: objects of a table, rendered whole by the catalog;
+/// `definition` makes the (object, DDL) of one row. Those on strata's own tables are left out.
+fn of_tables(
+    rows: &[PgRow],
+    definition: impl Fn(&PgRow, &str, String) -> Result<(String, String), InspectError>,
+) -> Result<Definitions, InspectError> {
     let mut ddl = Vec::new();
     for row in rows {
         let (table, def): (String, String) = (column(row, "table_name")?, column(row, "def")?);
-        if INTERNAL_TABLES.contains(&table.as_str()) {
-            continue;
-        }
-        if kind == "constraint" {
-            let name: String = column(row, "name")?;
-            let sql = format!("ALTER TABLE {} ADD CONSTRAINT {} {def}", D.quote_ident(&table), D.quote_ident(&name));
-            ddl.push((format!("constraint {name} on {table}"), sql));
-        } else {
-            ddl.push((format!("{kind} on {table}"), def));
+        if !INTERNAL_TABLES.contains(&table.as_str()) {
+            ddl.push(definition(row, &table, def)?);
         }
     }
     Ok(ddl)
+}
+
+fn constraint(row: &PgRow, table: &str, def: String) -> Result<(String, String), InspectError> {
+    let name: String = column(row, "name")?;
+    let sql = format!("ALTER TABLE {} ADD CONSTRAINT {} {def}", D.quote_ident(table), D.quote_ident(&name));
+    Ok((format!("constraint {name} on {table}"), sql))
+}
+
+fn index(_: &PgRow, table: &str, def: String) -> Result<(String, String), InspectError> {
+    Ok((format!("index on {table}"), def))
+}
+
+fn trigger(row: &PgRow, table: &str, def: String) -> Result<(String, String), InspectError> {
+    let name: String = column(row, "name")?;
+    Ok((format!("trigger {name} on {table}"), def))
 }
 
 fn views(rows: &[PgRow]) -> Result<Definitions, InspectError> {

@@ -84,8 +84,10 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         return Err(io(e));
     }
     if let Some(path) = &args.report {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?;
-        std::fs::write(path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        let what = path.display().to_string();
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|source| Error::Json { what: what.clone(), source })?;
+        std::fs::write(path, text).map_err(|source| Error::File { path: what, source })?;
     }
     if context.json {
         print_json(out, &report)?;

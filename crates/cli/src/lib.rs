@@ -202,17 +202,19 @@ impl Context {
 
 /// Renders one of the crate's tera report templates (`src/cli/templates/`).
 fn render_template(name: &str, template: &str, value: &impl serde::Serialize) -> Result<String, Error> {
-    let context = tera::Context::from_serialize(value).map_err(|e| Error::Io(format!("{name}: {e}")))?;
-    tera::Tera::one_off(template, &context, false).map_err(|e| Error::Io(format!("{name}: {e:?}")))
+    let failed = |e: tera::Error| Error::Report { name: name.to_string(), source: Box::new(e) };
+    let context = tera::Context::from_serialize(value).map_err(failed)?;
+    tera::Tera::one_off(template, &context, false).map_err(failed)
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::Io(e.to_string())
+    Error::Output(e)
 }
 
 /// Prints a value as pretty JSON.
 fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|source| Error::Json { what: "JSON output".into(), source })?;
     writeln!(out, "{text}").map_err(io)
 }
 

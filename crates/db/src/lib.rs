@@ -11,12 +11,36 @@ pub mod transactional;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// A connection could not be made. Text only, redacted: a driver's connect error may echo the
+    /// URL with its password, and a source kept here would carry it past the redaction.
     #[error("{target}: {message}")]
     Connect { target: String, message: String },
-    #[error("{target}: {message}")]
-    Query { target: String, message: String },
-    #[error("{id} failed: {message}")]
-    Migration { id: String, message: String },
+    /// A query of strata's own (history, locks, scratch schemas) failed; the driver's error is kept
+    /// as the source, so a caller can read its SQLSTATE.
+    #[error("{target}: {}", strata_core::url::redact(&.source.to_string()))]
+    Query {
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The live schema could not be read back into the model.
+    #[error("{target}: {source}")]
+    Inspect {
+        target: String,
+        #[source]
+        source: strata_dialect::InspectError,
+    },
+    /// A migration's own SQL failed; `note` says what was recorded (MySQL keeps a `failed` row).
+    #[error("{id} failed: {}{note}", strata_core::url::redact(&.source.to_string()))]
+    Migration {
+        id: String,
+        #[source]
+        source: sqlx::Error,
+        note: &'static str,
+    },
+    /// A migration ran but left rows that its foreign keys refuse (SQLite checks them afterwards).
+    #[error("{id} failed: leaves {rows} rows violating foreign keys ({check})")]
+    ForeignKeys { id: String, rows: usize, check: &'static str },
     #[error("{target}: another runner holds this tenant's lock (waited {waited:?}; see --lock-timeout)")]
     Locked { target: String, waited: std::time::Duration },
     #[error(
@@ -98,6 +122,16 @@ impl DbError {
     /// A failed connection to `target`, with any password in the driver's message redacted.
     pub(crate) fn connect(target: &str, e: sqlx::Error) -> Self {
         DbError::Connect { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+    }
+
+    /// A failed query of strata's own on `target`.
+    pub(crate) fn query(target: &str, source: sqlx::Error) -> Self {
+        DbError::Query { target: target.to_string(), source }
+    }
+
+    /// A migration whose SQL failed, with what was recorded about it.
+    pub(crate) fn migration(id: impl Into<String>, source: sqlx::Error, note: &'static str) -> Self {
+        DbError::Migration { id: id.into(), source, note }
     }
 }
 

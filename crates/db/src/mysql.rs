@@ -110,7 +110,7 @@ impl MySqlTenant {
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
         strata_dialect::mysql::inspect(&mut self.conn, &self.database)
             .await
-            .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
+            .map_err(|source| DbError::Inspect { target: self.target.clone(), source })
     }
 
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
@@ -138,10 +138,7 @@ impl MySqlTenant {
                     .execute(&mut self.conn)
                     .await
                     .map_err(|e| self.error(e))?;
-                Err(DbError::Migration {
-                    id: format!("{id} (down)"),
-                    message: format!("{e} (recorded as failed; run `strata repair`)"),
-                })
+                Err(DbError::migration(format!("{id} (down)"), e, RECORDED_FAILED))
             }
         }
     }
@@ -180,17 +177,17 @@ impl MySqlTenant {
         .map_err(|e| self.error(e))?;
         match outcome {
             Ok(_) => Ok(RunOutcome::Applied),
-            Err(e) => Err(DbError::Migration {
-                id: run.id.to_string(),
-                message: format!("{e} (recorded as failed; run `strata repair`)"),
-            }),
+            Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
         }
     }
 }
 
 fn query_error(target: &str, e: sqlx::Error) -> DbError {
-    DbError::Query { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+    DbError::query(target, e)
 }
+
+/// What a failed MySQL migration leaves: its DDL may have committed in part.
+const RECORDED_FAILED: &str = " (recorded as failed; run `strata repair`)";
 
 /// A row when the tenant has a history table.
 const HISTORY_EXISTS: &str =

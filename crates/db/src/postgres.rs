@@ -128,7 +128,7 @@ impl PgTenant {
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
         strata_dialect::postgres::inspect(&mut self.conn, &self.schema)
             .await
-            .map_err(|e| DbError::Query { target: self.target.clone(), message: e.to_string() })
+            .map_err(|source| DbError::Inspect { target: self.target.clone(), source })
     }
 
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
@@ -152,7 +152,7 @@ impl PgTenant {
 }
 
 fn query_error(target: &str, e: sqlx::Error) -> DbError {
-    DbError::Query { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+    DbError::query(target, e)
 }
 
 const SPELLING: Spelling = Spelling {

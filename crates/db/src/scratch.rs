@@ -87,12 +87,12 @@ impl Scratch {
             Scratch::Postgres { conn, schema } => strata_dialect::postgres::inspect(conn, schema).await,
             Scratch::Mysql { conn, database } => strata_dialect::mysql::inspect(conn, database).await,
         };
-        result.map_err(|e| DbError::Query { target: LABEL.to_string(), message: e.to_string() })
+        result.map_err(|source| DbError::Inspect { target: LABEL.to_string(), source })
     }
 
     /// Drops what was created on a server; an in-memory SQLite database goes with its connection.
     pub async fn discard(self) -> Result<(), DbError> {
-        let query = |e: sqlx::Error| DbError::Query { target: LABEL.to_string(), message: e.to_string() };
+        let query = |e: sqlx::Error| DbError::query(LABEL, e);
         match self {
             Scratch::Sqlite(conn) => conn.close().await.map_err(query),
             Scratch::Postgres { mut conn, schema } => {

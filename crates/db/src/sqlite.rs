@@ -70,7 +70,7 @@ impl SqliteTenant {
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
         strata_dialect::sqlite::inspect(&mut self.conn)
             .await
-            .map_err(|e| DbError::Query { target: self.target(), message: e.to_string() })
+            .map_err(|source| DbError::Inspect { target: self.target(), source })
     }
 
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
@@ -94,7 +94,7 @@ impl SqliteTenant {
 }
 
 fn query_error(target: &str, e: sqlx::Error) -> DbError {
-    DbError::Query { target: target.to_string(), message: e.to_string() }
+    DbError::query(target, e)
 }
 
 /// `BEGIN IMMEDIATE` takes SQLite's write lock at once: it is the tenant lock.

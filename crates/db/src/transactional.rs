@@ -58,13 +58,12 @@ where
             if done.is_some() {
                 return Ok(RunOutcome::AlreadyApplied);
             }
-            let failed = |message: String| DbError::Migration { id: run.id.to_string(), message };
-            sqlx::raw_sql(run.sql).execute(&mut *conn).await.map_err(|e| failed(e.to_string()))?;
+            let failed = |e: sqlx::Error| DbError::migration(run.id, e, "");
+            sqlx::raw_sql(run.sql).execute(&mut *conn).await.map_err(failed)?;
             if let Some(check) = spelling.check {
-                let violations =
-                    sqlx::query::<DB>(check).fetch_all(&mut *conn).await.map_err(|e| failed(e.to_string()))?;
+                let violations = sqlx::query::<DB>(check).fetch_all(&mut *conn).await.map_err(failed)?;
                 if !violations.is_empty() {
-                    return Err(failed(format!("leaves {} rows violating foreign keys ({check})", violations.len())));
+                    return Err(DbError::ForeignKeys { id: run.id.to_string(), rows: violations.len(), check });
                 }
             }
             let applied_by = super::applied_by();
@@ -87,7 +86,7 @@ where
         match (result, finished) {
             (Ok(outcome), Ok(())) => Ok(outcome),
             (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(DbError::Migration { id: run.id.to_string(), message: e.to_string() }),
+            (Ok(_), Err(e)) => Err(DbError::migration(run.id, e, "")),
         }
     }
 
@@ -104,7 +103,7 @@ where
             sqlx::raw_sql(sql)
                 .execute(&mut *conn)
                 .await
-                .map_err(|e| DbError::Migration { id: format!("{id} (down)"), message: e.to_string() })?;
+                .map_err(|e| DbError::migration(format!("{id} (down)"), e, ""))?;
             sqlx::query::<DB>(spelling.delete).bind(id).execute(&mut *conn).await.map_err(error)?;
             Ok(())
         }

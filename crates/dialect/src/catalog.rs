@@ -17,11 +17,11 @@ where
     T: Decode<'r, R::Database> + Type<R::Database>,
     for<'a> &'a str: ColumnIndex<R>,
 {
-    row.try_get(column).map_err(|e| InspectError::Query(format!("catalog column {column}: {e}")))
+    row.try_get(column).map_err(|source| InspectError::Column { column: column.to_string(), source })
 }
 
 pub fn query_error(e: sqlx::Error) -> InspectError {
-    InspectError::Query(e.to_string())
+    InspectError::Query(e)
 }
 
 /// Applies the definition `sql` of `object` (e.g. "table film") to the model.

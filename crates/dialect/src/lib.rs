@@ -3,6 +3,7 @@
 //! reading a live schema back into the model (`inspect.rs`).
 
 mod catalog;
+pub mod ddl;
 pub mod mysql;
 pub mod plan;
 pub mod postgres;
@@ -20,7 +21,14 @@ pub const INTERNAL_TABLES: [&str; 1] = ["strata_history"];
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
     #[error("cannot read the database catalog: {0}")]
-    Query(String),
+    Query(#[source] sqlx::Error),
+    /// A catalog row lacks a column or holds another type than the queries were written for.
+    #[error("cannot read the database catalog: catalog column {column}: {source}")]
+    Column {
+        column: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("{object}: its definition in the database cannot be read: {message}")]
     Parse { object: String, message: String },
     #[error("{object}: this kind of object is not supported by the schema model yet")]

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use super::plan::{Hazard, Step};
 use super::Dialect;
+use crate::ddl::AlterTable;
 use strata_schema::{default_constraint_name, Column, Constraint, Deferral, Identity, Index, Table, View};
 
 /// Key or index parts: names quoted as needed, expressions as they are, ` DESC` kept.
@@ -231,14 +232,14 @@ pub fn create_view_step(d: Dialect, view: &View) -> Step {
 
 pub fn drop_view_step(d: Dialect, view: &View) -> Step {
     let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-    step(format!("drop view {}", view.name), format!("DROP {kind} {};", d.ident(&view.name)), &[])
+    step(format!("drop view {}", view.name), crate::ddl::drop(d, kind, &view.name), &[])
 }
 
 /// `ALTER TABLE ... RENAME TO` (MySQL: `RENAME TABLE`).
 pub fn rename_table_step(d: Dialect, from: &str, to: &str) -> Step {
     let sql = match d {
         Dialect::Mysql => format!("RENAME TABLE {} TO {};", d.ident(from), d.ident(to)),
-        _ => format!("ALTER TABLE {} RENAME TO {};", d.ident(from), d.ident(to)),
+        _ => AlterTable::new(d, from).rename_to(to).statement(),
     };
     step(format!("rename table {from} to {to}"), sql, &[])
 }
@@ -246,7 +247,7 @@ pub fn rename_table_step(d: Dialect, from: &str, to: &str) -> Step {
 pub fn rename_column_step(d: Dialect, table: &str, from: &str, to: &str) -> Step {
     step(
         format!("rename column {table}.{from} to {to}"),
-        format!("ALTER TABLE {} RENAME COLUMN {} TO {};", d.ident(table), d.ident(from), d.ident(to)),
+        AlterTable::new(d, table).rename_column(from, to).statement(),
         &[],
     )
 }

@@ -36,8 +36,12 @@ pub enum GenerateError {
     /// Releases whose migrations need more than their ranges promise, one per line.
     #[error("{0}")]
     Inconsistent(String),
-    #[error("cannot write {path}: {message}")]
-    Write { path: String, message: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Replays migrations (rendered for `context`) into a model, recording each object's owner.
@@ -217,7 +221,7 @@ pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -
     let write_file = |path: &str, text: &str| -> Result<(), GenerateError> {
         let full = root.join(path);
         let result = full.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&full, text));
-        result.map_err(|e| GenerateError::Write { path: path.to_string(), message: e.to_string() })
+        result.map_err(|source| GenerateError::Write { path: path.to_string(), source })
     };
     let mut written = Vec::new();
     let mut files: Vec<(String, String)> = other_files.to_vec();
@@ -256,6 +260,6 @@ pub fn resum(root: &Path, dir: &str) -> Result<String, GenerateError> {
     let sum_path = format!("{dir}/{}", sum::SUM_FILE);
     let full = root.join(&sum_path);
     std::fs::write(&full, sum::render(&folder))
-        .map_err(|e| GenerateError::Write { path: sum_path.clone(), message: e.to_string() })?;
+        .map_err(|source| GenerateError::Write { path: sum_path.clone(), source })?;
     Ok(sum_path)
 }

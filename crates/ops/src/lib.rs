@@ -32,6 +32,28 @@ pub enum Error {
     /// The command line asked for something that does not exist (a tenant, an environment).
     #[error("{0}")]
     Usage(String),
+    /// A file of strata's own (the last rollout, a report) could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// JSON of strata's own could not be read back (a damaged last-rollout file) or written.
+    #[error("{what}: {source}")]
+    Json {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Output could not be written (the terminal, a pipe).
     #[error("{0}")]
-    Io(String),
+    Output(#[source] std::io::Error),
+    /// A report template of strata's own failed to render; the engine's error is the source.
+    #[error("{name}: {source:?}")]
+    Report {
+        name: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }

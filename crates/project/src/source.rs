@@ -8,8 +8,19 @@ use git2::{ObjectType, Oid, Repository};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// git's message without its class and code, which say nothing to a user.
+    #[error("cannot read {path}: {}", .source.message())]
+    GitRead {
+        path: String,
+        #[source]
+        source: git2::Error,
+    },
     #[error("{path} is not valid UTF-8 text")]
     NotText { path: String },
 }
@@ -70,7 +81,7 @@ impl Source for WorkTree {
         match std::fs::read(self.root.join(path)) {
             Ok(bytes) => utf8(path, bytes).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(SourceError::Read { path: path.to_string(), message: e.to_string() }),
+            Err(source) => Err(SourceError::Read { path: path.to_string(), source }),
         }
     }
 
@@ -81,7 +92,7 @@ impl Source for WorkTree {
         }
         let mut entries = Vec::new();
         for item in walkdir::WalkDir::new(&full).min_depth(1).max_depth(1).sort_by_file_name() {
-            let item = item.map_err(|e| SourceError::Read { path: dir.to_string(), message: e.to_string() })?;
+            let item = item.map_err(|e| SourceError::Read { path: dir.to_string(), source: e.into() })?;
             let Some(name) = item.file_name().to_str() else {
                 return Err(SourceError::NotText { path: format!("{dir}/{}", item.file_name().to_string_lossy()) });
             };
@@ -112,7 +123,7 @@ impl<'r> CommitTree<'r> {
     }
 
     fn read_err(path: &str, e: git2::Error) -> SourceError {
-        SourceError::Read { path: path.to_string(), message: e.message().to_string() }
+        SourceError::GitRead { path: path.to_string(), source: e }
     }
 }
 

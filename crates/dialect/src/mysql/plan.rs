@@ -5,6 +5,7 @@
 //! Constraints carry the names MariaDB gives them (see `normalize_table`), written out explicitly
 //! so that a later migration can drop them by name.
 
+use crate::ddl::{self, AlterTable};
 use crate::plan::{postgres_only, postgres_only_changes, Hazard, PlanError, Step};
 use crate::sql::{self, step};
 use strata_core::Dialect;
@@ -58,11 +59,9 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             let sql = format!("CREATE TABLE {} (\n  {}\n){comment};", D.ident(&table.name), lines.join(",\n  "));
             vec![step(format!("create table {}", table.name), sql, &[])]
         }
-        Change::DropTable(table) => vec![step(
-            format!("drop table {}", table.name),
-            format!("DROP TABLE {};", D.ident(&table.name)),
-            &[Hazard::Destructive],
-        )],
+        Change::DropTable(table) => {
+            vec![step(format!("drop table {}", table.name), ddl::drop(D, "TABLE", &table.name), &[Hazard::Destructive])]
+        }
         Change::AlterTable { to, changes, .. } => vec![alter(to, changes)],
         Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
         Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
@@ -73,42 +72,46 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
 }
 
 fn alter(to: &Table, changes: &[TableChange]) -> Step {
-    let mut clauses = Vec::new();
+    let mut clauses = AlterTable::new(D, &to.name);
     // MariaDB cannot drop a foreign key and add one of the same name in one statement.
-    let mut fk_drops = Vec::new();
+    let mut fk_drops = AlterTable::new(D, &to.name);
     let mut hazards = Vec::new();
     for change in changes {
         match change {
-            TableChange::DropIndex(index) => clauses.push(format!("DROP INDEX {}", D.ident(&index.name))),
+            TableChange::DropIndex(index) => {
+                clauses.drop_index(&index.name);
+            }
             TableChange::RenameIndex { from, to } => {
-                clauses.push(format!("RENAME INDEX {} TO {}", D.ident(from), D.ident(&to.name)))
+                clauses.rename_index(from, &to.name);
             }
-            TableChange::DropConstraint(constraint) => {
-                // Every constraint but the primary key has its engine name in the model.
-                let name = D.ident(constraint.name().unwrap_or_default());
-                match constraint {
-                    Constraint::PrimaryKey(_) => clauses.push("DROP PRIMARY KEY".to_string()),
-                    Constraint::ForeignKey(_) => fk_drops.push(format!("DROP FOREIGN KEY {name}")),
-                    Constraint::Check(_) | Constraint::Unique(_) => clauses.push(format!("DROP CONSTRAINT {name}")),
+            // Every constraint but the primary key has its engine name in the model.
+            TableChange::DropConstraint(constraint) => match constraint {
+                Constraint::PrimaryKey(_) => {
+                    clauses.clause("DROP PRIMARY KEY".to_string());
                 }
-            }
+                Constraint::ForeignKey(_) => {
+                    fk_drops.drop_foreign_key(constraint.name().unwrap_or_default());
+                }
+                Constraint::Check(_) | Constraint::Unique(_) => {
+                    clauses.drop_constraint(constraint.name().unwrap_or_default());
+                }
+            },
             TableChange::DropColumn(column) => {
-                clauses.push(format!("DROP COLUMN {}", D.ident(&column.name)));
+                clauses.drop_column(&column.name);
                 hazards.push(Hazard::Destructive);
             }
             // MariaDB cannot change how a column is generated in place: it is made anew.
             TableChange::ModifyColumn { from: old, to: new }
                 if old.generated != new.generated && (old.generated.is_some() || new.generated.is_some()) =>
             {
-                clauses.push(format!("DROP COLUMN {}", D.ident(&new.name)));
-                clauses.push(format!("ADD COLUMN {}", column_sql(new)));
+                clauses.drop_column(&new.name).add_column(&column_sql(new));
                 hazards.push(Hazard::Rewrite);
                 if old.generated.is_none() {
                     hazards.push(Hazard::Destructive);
                 }
             }
             TableChange::ModifyColumn { from: old, to: new } => {
-                clauses.push(format!("MODIFY COLUMN {}", column_sql(new)));
+                clauses.clause(format!("MODIFY COLUMN {}", column_sql(new)));
                 if old.data_type != new.data_type {
                     hazards.extend(sql::type_change_hazards(D, &old.data_type, &new.data_type));
                 }
@@ -116,11 +119,13 @@ fn alter(to: &Table, changes: &[TableChange]) -> Step {
                     hazards.extend([Hazard::Rewrite, Hazard::DataDependent]);
                 }
             }
-            TableChange::AddColumn(column) => clauses.push(format!("ADD COLUMN {}", column_sql(column))),
+            TableChange::AddColumn(column) => {
+                clauses.add_column(&column_sql(column));
+            }
             TableChange::AddConstraint(constraint) => {
-                clauses.push(match constraint {
-                    Constraint::PrimaryKey(pk) => format!("ADD PRIMARY KEY ({})", sql::list(D, &pk.columns)),
-                    other => format!("ADD {}", sql::constraint_sql(D, other)),
+                clauses.add(&match constraint {
+                    Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", sql::list(D, &pk.columns)),
+                    other => sql::constraint_sql(D, other),
                 });
                 hazards.push(Hazard::DataDependent);
                 if matches!(constraint, Constraint::PrimaryKey(_)) {
@@ -128,21 +133,20 @@ fn alter(to: &Table, changes: &[TableChange]) -> Step {
                 }
             }
             TableChange::SetComment(comment) => {
-                clauses.push(format!("COMMENT = {}", D.quote_literal(comment.as_deref().unwrap_or_default())))
+                clauses.clause(format!("COMMENT = {}", D.quote_literal(comment.as_deref().unwrap_or_default())));
             }
             TableChange::CreateIndex(index) => {
-                clauses.push(format!("ADD {}", key_sql(index)));
+                clauses.add(&key_sql(index));
                 if index.unique {
                     hazards.push(Hazard::DataDependent);
                 }
             }
         }
     }
-    let statement = |clauses: &[String]| format!("ALTER TABLE {}\n  {};", D.ident(&to.name), clauses.join(",\n  "));
     let sql = match (fk_drops.is_empty(), clauses.is_empty()) {
-        (true, _) => statement(&clauses),
-        (false, true) => statement(&fk_drops),
-        (false, false) => format!("{}\n{}", statement(&fk_drops), statement(&clauses)),
+        (true, _) => clauses.block(),
+        (false, true) => fk_drops.block(),
+        (false, false) => format!("{}\n{}", fk_drops.block(), clauses.block()),
     };
     step(format!("alter table {} ({} changes)", to.name, changes.len()), sql, &hazards)
 }

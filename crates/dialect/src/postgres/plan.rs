@@ -4,6 +4,7 @@
 //! CONCURRENTLY blocks writes while it builds.
 
 use super::routine;
+use crate::ddl::{self, AlterTable};
 use crate::plan::{Hazard, PlanError, Step};
 use crate::sql::{self, step};
 use strata_core::Dialect;
@@ -39,11 +40,9 @@ fn column_sql(column: &Column) -> Result<String, PlanError> {
 pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
     match change {
         Change::CreateTable(table) => create_table(table),
-        Change::DropTable(table) => one(
-            format!("drop table {}", table.name),
-            format!("DROP TABLE {};", D.ident(&table.name)),
-            &[Hazard::Destructive],
-        ),
+        Change::DropTable(table) => {
+            one(format!("drop table {}", table.name), ddl::drop(D, "TABLE", &table.name), &[Hazard::Destructive])
+        }
         Change::RenameTable { from, to, before } => rename_table(from, to, before),
         Change::RenameColumn { table, from, to, before } => rename_column(table, from, to, before),
         Change::AlterTable { from, to, changes } => alter_table(from, to, changes),
@@ -84,18 +83,16 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         Change::CreateStatistics(statistics) => {
             one(format!("create statistics {}", statistics.name), statistics_sql(statistics), &[])
         }
-        Change::DropStatistics(statistics) => one(
-            format!("drop statistics {}", statistics.name),
-            format!("DROP STATISTICS {};", D.ident(&statistics.name)),
-            &[],
-        ),
+        Change::DropStatistics(statistics) => {
+            one(format!("drop statistics {}", statistics.name), ddl::drop(D, "STATISTICS", &statistics.name), &[])
+        }
         Change::CreateEnum { name, labels } => one(
             format!("create type {name}"),
             format!("CREATE TYPE {} AS ENUM ({});", D.ident(name), literals(labels)),
             &[],
         ),
         Change::DropEnum { name, .. } => {
-            one(format!("drop type {name}"), format!("DROP TYPE {};", D.ident(name)), &[Hazard::Destructive])
+            one(format!("drop type {name}"), ddl::drop(D, "TYPE", name), &[Hazard::Destructive])
         }
         Change::AlterEnum { name, from, to } => alter_enum(name, from, to),
         Change::CreateSequence(sequence) => one(
@@ -105,7 +102,7 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
         ),
         Change::DropSequence(sequence) => one(
             format!("drop sequence {}", sequence.name),
-            format!("DROP SEQUENCE {};", D.ident(&sequence.name)),
+            ddl::drop(D, "SEQUENCE", &sequence.name),
             &[Hazard::Destructive],
         ),
         Change::AlterSequence { to, .. } => one(
@@ -177,7 +174,7 @@ fn alter_table(from: &Table, to: &Table, changes: &[TableChange]) -> Result<Vec<
     if let (Some(of), true) = (&from.partition_of, from.partition_of != to.partition_of) {
         steps.push(step(
             format!("detach partition {} from {}", to.name, of.parent),
-            format!("ALTER TABLE {} DETACH PARTITION {};", D.ident(&of.parent), D.ident(&to.name)),
+            AlterTable::new(D, &of.parent).detach_partition(&to.name).statement(),
             &[],
         ));
     }
@@ -233,7 +230,7 @@ fn statistics_sql(statistics: &strata_schema::Statistics) -> String {
 }
 
 fn attach_sql(table: &str, of: &strata_schema::PartitionOf) -> String {
-    format!("ALTER TABLE {} ATTACH PARTITION {} {};", D.ident(&of.parent), D.ident(table), of.bound)
+    AlterTable::new(D, &of.parent).attach_partition(table, &of.bound).statement()
 }
 
 /// PostgreSQL keeps a constraint's name through renames; the names it would choose for the renamed
@@ -246,9 +243,7 @@ fn rename_default_names(before: &Table, after: &Table) -> Option<Step> {
         .filter(|(old, _)| old.name().is_none())
         .map(|(old, new)| (default_constraint_name(before, old), default_constraint_name(after, new)))
         .filter(|(old, new)| old != new)
-        .map(|(old, new)| {
-            format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", D.ident(&after.name), D.ident(&old), D.ident(&new))
-        })
+        .map(|(old, new)| AlterTable::new(D, &after.name).rename_constraint(&old, &new).statement())
         .collect();
     (!statements.is_empty())
         .then(|| step(format!("rename constraints of {} after it", after.name), statements.join("\n"), &[]))
@@ -270,7 +265,7 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             {
                 hazards.push(Hazard::Rewrite);
             }
-            let mut sql = format!("ALTER TABLE {t} ADD COLUMN {};", column_sql(column)?);
+            let mut sql = AlterTable::new(D, name).add_column(&column_sql(column)?).statement();
             if column.comment.is_some() {
                 let target = format!("{t}.{}", D.ident(&column.name));
                 sql.push_str(&format!("\n{}", sql::comment_sql(D, "COLUMN", &target, column.comment.as_deref())));
@@ -279,7 +274,7 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
         }
         TableChange::DropColumn(column) => vec![step(
             format!("drop column {name}.{}", column.name),
-            format!("ALTER TABLE {t} DROP COLUMN {};", D.ident(&column.name)),
+            AlterTable::new(D, name).drop_column(&column.name).statement(),
             &[Hazard::Destructive],
         )],
         TableChange::ModifyColumn { from: old, to: new } => modify_column(name, old, new)?,
@@ -290,7 +285,7 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             }
             vec![step(
                 format!("add {} on {name}", kind(constraint)),
-                format!("ALTER TABLE {t} ADD {};", sql::constraint_sql(D, constraint)),
+                AlterTable::new(D, name).add(&sql::constraint_sql(D, constraint)).statement(),
                 &hazards,
             )]
         }
@@ -299,7 +294,7 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
                 constraint.name().map(str::to_string).unwrap_or_else(|| default_constraint_name(from, constraint));
             vec![step(
                 format!("drop {} {constraint_name} on {name}", kind(constraint)),
-                format!("ALTER TABLE {t} DROP CONSTRAINT {};", D.ident(&constraint_name)),
+                AlterTable::new(D, name).drop_constraint(&constraint_name).statement(),
                 &[],
             )]
         }
@@ -310,7 +305,7 @@ fn alter(from: &Table, to: &Table, change: &TableChange) -> Result<Vec<Step>, Pl
             &[],
         )],
         TableChange::DropIndex(index) => {
-            vec![step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])]
+            vec![step(format!("drop index {}", index.name), ddl::drop(D, "INDEX", &index.name), &[])]
         }
         TableChange::SetComment(comment) => {
             vec![step(format!("comment on table {name}"), sql::comment_sql(D, "TABLE", &t, comment.as_deref()), &[])]
@@ -391,17 +386,15 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
             what: format!("turning auto-increment on or off for {table}.{} (write that migration by hand)", new.name),
         });
     }
-    let t = D.ident(table);
-    let c = D.ident(&new.name);
     let what = format!("{table}.{}", new.name);
-    let alter = |sql: String| format!("ALTER TABLE {t} ALTER COLUMN {c} {sql};");
+    let alter = |action: String| AlterTable::new(D, table).alter_column(&new.name, &action).statement();
     // PostgreSQL 15 cannot change a generation expression in place: the column is made anew.
     if old.generated != new.generated && new.generated.is_some() {
         let mut hazards = vec![Hazard::Rewrite];
         if old.generated.is_none() {
             hazards.push(Hazard::Destructive);
         }
-        let sql = format!("ALTER TABLE {t} DROP COLUMN {c};\nALTER TABLE {t} ADD COLUMN {};", column_sql(new)?);
+        let sql = AlterTable::new(D, table).drop_column(&new.name).add_column(&column_sql(new)?).statements();
         return Ok(vec![step(format!("recreate generated column {what}"), sql, &hazards)]);
     }
     let mut steps = Vec::new();
@@ -443,7 +436,7 @@ fn modify_column(table: &str, old: &Column, new: &Column) -> Result<Vec<Step>, P
         });
     }
     if old.comment != new.comment {
-        let target = format!("{t}.{c}");
+        let target = format!("{}.{}", D.ident(table), D.ident(&new.name));
         steps.push(step(
             format!("comment on column {what}"),
             sql::comment_sql(D, "COLUMN", &target, new.comment.as_deref()),

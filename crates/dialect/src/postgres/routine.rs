@@ -91,7 +91,7 @@ pub fn create_domain(domain: &Domain) -> String {
 }
 
 pub fn drop_domain(domain: &Domain) -> String {
-    format!("DROP DOMAIN {};", D.ident(&domain.name))
+    crate::ddl::drop(D, "DOMAIN", &domain.name)
 }
 
 /// The statements that turn `from` into `to` in place (same base type), `None` otherwise.

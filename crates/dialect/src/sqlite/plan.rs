@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::ddl::{self, AlterTable};
 use crate::plan::{postgres_only, postgres_only_changes, Hazard, PlanError, Step};
 use crate::sql::{self, step};
 use strata_core::Dialect;
@@ -67,11 +68,7 @@ pub fn steps(change: &Change) -> Result<Vec<Step>, PlanError> {
             vec![step(format!("create table {}", table.name), sql.join("\n"), &[])]
         }
         Change::DropTable(table) => {
-            vec![step(
-                format!("drop table {}", table.name),
-                format!("DROP TABLE {};", D.ident(&table.name)),
-                &[Hazard::Destructive],
-            )]
+            vec![step(format!("drop table {}", table.name), ddl::drop(D, "TABLE", &table.name), &[Hazard::Destructive])]
         }
         Change::RenameTable { from, to, .. } => vec![sql::rename_table_step(D, from, to)],
         Change::RenameColumn { table, from, to, .. } => vec![sql::rename_column_step(D, table, from, to)],
@@ -114,15 +111,14 @@ fn natively_alterable(from: &Table, to: &Table, change: &TableChange) -> bool {
 }
 
 fn native_step(table: &str, change: &TableChange) -> Step {
-    let t = D.ident(table);
     match change {
         TableChange::AddColumn(column) => {
-            let sql = format!("ALTER TABLE {t} ADD COLUMN {};", column_sql(&Table::new(table), column));
+            let sql = AlterTable::new(D, table).add_column(&column_sql(&Table::new(table), column)).statement();
             step(format!("add column {table}.{}", column.name), sql, &[])
         }
         TableChange::DropColumn(column) => step(
             format!("drop column {table}.{}", column.name),
-            format!("ALTER TABLE {t} DROP COLUMN {};", D.ident(&column.name)),
+            AlterTable::new(D, table).drop_column(&column.name).statement(),
             &[Hazard::Destructive],
         ),
         TableChange::CreateIndex(index) => {
@@ -132,11 +128,11 @@ fn native_step(table: &str, change: &TableChange) -> Step {
         // SQLite has no RENAME INDEX.
         TableChange::RenameIndex { from, to } => step(
             format!("rename index {from} to {}", to.name),
-            format!("DROP INDEX {};\n{}", D.ident(from), create_index_sql(table, to)),
+            format!("{}\n{}", ddl::drop(D, "INDEX", from), create_index_sql(table, to)),
             &[],
         ),
         TableChange::DropIndex(index) => {
-            step(format!("drop index {}", index.name), format!("DROP INDEX {};", D.ident(&index.name)), &[])
+            step(format!("drop index {}", index.name), ddl::drop(D, "INDEX", &index.name), &[])
         }
         TableChange::ModifyColumn { .. } | TableChange::AddConstraint(_) | TableChange::DropConstraint(_) => {
             unreachable!("natively_alterable() sends these to rebuild()")
@@ -165,11 +161,11 @@ fn rebuild(from: &Table, to: &Table, changes: &[TableChange]) -> Step {
             D.ident(&from.name),
             cols = common.join(", ")
         ),
-        format!("DROP TABLE {};", D.ident(&from.name)),
+        ddl::drop(D, "TABLE", &from.name),
         // Views and triggers that read the table stay as they are: the legacy rename leaves
         // their text alone instead of checking it against a table that is briefly gone.
         "PRAGMA legacy_alter_table = 1;".to_string(),
-        format!("ALTER TABLE {} RENAME TO {};", D.ident(&temp), D.ident(&to.name)),
+        AlterTable::new(D, &temp).rename_to(&to.name).statement(),
         "PRAGMA legacy_alter_table = 0;".to_string(),
     ];
     sql.extend(to.indexes.iter().map(|i| create_index_sql(&to.name, i)));

@@ -317,8 +317,8 @@ fn select<'v>(
                 last_run.display()
             ))
         })?;
-        let last: LastRun =
-            serde_json::from_str(&text).map_err(|e| Error::Io(format!("{}: {e}", last_run.display())))?;
+        let last: LastRun = serde_json::from_str(&text)
+            .map_err(|source| Error::Json { what: last_run.display().to_string(), source })?;
         tenants.retain(|t| last.failed.contains(&t.id));
     }
     for tenant in &tenants {
@@ -350,7 +350,7 @@ fn record_last_run(last_run: &Path, commit: &str, outcomes: &[TenantOutcome]) ->
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::write(last_run, serde_json::to_string_pretty(&last).unwrap_or_default()));
-    written.map_err(|e| Error::Io(format!("{}: {e}", last_run.display())))
+    written.map_err(|source| Error::File { path: last_run.display().to_string(), source })
 }
 
 /// How many tenants run at once, and how many failures halt the rollout.

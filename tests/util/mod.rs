@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod engines;
 pub mod generator;
 pub mod pairs;
+pub mod proxy;
 pub mod roundtrip;
 
 use std::path::{Path, PathBuf};

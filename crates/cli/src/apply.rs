@@ -20,9 +20,12 @@ pub struct Args {
     /// List what would be applied, and the SQL per group of tenants, without changing any database.
     #[arg(long)]
     pub dry_run: bool,
-    /// Seconds to wait for another runner's lock on a tenant.
-    #[arg(long, default_value_t = 30)]
-    pub lock_timeout: u64,
+    /// How long to wait for another runner's lock on a tenant (e.g. 30s, 2min).
+    #[arg(long, default_value = "30s", value_parser = strata_core::duration::parse)]
+    pub lock_timeout: Duration,
+    /// Start no tenant once this much time has passed (e.g. 45min); running tenants finish.
+    #[arg(long, value_parser = strata_core::duration::parse)]
+    pub deadline: Option<Duration>,
     /// Tenants migrated at once (default: rollout.concurrency of the environment, else twice the cores).
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -46,7 +49,8 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         reference: args.target.commit.clone(),
         tenants: args.target.tenants.clone(),
         dry_run: args.dry_run,
-        lock_timeout: Duration::from_secs(args.lock_timeout),
+        lock_timeout: args.lock_timeout,
+        deadline: args.deadline,
         concurrency: args.concurrency,
         max_failures: args.max_failures,
         shard: args.shard,

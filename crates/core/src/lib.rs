@@ -3,6 +3,7 @@
 //! schema, project or database.
 
 pub mod dialect;
+pub mod duration;
 pub mod keywords;
 pub mod order;
 pub mod url;

@@ -16,6 +16,11 @@ pub fn check_is_reference(url: &str) -> Result<(), String> {
 
 /// Replaces every `${VAR}` with the variable's value; a missing variable is an error naming it.
 pub fn expand(template: &str) -> Result<String, String> {
+    expand_with(template, &str::to_string)
+}
+
+/// [`expand`], each value passed through `escape` first (for text that is rendered afterwards).
+pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -23,7 +28,7 @@ pub fn expand(template: &str) -> Result<String, String> {
         let end = rest[start..].find('}').ok_or_else(|| format!("unclosed `${{` in `{}`", redact(template)))?;
         let name = &rest[start + 2..start + end];
         let value = std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
-        out.push_str(&value);
+        out.push_str(&escape(&value));
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);

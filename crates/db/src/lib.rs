@@ -5,6 +5,7 @@ pub mod mysql;
 pub mod peek;
 pub mod postgres;
 pub mod scratch;
+pub mod session;
 pub mod sqlite;
 pub mod tenant;
 pub mod transactional;
@@ -41,12 +42,23 @@ pub enum DbError {
     /// A migration ran but left rows that its foreign keys refuse (SQLite checks them afterwards).
     #[error("{id} failed: leaves {rows} rows violating foreign keys ({check})")]
     ForeignKeys { id: String, rows: usize, check: &'static str },
+    /// The server did not answer within a bound: the connection is abandoned, and a
+    /// transactional engine rolls back what it had begun.
+    #[error("{target}: no answer from the server within {after} while {what} (see `timeouts:` in the environment file); the tenant is retried by the next run")]
+    Timeout { target: String, what: &'static str, after: String },
+    /// A statement waited longer than the lock timeout for a lock another session holds.
+    #[error("{id} failed: waited {waited} for a lock (lock timeout){}; nothing was changed, the next run retries it", blocker_note(.blocker))]
+    LockTimeout { id: String, waited: String, blocker: Option<String> },
     #[error("{target}: another runner holds this tenant's lock (waited {waited:?}; see --lock-timeout)")]
     Locked { target: String, waited: std::time::Duration },
     #[error(
         "{target}: {id} failed earlier and may be half applied (MySQL DDL is not transactional); run `strata repair`"
     )]
     FailedBefore { target: String, id: String },
+}
+
+fn blocker_note(blocker: &Option<String>) -> String {
+    blocker.as_ref().map(|b| format!(", held by {b}")).unwrap_or_default()
 }
 
 /// Where a migration stands in a tenant's history: applied, or (on MySQL, whose DDL commits as it

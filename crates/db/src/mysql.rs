@@ -3,11 +3,12 @@
 //! DDL statement by statement, so a migration cannot be rolled back: one that fails is recorded
 //! as `failed`, and later applies to that tenant stop until `strata repair`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sqlx::mysql::{MySql, MySqlConnection};
 use sqlx::Connection;
 
+use super::session::{self, Session};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
 use crate::transactional::Queries;
 use crate::HistoryState;
@@ -44,11 +45,10 @@ impl MySqlTenant {
         database: &str,
         label: &str,
         create: bool,
-        lock_timeout: Duration,
+        session: &Session,
     ) -> Result<Option<Self>, DbError> {
-        let connect_error = |e: sqlx::Error| DbError::connect(label, e);
-        let conn = MySqlConnection::connect(url).await.map_err(connect_error)?;
-        Self::open_on(conn, database, label, create, lock_timeout).await
+        let conn = session::mysql(url, label, &session.timeouts).await?;
+        Self::open_on(conn, database, label, create, session).await
     }
 
     /// [`open`](Self::open) on a connection already made to the tenant's server.
@@ -57,8 +57,9 @@ impl MySqlTenant {
         database: &str,
         label: &str,
         create: bool,
-        lock_timeout: Duration,
+        session: &Session,
     ) -> Result<Option<Self>, DbError> {
+        let lock_timeout = session.tenant_lock;
         let mut tenant = MySqlTenant { conn, target: label.to_string(), database: database.to_string() };
         // The lock comes first, so that two runners never both provision the tenant.
         let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")

@@ -10,10 +10,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use sqlx::mysql::MySqlConnection;
-use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 
+use super::session::{self, bounded, Session};
 use super::tenant::{ServerConnection as Idle, Target};
 use super::{history_rows, DbError, HistoryRow};
 use strata_core::Dialect;
@@ -24,17 +23,12 @@ use strata_core::Dialect;
 /// must fail the tenant at once, not be retried until an acquire timeout.)
 pub struct Peeker {
     idle: RefCell<HashMap<String, Vec<Idle>>>,
-}
-
-impl Default for Peeker {
-    fn default() -> Self {
-        Self::new()
-    }
+    session: Session,
 }
 
 impl Peeker {
-    pub fn new() -> Self {
-        Self { idle: RefCell::new(HashMap::new()) }
+    pub fn new(session: Session) -> Self {
+        Self { idle: RefCell::new(HashMap::new()), session }
     }
 
     fn server(target: &Target) -> Option<&str> {
@@ -60,7 +54,13 @@ impl Peeker {
     /// The tenant's history, or `None` when this path cannot tell (no shared server, no schema or
     /// history table yet, any database error): the caller then takes the full path.
     pub async fn history(&self, target: &Target) -> Result<Option<Vec<HistoryRow>>, DbError> {
+        let limit = self.session.timeouts.connect + self.session.step();
+        bounded(limit, &target.label(), "reading the history", self.look(target)).await
+    }
+
+    async fn look(&self, target: &Target) -> Result<Option<Vec<HistoryRow>>, DbError> {
         let connect = DbError::connect;
+        let timeouts = &self.session.timeouts;
         // Every tenant with a file or a database of its own: nothing to share.
         let (url, label) = match target {
             Target::Postgres { url, label, schema: Some(_) } | Target::Mysql { url, label, .. } => (url, label),
@@ -69,10 +69,8 @@ impl Peeker {
         let conn = match self.take(target) {
             Some(conn) => conn,
             None => match target {
-                Target::Postgres { .. } => {
-                    Idle::Postgres(PgConnection::connect(url).await.map_err(|e| connect(label, e))?)
-                }
-                _ => Idle::Mysql(MySqlConnection::connect(url).await.map_err(|e| connect(label, e))?),
+                Target::Postgres { .. } => Idle::Postgres(session::postgres_url(url, label, timeouts).await?),
+                _ => Idle::Mysql(session::mysql(url, label, timeouts).await?),
             },
         };
         let (result, conn) = match (conn, target) {
@@ -118,11 +116,14 @@ impl Peeker {
     pub async fn close(&self) {
         let idle: Vec<Idle> = self.idle.borrow_mut().drain().flat_map(|(_, list)| list).collect();
         for conn in idle {
-            // A connection that cannot close cleanly is dropped anyway.
-            let _ = match conn {
-                Idle::Postgres(conn) => conn.close().await,
-                Idle::Mysql(conn) => conn.close().await,
+            // A connection that cannot close cleanly (or in time) is dropped anyway.
+            let close = async {
+                match conn {
+                    Idle::Postgres(conn) => conn.close().await,
+                    Idle::Mysql(conn) => conn.close().await,
+                }
             };
+            let _ = tokio::time::timeout(self.session.timeouts.connect, close).await;
         }
     }
 }

@@ -10,9 +10,11 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::Connection;
 
+use super::session::{self, Session};
 use super::transactional::{Queries, Spelling};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
 use crate::HistoryState;
+use strata_core::duration::show;
 use strata_core::Dialect;
 
 const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
@@ -34,6 +36,8 @@ pub struct PgTenant {
     target: String,
     /// The tenant's schema (`public` when the tenant has a database of its own).
     schema: String,
+    /// The session's lock timeout, for messages.
+    lock: Duration,
 }
 
 impl PgTenant {
@@ -48,16 +52,16 @@ impl PgTenant {
         schema: Option<&str>,
         label: &str,
         create: bool,
-        lock_timeout: Duration,
+        session: &Session,
     ) -> Result<Option<Self>, DbError> {
         let connect_error = |e: sqlx::Error| DbError::connect(label, e);
         let options = PgConnectOptions::from_str(url).map_err(connect_error)?;
         // A tenant with a database of its own: create it from the server's maintenance database.
         if let (None, Some(database)) = (schema, options.get_database()) {
             let maintenance = options.clone().database("postgres");
-            let mut admin = PgConnection::connect_with(&maintenance).await.map_err(connect_error)?;
+            let mut admin = session::postgres(&maintenance, label, &session.timeouts).await?;
             // Another runner may be creating it: CREATE is not safe against that on its own.
-            lock(&mut admin, &format!("strata:{label}"), lock_timeout, label).await?;
+            lock(&mut admin, &format!("strata:{label}"), session.tenant_lock, label).await?;
             let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
                 .bind(database)
                 .fetch_optional(&mut admin)
@@ -71,8 +75,8 @@ impl PgTenant {
                 sqlx::raw_sql(&sql).execute(&mut admin).await.map_err(connect_error)?;
             }
         }
-        let conn = PgConnection::connect_with(&options).await.map_err(connect_error)?;
-        Self::open_on(conn, schema, label, create, lock_timeout).await
+        let conn = session::postgres(&options, label, &session.timeouts).await?;
+        Self::open_on(conn, schema, label, create, session).await
     }
 
     /// [`open`](Self::open) on a connection already made to the tenant's server (kept from an
@@ -82,12 +86,13 @@ impl PgTenant {
         schema: Option<&str>,
         label: &str,
         create: bool,
-        lock_timeout: Duration,
+        session: &Session,
     ) -> Result<Option<Self>, DbError> {
-        let mut tenant = PgTenant { conn, target: label.to_string(), schema: schema.unwrap_or("public").to_string() };
+        let schema_name = schema.unwrap_or("public").to_string();
+        let mut tenant = PgTenant { conn, target: label.to_string(), schema: schema_name, lock: session.timeouts.lock };
         // The lock comes first: two runners must not both create the schema (PostgreSQL's
         // IF NOT EXISTS does not protect against that).
-        lock(&mut tenant.conn, &format!("strata:{label}"), lock_timeout, label).await?;
+        lock(&mut tenant.conn, &format!("strata:{label}"), session.tenant_lock, label).await?;
         if let Some(schema) = schema {
             let exists = sqlx::query("SELECT 1 FROM pg_namespace WHERE nspname = $1")
                 .bind(schema)
@@ -144,10 +149,36 @@ impl PgTenant {
         Queries::<Postgres>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
     }
 
-    /// Runs one migration and records it in one transaction.
+    /// Runs one migration and records it in one transaction. A lock timeout names the session
+    /// that held the lock, read after the rollback (the holder usually still holds it).
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let target = self.target.clone();
-        Queries::<Postgres>::run(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await
+        let result = Queries::<Postgres>::run(&mut self.conn, &SPELLING, run, &|e| query_error(&target, e)).await;
+        match result {
+            Err(DbError::Migration { source: sqlx::Error::Database(e), .. })
+                if e.code().as_deref() == Some("55P03") =>
+            {
+                Err(DbError::LockTimeout {
+                    id: run.id.to_string(),
+                    waited: show(self.lock),
+                    blocker: self.blocker().await,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// The oldest other session holding a lock on a relation of the tenant's schema: its pid,
+    /// state, how long its transaction has been open, and its last query.
+    async fn blocker(&mut self) -> Option<String> {
+        let row: Option<(i32, String, f64, String)> =
+            sqlx::query_as(BLOCKER).bind(&self.schema).fetch_optional(&mut self.conn).await.ok()?;
+        row.map(|(pid, state, seconds, query)| {
+            format!(
+                "pid {pid} ({state}, transaction open {seconds:.0} s): {}",
+                query.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        })
     }
 }
 
@@ -184,6 +215,14 @@ async fn lock(conn: &mut PgConnection, key: &str, timeout: Duration, target: &st
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Who holds a lock in the tenant's schema; the query text is cut short for a message.
+const BLOCKER: &str = "SELECT a.pid, COALESCE(a.state, ''), \
+    COALESCE(EXTRACT(EPOCH FROM now() - a.xact_start)::float8, 0), left(COALESCE(a.query, ''), 200) \
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+    JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE l.granted AND n.nspname = $1 AND a.pid <> pg_backend_pid() \
+    ORDER BY a.xact_start NULLS LAST LIMIT 1";
 
 /// A row when the tenant has a history table.
 const HISTORY_EXISTS: &str = "SELECT 1 WHERE to_regclass('strata_history') IS NOT NULL";

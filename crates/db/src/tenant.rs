@@ -1,10 +1,10 @@
 //! Where a tenant lives and a connection to it, whatever the engine.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::mysql::MySqlTenant;
 use super::postgres::PgTenant;
+use super::session::{bounded, Session};
 use super::sqlite::SqliteTenant;
 use super::{DbError, HistoryRow, HistoryState, MigrationRun, RunOutcome};
 
@@ -33,25 +33,45 @@ pub enum ServerConnection {
     Mysql(sqlx::mysql::MySqlConnection),
 }
 
-pub enum TenantDb {
+/// A tenant's database under its lock, whatever the engine. Every step is bounded
+/// ([`Session::step`]); after a step that timed out the connection is in an unknown state and is
+/// only dropped, never used again (dropping it ends the server's transaction and the lock).
+pub struct TenantDb {
+    engine: Engine,
+    session: Session,
+    label: String,
+    abandoned: bool,
+}
+
+enum Engine {
     Sqlite(SqliteTenant),
     Postgres(PgTenant),
     Mysql(MySqlTenant),
 }
 
 impl TenantDb {
+    fn new(engine: Engine, session: &Session, target: &Target) -> Self {
+        Self { engine, session: *session, label: target.label(), abandoned: false }
+    }
+
     /// Connects under the tenant's lock; `None` when the tenant's database does not exist and
     /// `create` is false.
-    pub async fn open(target: &Target, create: bool, lock_timeout: Duration) -> Result<Option<Self>, DbError> {
-        Ok(match target {
-            Target::SqliteFile(path) => SqliteTenant::open(path, create, lock_timeout).await?.map(TenantDb::Sqlite),
-            Target::Postgres { url, schema, label } => {
-                PgTenant::open(url, schema.as_deref(), label, create, lock_timeout).await?.map(TenantDb::Postgres)
-            }
-            Target::Mysql { url, database, label } => {
-                MySqlTenant::open(url, database, label, create, lock_timeout).await?.map(TenantDb::Mysql)
-            }
-        })
+    pub async fn open(target: &Target, create: bool, session: &Session) -> Result<Option<Self>, DbError> {
+        let opened = async {
+            Ok(match target {
+                Target::SqliteFile(path) => {
+                    SqliteTenant::open(path, create, session.tenant_lock).await?.map(Engine::Sqlite)
+                }
+                Target::Postgres { url, schema, label } => {
+                    PgTenant::open(url, schema.as_deref(), label, create, session).await?.map(Engine::Postgres)
+                }
+                Target::Mysql { url, database, label } => {
+                    MySqlTenant::open(url, database, label, create, session).await?.map(Engine::Mysql)
+                }
+            })
+        };
+        let engine = bounded(session.open(), &target.label(), "opening the tenant", opened).await?;
+        Ok(engine.map(|engine| Self::new(engine, session, target)))
     }
 
     /// [`open`](Self::open) on a kept connection to the tenant's server.
@@ -59,69 +79,101 @@ impl TenantDb {
         target: &Target,
         conn: ServerConnection,
         create: bool,
-        lock_timeout: Duration,
+        session: &Session,
     ) -> Result<Option<Self>, DbError> {
-        Ok(match (target, conn) {
-            (Target::Postgres { schema, label, .. }, ServerConnection::Postgres(conn)) => {
-                PgTenant::open_on(conn, schema.as_deref(), label, create, lock_timeout).await?.map(TenantDb::Postgres)
-            }
-            (Target::Mysql { database, label, .. }, ServerConnection::Mysql(conn)) => {
-                MySqlTenant::open_on(conn, database, label, create, lock_timeout).await?.map(TenantDb::Mysql)
-            }
-            _ => Self::open(target, create, lock_timeout).await?,
-        })
+        let opened = async {
+            Ok(match (target, conn) {
+                (Target::Postgres { schema, label, .. }, ServerConnection::Postgres(conn)) => {
+                    PgTenant::open_on(conn, schema.as_deref(), label, create, session).await?.map(Engine::Postgres)
+                }
+                (Target::Mysql { database, label, .. }, ServerConnection::Mysql(conn)) => {
+                    MySqlTenant::open_on(conn, database, label, create, session).await?.map(Engine::Mysql)
+                }
+                _ => return Ok(Self::open(target, create, session).await?.map(|db| db.engine)),
+            })
+        };
+        let engine = bounded(session.open(), &target.label(), "opening the tenant", opened).await?;
+        Ok(engine.map(|engine| Self::new(engine, session, target)))
+    }
+
+    /// One step, bounded; a step that timed out abandons the connection.
+    async fn step<T>(
+        &mut self,
+        what: &'static str,
+        work: impl AsyncFnOnce(&mut Engine) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        if self.abandoned {
+            return Err(DbError::Timeout { target: self.label.clone(), what, after: "an earlier step".into() });
+        }
+        let limit = self.session.step();
+        let result = bounded(limit, &self.label, what, work(&mut self.engine)).await;
+        if matches!(result, Err(DbError::Timeout { .. })) {
+            self.abandoned = true;
+        }
+        result
     }
 
     /// Releases the tenant's lock and hands back a server connection fit for the next tenant.
     pub async fn release(self) -> Option<ServerConnection> {
-        match self {
-            TenantDb::Sqlite(_) => None,
-            TenantDb::Postgres(db) => db.release().await.map(ServerConnection::Postgres),
-            TenantDb::Mysql(db) => db.release().await.map(ServerConnection::Mysql),
+        if self.abandoned {
+            return None;
         }
+        let release = async {
+            match self.engine {
+                Engine::Sqlite(_) => None,
+                Engine::Postgres(db) => db.release().await.map(ServerConnection::Postgres),
+                Engine::Mysql(db) => db.release().await.map(ServerConnection::Mysql),
+            }
+        };
+        tokio::time::timeout(self.session.step(), release).await.ok().flatten()
     }
 
     pub async fn history(&mut self) -> Result<Vec<HistoryRow>, DbError> {
-        match self {
-            TenantDb::Sqlite(db) => db.history().await,
-            TenantDb::Postgres(db) => db.history().await,
-            TenantDb::Mysql(db) => db.history().await,
-        }
+        self.step("reading the history", async |engine| match engine {
+            Engine::Sqlite(db) => db.history().await,
+            Engine::Postgres(db) => db.history().await,
+            Engine::Mysql(db) => db.history().await,
+        })
+        .await
     }
 
     /// The live schema, read into the model.
     pub async fn inspect(&mut self) -> Result<strata_schema::Schema, DbError> {
-        match self {
-            TenantDb::Sqlite(db) => db.inspect().await,
-            TenantDb::Postgres(db) => db.inspect().await,
-            TenantDb::Mysql(db) => db.inspect().await,
-        }
+        self.step("reading the schema", async |engine| match engine {
+            Engine::Sqlite(db) => db.inspect().await,
+            Engine::Postgres(db) => db.inspect().await,
+            Engine::Mysql(db) => db.inspect().await,
+        })
+        .await
     }
 
     /// `repair`: a failed migration found applied after all (`Some("applied")`), or undone and
     /// forgotten so that the next apply runs it again (`None`).
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
-        match self {
-            TenantDb::Sqlite(db) => db.settle(id, state).await,
-            TenantDb::Postgres(db) => db.settle(id, state).await,
-            TenantDb::Mysql(db) => db.settle(id, state).await,
-        }
+        self.step("settling a migration", async |engine| match engine {
+            Engine::Sqlite(db) => db.settle(id, state).await,
+            Engine::Postgres(db) => db.settle(id, state).await,
+            Engine::Mysql(db) => db.settle(id, state).await,
+        })
+        .await
     }
 
     /// Runs a down migration (rendered for the tenant) and forgets the migration.
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
-        match self {
-            TenantDb::Sqlite(db) => db.revert(id, sql).await,
-            TenantDb::Postgres(db) => db.revert(id, sql).await,
-            TenantDb::Mysql(db) => db.revert(id, sql).await,
-        }
+        self.step("running a down migration", async |engine| match engine {
+            Engine::Sqlite(db) => db.revert(id, sql).await,
+            Engine::Postgres(db) => db.revert(id, sql).await,
+            Engine::Mysql(db) => db.revert(id, sql).await,
+        })
+        .await
     }
 
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
-        match self {
-            TenantDb::Sqlite(db) => db.run(run).await,
-            TenantDb::Postgres(db) => db.run(run).await,
-            TenantDb::Mysql(db) => db.run(run).await,
-        }
+        self.step("running a migration", async |engine| match engine {
+            Engine::Sqlite(db) => db.run(run).await,
+            Engine::Postgres(db) => db.run(run).await,
+            Engine::Mysql(db) => db.run(run).await,
+        })
+        .await
     }
 }

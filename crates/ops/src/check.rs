@@ -2,11 +2,14 @@
 //! requires cycle, every tenant resolves, every migration folder matches its sum, releases are
 //! consistent. `verify` runs the same checks first, through the same functions.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use strata_migrations::generate::load_all;
 use strata_migrations::releases::inconsistencies;
-use strata_project::project::Project;
+use strata_migrations::Migration;
+use strata_project::placement::check_placement;
+use strata_project::project::{LayerId, Project};
 use strata_project::resolve::solver::Resolver;
 use strata_project::resolve::{order_layers, resolve_tenant_with};
 use strata_project::source::WorkTree;
@@ -37,10 +40,39 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     // Migrations are read (and their sums checked) for the release consistency check.
     let migrations = load_all(&project, &source)?;
     problems.extend(inconsistencies(&project, &migrations).iter().map(ToString::to_string));
+    problems.extend(misplaced_values(&project, &migrations));
+    problems.extend(shared_places(&project));
     let unresolved = unresolved(&project);
     let unresolved_tenants = unresolved.len();
     problems.extend(unresolved);
     Ok(CheckReport { project, problems, unresolved_tenants })
+}
+
+/// Template expressions that are not quoted or stand in a SQL comment, in every SQL file of every
+/// layer and migration: found here rather than when some tenant's render reaches the file.
+pub fn misplaced_values(project: &Project, migrations: &BTreeMap<LayerId, Vec<Migration>>) -> Vec<String> {
+    let mut files: Vec<(String, &str)> = Vec::new();
+    for layer in project.all_layers() {
+        if let Some(layer_files) = project.layer_files(&layer) {
+            let sql = layer_files.schema.iter().chain(&layer_files.seed).chain(&layer_files.sql_patches);
+            files.extend(sql.map(|f| (f.path.clone(), f.text.as_str())));
+        }
+    }
+    for migration in migrations.values().flatten() {
+        files.push((migration.up_path.clone(), &migration.up));
+        files.extend(migration.down.as_deref().map(|text| (migration.down_path(), text)));
+    }
+    let dialect = project.config.dialect;
+    files.iter().filter_map(|(path, text)| check_placement(dialect, path, text).err().map(|e| e.to_string())).collect()
+}
+
+/// Environments where two tenants render the same target, or a target leaves its place.
+pub fn shared_places(project: &Project) -> Vec<String> {
+    project
+        .environments
+        .values()
+        .filter_map(|env| crate::place::places(project, env).err().map(|e| e.to_string()))
+        .collect()
 }
 
 /// A requires cycle among all templates and modules, found even if no tenant uses them.

@@ -5,11 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use strata_core::Dialect;
 use strata_db::tenant::Target;
 use strata_migrations::{order::dag_order, Migration};
-use strata_project::compose::{render_name, RenderContext};
-use strata_project::project::{Environment, Isolation, LayerId, Project, Tenant, TenantSelector};
+use strata_project::project::{Environment, LayerId, Project, Tenant};
 use strata_project::resolve::solver::Resolver;
 use strata_project::source::CommitTree;
 
@@ -55,25 +53,8 @@ impl Snapshot {
                 )));
             }
         }
-        let mut chosen = Vec::new();
-        for tenant in self.project.tenants.values() {
-            let in_env = match &env.manifest.tenants {
-                TenantSelector::All(star) if star == "*" => true,
-                TenantSelector::All(other) => {
-                    return Err(Error::Usage(format!(
-                        "{}: `tenants: {other}` must be \"*\", a list of ids or {{ labels: ... }}",
-                        env.path
-                    )))
-                }
-                TenantSelector::Ids(ids) => ids.contains(&tenant.id),
-                TenantSelector::Labels(selector) => {
-                    selector.labels.iter().all(|(k, v)| tenant.manifest.labels.get(k) == Some(v))
-                }
-            };
-            if in_env && tenant.is_in(&env.name) && (only.is_empty() || only.contains(&tenant.id)) {
-                chosen.push(tenant);
-            }
-        }
+        let mut chosen = crate::place::members(&self.project, env)?;
+        chosen.retain(|tenant| only.is_empty() || only.contains(&tenant.id));
         Ok(chosen)
     }
 
@@ -105,39 +86,7 @@ impl Snapshot {
     /// Where the tenant lives: the environment's `target` rendered for it (a file relative to the
     /// repository on SQLite, a schema or database name elsewhere) and the URL from `${VAR}`.
     pub fn target(&self, env: &Environment, tenant: &Tenant) -> Result<Target, Error> {
-        let context = RenderContext::for_tenant(tenant, Some(&env.name));
-        let name = render_name(&env.path, &env.manifest.target, &context)?;
-        let dialect = self.project.config.dialect;
-        if dialect == Dialect::Sqlite {
-            return Ok(Target::SqliteFile(self.root.join(name)));
-        }
-        let valid = !name.is_empty()
-            && name.len() <= 63
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid {
-            return Err(Error::Usage(format!(
-                "{}: target `{name}` of tenant {} is not a valid schema or database name",
-                env.path, tenant.id
-            )));
-        }
-        let Some(url) = &env.manifest.url else {
-            return Err(Error::Usage(format!("{}: `url: ${{SOME_VARIABLE}}` is required for {dialect}", env.path)));
-        };
-        // With one database per tenant the URL is a template too.
-        let url = match env.manifest.isolation {
-            Isolation::Database if dialect == Dialect::Postgres => render_name(&env.path, url, &context)?,
-            _ => url.clone(),
-        };
-        let url = strata_core::url::expand(&url).map_err(|m| Error::Usage(format!("{}: {m}", env.path)))?;
-        Ok(match (dialect, env.manifest.isolation) {
-            (Dialect::Postgres, Isolation::Schema) => {
-                Target::Postgres { url, schema: Some(name.clone()), label: format!("schema {name}") }
-            }
-            (Dialect::Postgres, Isolation::Database) => {
-                Target::Postgres { url, schema: None, label: format!("database of tenant {}", tenant.id) }
-            }
-            _ => Target::Mysql { url, database: name.clone(), label: format!("database {name}") },
-        })
+        crate::place::target(&self.project, &self.root, env, tenant)
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod git;
+pub mod placement;
 pub mod project;
 pub mod resolve;
 pub mod source;

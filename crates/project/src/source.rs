@@ -21,6 +21,11 @@ pub enum SourceError {
         #[source]
         source: git2::Error,
     },
+    /// A symbolic link that leaves the repository: its target is never read.
+    #[error("{path}: a symbolic link to {target}, outside the repository; strata reads only files inside it (copy the file in)")]
+    OutsideRepository { path: String, target: String },
+    #[error("{path}: symbolic links loop or chain too deep")]
+    LinkLoop { path: String },
     #[error("{path} is not valid UTF-8 text")]
     NotText { path: String },
 }
@@ -74,10 +79,26 @@ impl WorkTree {
     pub fn root(&self) -> &Path {
         &self.root
     }
+
+    /// Refuses a path that a symbolic link (of the file or of a folder above it) takes outside the
+    /// root; links within the repository are followed.
+    fn inside(&self, path: &str) -> Result<(), SourceError> {
+        let full = self.root.join(path);
+        let (Ok(root), Ok(resolved)) = (self.root.canonicalize(), full.canonicalize()) else {
+            // Missing files and dangling links are reported by the read itself.
+            return Ok(());
+        };
+        if resolved.starts_with(&root) {
+            Ok(())
+        } else {
+            Err(SourceError::OutsideRepository { path: path.to_string(), target: resolved.display().to_string() })
+        }
+    }
 }
 
 impl Source for WorkTree {
     fn read(&self, path: &str) -> Result<Option<String>, SourceError> {
+        self.inside(path)?;
         match std::fs::read(self.root.join(path)) {
             Ok(bytes) => utf8(path, bytes).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -106,6 +127,12 @@ impl Source for WorkTree {
     }
 }
 
+/// git's file mode of a symbolic link.
+const LINK_MODE: i32 = 0o120000;
+
+/// Links to links are followed this many times; a loop of links is an error, not a hang.
+const MAX_LINK_HOPS: usize = 8;
+
 /// The files of one commit, read from the object database: the work tree is never looked at.
 pub struct CommitTree<'r> {
     repo: &'r Repository,
@@ -122,13 +149,8 @@ impl<'r> CommitTree<'r> {
         self.commit
     }
 
-    fn read_err(path: &str, e: git2::Error) -> SourceError {
-        SourceError::GitRead { path: path.to_string(), source: e }
-    }
-}
-
-impl Source for CommitTree<'_> {
-    fn read(&self, path: &str) -> Result<Option<String>, SourceError> {
+    /// [`Source::read`], `hops` links deep.
+    fn read_following(&self, path: &str, hops: usize) -> Result<Option<String>, SourceError> {
         let entry = match self.tree.get_path(Path::new(path)) {
             Ok(entry) => entry,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
@@ -138,7 +160,45 @@ impl Source for CommitTree<'_> {
             return Ok(None);
         }
         let blob = self.repo.find_blob(entry.id()).map_err(|e| Self::read_err(path, e))?;
+        if entry.filemode() == LINK_MODE {
+            return self.read_link(path, blob.content(), hops);
+        }
         utf8(path, blob.content().to_vec()).map(Some)
+    }
+
+    /// A committed symbolic link: read its target when that is a path inside the commit, the way
+    /// a checkout would, and refuse it otherwise. Links to links are followed a few times only.
+    fn read_link(&self, path: &str, target: &[u8], hops: usize) -> Result<Option<String>, SourceError> {
+        let target = String::from_utf8_lossy(target).to_string();
+        let outside = || SourceError::OutsideRepository { path: path.to_string(), target: target.clone() };
+        let mut resolved: Vec<&str> = path.split('/').collect();
+        resolved.pop();
+        if target.starts_with('/') {
+            return Err(outside());
+        }
+        for part in target.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    resolved.pop().ok_or_else(outside)?;
+                }
+                name => resolved.push(name),
+            }
+        }
+        if hops >= MAX_LINK_HOPS {
+            return Err(SourceError::LinkLoop { path: path.to_string() });
+        }
+        self.read_following(&resolved.join("/"), hops + 1)
+    }
+
+    fn read_err(path: &str, e: git2::Error) -> SourceError {
+        SourceError::GitRead { path: path.to_string(), source: e }
+    }
+}
+
+impl Source for CommitTree<'_> {
+    fn read(&self, path: &str) -> Result<Option<String>, SourceError> {
+        self.read_following(path, 0)
     }
 
     fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {

@@ -26,6 +26,7 @@ use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
 use strata_core::Dialect;
 use strata_db::peek::Peeker;
+use strata_db::session::Session;
 use strata_db::tenant::{Target, TenantDb};
 use strata_db::{MigrationRun, RunOutcome};
 use strata_migrations::Migration;
@@ -88,6 +89,8 @@ pub struct ApplyOptions {
     pub shard: Option<Shard>,
     /// Only the tenants that failed in the last rollout of this environment (and shard) here.
     pub only_failed: bool,
+    /// No tenant starts once this much time has passed; the running ones finish.
+    pub deadline: Option<Duration>,
 }
 
 /// What `--only-failed` reads: the last rollout's failed tenants.
@@ -272,12 +275,20 @@ pub async fn apply(
         view: &view,
         env,
         options,
-        peeker: Peeker::new(),
+        peeker: Peeker::new(Session::new(env.manifest.timeouts, options.lock_timeout)),
         hashes: SchemaHashes::default(),
         timings: RefCell::new(Timings::default()),
     };
-    let limits = Limits { concurrency, max_failures };
-    let (outcomes, wave_reports, halted) = fleet.run_waves(&waves, limits, on_event).await;
+    let deadline = options.deadline.map(|d| (started + d, d));
+    let limits = Limits { concurrency, max_failures, deadline };
+    let halted = match options.dry_run {
+        true => None,
+        false => {
+            let targets: Vec<Target> = tenants.iter().filter_map(|t| view.target(env, t).ok()).collect();
+            super::preflight::unreachable(env, &targets, &env.manifest.timeouts).await
+        }
+    };
+    let (outcomes, wave_reports, halted) = fleet.run_waves(&waves, limits, halted, on_event).await;
     fleet.peeker.close().await;
     if !options.dry_run {
         record_last_run(&last_run, &view.commit_sha, &outcomes)?;
@@ -321,6 +332,7 @@ fn select<'v>(
             .map_err(|source| Error::Json { what: last_run.display().to_string(), source })?;
         tenants.retain(|t| last.failed.contains(&t.id));
     }
+    crate::place::places(&view.project, env)?;
     for tenant in &tenants {
         view.tenant_work(tenant)?;
         view.target(env, tenant)?;
@@ -358,6 +370,8 @@ fn record_last_run(last_run: &Path, commit: &str, outcomes: &[TenantOutcome]) ->
 struct Limits {
     concurrency: usize,
     max_failures: Option<usize>,
+    /// No tenant starts after this instant (`--deadline`, the duration for the message).
+    deadline: Option<(Instant, Duration)>,
 }
 
 /// Adds the time since `since` to one of the timings.
@@ -378,10 +392,10 @@ impl Fleet<'_> {
         &self,
         waves: &[Vec<&Tenant>],
         limits: Limits,
+        mut halted: Option<String>,
         on_event: &mut dyn FnMut(Event),
     ) -> (Vec<TenantOutcome>, Vec<WaveReport>, Option<String>) {
         let mut outcomes: Vec<TenantOutcome> = Vec::new();
-        let mut halted: Option<String> = None;
         let mut failures = 0;
         let mut wave_reports = Vec::new();
         for (index, wave) in waves.iter().enumerate() {
@@ -394,6 +408,13 @@ impl Fleet<'_> {
             let mut running = FuturesUnordered::new();
             loop {
                 while halted.is_none() && running.len() < limits.concurrency {
+                    if let Some((_, deadline)) = limits.deadline.filter(|(at, _)| Instant::now() >= *at) {
+                        halted = Some(format!(
+                            "the deadline ({}) passed in wave {number}; no further tenant was started",
+                            strata_core::duration::show(deadline)
+                        ));
+                        break;
+                    }
                     let Some(tenant) = queue.next() else { break };
                     running.push(self.run(tenant, number));
                 }
@@ -469,10 +490,11 @@ impl Fleet<'_> {
     ) -> Result<Vec<String>, Failure> {
         let (env, options) = (self.env, self.options);
         let create = env.manifest.create_missing && !options.dry_run;
+        let session = Session::new(env.manifest.timeouts, options.lock_timeout);
         let since = Instant::now();
         let opened = match self.peeker.take(target).filter(|_| !options.dry_run) {
-            Some(conn) => TenantDb::open_on(target, conn, create, options.lock_timeout).await,
-            None => TenantDb::open(target, create, options.lock_timeout).await,
+            Some(conn) => TenantDb::open_on(target, conn, create, &session).await,
+            None => TenantDb::open(target, create, &session).await,
         };
         let opened = match opened {
             Ok(Some(mut db)) => match db.history().await {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::check_history;
 use crate::snapshot::{short, Snapshot};
 use crate::Error;
+use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
 use strata_project::compose::{render, Composition, RenderContext};
 use strata_schema::compare::differences;
@@ -58,7 +59,9 @@ pub async fn drift(repo_dir: &Path, env_name: &str, reference: &str, only: &[Str
         };
         let result: Result<(), String> = async {
             let Some(mut db) =
-                TenantDb::open(&target, false, Duration::from_secs(5)).await.map_err(|e| e.to_string())?
+                TenantDb::open(&target, false, &Session::new(env.manifest.timeouts, Duration::from_secs(5)))
+                    .await
+                    .map_err(|e| e.to_string())?
             else {
                 state.pending = order.len();
                 return Ok(());

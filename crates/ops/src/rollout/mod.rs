@@ -6,6 +6,7 @@
 
 mod apply;
 pub mod drift;
+mod preflight;
 pub mod repair;
 pub mod rollback;
 pub mod shard;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::snapshot::Snapshot;
 use crate::Error;
+use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
 use strata_db::HistoryState;
 use strata_dialect::plan::plan;
@@ -50,7 +51,7 @@ pub async fn repair(
         .ok_or_else(|| Error::Usage(format!("tenant {tenant_id} is not in environment {env_name}")))?;
     let order = view.tenant_order(tenant)?;
     let target = view.target(env, tenant)?;
-    let mut db = TenantDb::open(&target, false, Duration::from_secs(30))
+    let mut db = TenantDb::open(&target, false, &Session::new(env.manifest.timeouts, Duration::from_secs(30)))
         .await?
         .ok_or_else(|| Error::Usage(format!("{} does not exist", target.label())))?;
     let history = db.history().await?;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::snapshot::Snapshot;
 use crate::Error;
+use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
 use strata_project::compose::{render, RenderContext};
 
@@ -39,7 +40,7 @@ pub async fn rollback(
         None => BTreeSet::new(),
     };
     let target = source.target(env, tenant)?;
-    let mut db = TenantDb::open(&target, false, Duration::from_secs(30))
+    let mut db = TenantDb::open(&target, false, &Session::new(env.manifest.timeouts, Duration::from_secs(30)))
         .await?
         .ok_or_else(|| Error::Usage(format!("{} does not exist", target.label())))?;
     let history = db.history().await?;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::check_history;
 use crate::snapshot::{short, Snapshot};
 use crate::Error;
+use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
 use strata_db::HistoryState;
 
@@ -35,13 +36,14 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
     let env = view.project.environment(env_name)?;
     let mut tenants = Vec::new();
     // One query per tenant over a kept connection where the server is shared (as `apply` looks).
-    let peeker = strata_db::peek::Peeker::new();
+    let session = Session::new(env.manifest.timeouts, Duration::from_secs(5));
+    let peeker = strata_db::peek::Peeker::new(session);
     for tenant in view.select(env, only)? {
         let order = view.tenant_order(tenant)?;
         let target = view.target(env, tenant)?;
         let history = match peeker.history(&target).await? {
             Some(rows) => Some(rows),
-            None => match TenantDb::open(&target, false, Duration::from_secs(5)).await? {
+            None => match TenantDb::open(&target, false, &session).await? {
                 Some(mut db) => Some(db.history().await?),
                 None => None,
             },

@@ -178,6 +178,8 @@ pub struct EnvironmentManifest {
     pub create_missing: bool,
     #[serde(default)]
     pub rollout: Rollout,
+    #[serde(default)]
+    pub timeouts: strata_core::duration::Timeouts,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -251,6 +251,26 @@ fn load_environments(source: &dyn Source) -> Result<BTreeMap<String, Environment
     Ok(environments)
 }
 
+/// A tenant's values reach SQL, names and paths through the quoting filters, and a filter quotes a
+/// value for a string literal or an identifier, not for a comment or a file name: a control
+/// character (a newline ending a `--` comment, a NUL cutting a path) has no business in any of them.
+fn check_values(path: &str, manifest: &TenantManifest) -> Result<(), ProjectError> {
+    let values =
+        manifest.vars.iter().map(|(k, v)| ("vars", k, v)).chain(manifest.labels.iter().map(|(k, v)| ("labels", k, v)));
+    for (map, key, value) in values {
+        if let Some(c) = value.chars().find(|c| c.is_control()) {
+            return Err(ProjectError::Invalid {
+                path: path.to_string(),
+                message: format!(
+                    "{map}.{key} holds the control character {:?}; tenant values may not contain newlines, tabs, NUL or other control characters",
+                    c
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn load_tenants(
     source: &dyn Source,
     environments: &BTreeMap<String, Environment>,
@@ -264,6 +284,7 @@ fn load_tenants(
             .read(&manifest_path)?
             .ok_or_else(|| ProjectError::Invalid { path: dir.clone(), message: "missing tenant.yaml".to_string() })?;
         let manifest: TenantManifest = parse_yaml(&manifest_path, &text)?;
+        check_values(&manifest_path, &manifest)?;
         for env in manifest.environments.iter().flatten() {
             if !environments.contains_key(env) {
                 return Err(ProjectError::Invalid {

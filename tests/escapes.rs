@@ -74,7 +74,10 @@ fn a_sqlite_target_cannot_leave_the_environment_directory() {
             &manifest.replace("vars: {", &format!("vars: {{ db: \"{db}\",")),
         );
     }
-    refused_by_the_gate_and_the_rollout(&repo, &["environments/local.yaml", "tenant uml", "leaves the environment's directory"]);
+    refused_by_the_gate_and_the_rollout(
+        &repo,
+        &["environments/local.yaml", "tenant uml", "leaves the environment's directory"],
+    );
     assert!(!repo.path().join("../escaped.db").exists() && !repo.path().join("../../escaped.db").exists());
 }
 
@@ -89,7 +92,10 @@ fn two_tenants_in_one_place_are_refused_naming_both() {
         let manifest = repo.read(&format!("tenants/{tenant}/tenant.yaml"));
         repo.write(&format!("tenants/{tenant}/tenant.yaml"), &manifest.replace("region: us", "region: eu"));
     }
-    refused_by_the_gate_and_the_rollout(&repo, &["environments/local.yaml", "tenants demo and nrna", "both render the target"]);
+    refused_by_the_gate_and_the_rollout(
+        &repo,
+        &["environments/local.yaml", "tenants demo and nrna", "both render the target"],
+    );
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! means. SQLite uses an in-memory database; PostgreSQL a fresh schema and MySQL a fresh database
 //! on the server of `--dev-url`, dropped again afterwards.
 
+use crate::session;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
+use strata_core::duration::Timeouts;
 
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
@@ -50,7 +52,7 @@ impl Scratch {
                 Scratch::Sqlite(SqliteConnection::connect_with(&options).await.map_err(connect_error)?)
             }
             Dialect::Postgres => {
-                let mut conn = PgConnection::connect(url()?).await.map_err(connect_error)?;
+                let mut conn = session::postgres_url(url()?, LABEL, &Timeouts::default()).await?;
                 let schema = unique_name();
                 let quoted = dialect.quote_ident(&schema);
                 sqlx::raw_sql(&format!("CREATE SCHEMA {quoted}; SET search_path TO {quoted}"))
@@ -60,7 +62,7 @@ impl Scratch {
                 Scratch::Postgres { conn, schema }
             }
             Dialect::Mysql => {
-                let mut conn = MySqlConnection::connect(url()?).await.map_err(connect_error)?;
+                let mut conn = session::mysql(url()?, LABEL, &Timeouts::default()).await?;
                 let database = unique_name();
                 let quoted = dialect.quote_ident(&database);
                 sqlx::raw_sql(&format!("CREATE DATABASE {quoted}")).execute(&mut conn).await.map_err(connect_error)?;

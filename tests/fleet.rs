@@ -257,3 +257,26 @@ async fn killed_on_postgres_a_rerun_converges_without_duplicates() {
         sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {prefix}_t{i:02} CASCADE")).execute(&mut conn).await.unwrap();
     }
 }
+
+#[test]
+fn a_deadline_stops_starting_tenants_and_the_next_run_continues() {
+    let repo = fleet(6, "rollout: { concurrency: 1 }\n");
+    let halted = repo.run(&["apply", "--env", "local", "--deadline", "0s", "--report", "deadline.json"]);
+    assert_eq!(halted.code, 4, "a halted rollout is exit 4:\n{}{}", halted.stdout, halted.stderr);
+    assert!(halted.stdout.contains("HALTED: the deadline (0s) passed"), "{}", halted.stdout);
+    let report = read_report(&repo, "deadline.json");
+    assert_eq!(tenants_with(&report, "skipped").len(), 6, "no tenant started: {report}");
+    let rerun = repo.ok(&["apply", "--env", "local", "--deadline", "10min"]);
+    assert!(rerun.contains("6 tenants, 6 migrated"), "{rerun}");
+}
+
+#[test]
+fn durations_are_checked_when_the_command_is_read() {
+    let repo = fleet(1, "");
+    for (flag, value) in [("--lock-timeout", "2147484"), ("--deadline", "soon")] {
+        let run = repo.run(&["apply", "--env", "local", flag, value]);
+        assert_eq!(run.code, 2, "{flag} {value}: {}", run.stderr);
+        assert!(run.stderr.contains(value), "the value is named: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}

@@ -115,6 +115,7 @@ async fn a_server_that_stops_answering_mid_rollout_fails_tenants_in_bounded_time
     assert!(failed.iter().all(|l| l.contains("no answer from the server within")), "each says it timed out:\n{said}");
     // One tenant at a time, each bounded by its connect or step timeout (1 s + 2 s + 1 s + 1 s).
     let bound = Duration::from_secs(5 * tenants as u64 + 10);
+    eprintln!("frozen after the first tenant: {} of {tenants} failed, the run ended after {elapsed:?}", failed.len());
     assert!(elapsed < bound, "the rollout took {elapsed:?}, more than {bound:?}:\n{said}");
 
     proxy.thaw();
@@ -166,6 +167,7 @@ async fn a_held_table_lock_fails_its_tenant_within_the_lock_timeout_and_never_qu
     let output = apply.await.expect("apply thread");
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     let queued = queued.expect("strata's ALTER was seen waiting for the lock");
+    eprintln!("the application's query waited {queued:?} behind strata's ALTER");
     assert!(queued < Duration::from_millis(2500), "the application waited {queued:?} behind strata:\n{said}");
     assert_eq!(output.status.code(), Some(4), "{said}");
     let line = said.lines().find(|l| l.starts_with("t00:")).unwrap_or_default();

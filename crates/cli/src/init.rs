@@ -74,8 +74,24 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         if let Some(commit) = commit {
             writeln!(out, "Committed {}.", &commit.to_string()[..12]).map_err(io)?;
         }
+        if let Some(example) = example_url(dialect) {
+            writeln!(
+                out,
+                "The environment `local` reads its server from DATABASE_URL, e.g. export DATABASE_URL={example}"
+            )
+            .map_err(io)?;
+        }
         writeln!(out, "Next: `strata commit` writes the first migrations, `strata apply --env local` applies them.")
             .map_err(io)?;
     }
     Ok(ExitStatus::Ok)
+}
+
+/// A URL of the shape the starter's environment expects, for the hint after `init`.
+fn example_url(dialect: Dialect) -> Option<&'static str> {
+    match dialect {
+        Dialect::Sqlite => None,
+        Dialect::Postgres => Some("postgres://app@127.0.0.1:5432/app"),
+        Dialect::Mysql => Some("mysql://app@127.0.0.1:3306/app"),
+    }
 }

@@ -1,0 +1,7 @@
+CREATE TABLE gifts (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  donor_name VARCHAR(200) NOT NULL,
+  amount_cents BIGINT NOT NULL,
+  given_on DATE NOT NULL,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -8,6 +8,7 @@ mod commit;
 mod drift;
 mod graph;
 mod init;
+mod inspect;
 mod plan;
 mod progress;
 mod rehash;
@@ -117,6 +118,8 @@ pub enum Command {
     Status(EnvArgs),
     /// Per tenant: the live schema against what its applied migrations make, object by object.
     Drift(EnvArgs),
+    /// Read a live schema and write it as SQL files for a template's `schema/`.
+    Inspect(inspect::Args),
     /// Settle a failed migration (MySQL): compare the live schema, mark it applied or rolled back.
     Repair(repair::Args),
     /// Take one tenant back to a commit by running down migrations, newest first.
@@ -143,6 +146,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         Command::Apply(args) => apply::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),
         Command::Drift(args) => drift::run(&context, args, out),
+        Command::Inspect(args) => inspect::run(&context, args, out),
         Command::Repair(args) => repair::run(&context, args, out),
         Command::Rollback(args) => rollback::run(&context, args, out),
     }

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod commit;
+pub mod inspect;
 pub mod place;
 pub mod plan;
 pub mod rollout;

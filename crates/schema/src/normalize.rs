@@ -271,7 +271,14 @@ impl Canonical<'_> {
     /// it is the tenant's own schema, MySQL's synonyms as one).
     fn call(&self, expr: &Expr, function: &sqlparser::ast::Function) -> String {
         let FunctionArguments::List(list) = &function.args else { return expr.to_string() };
-        if list.duplicate_treatment.is_some() || !list.clauses.is_empty() || function.over.is_some() {
+        // Shapes not rebuilt here keep sqlparser's whole text: never drop a part of the call.
+        if list.duplicate_treatment.is_some()
+            || !list.clauses.is_empty()
+            || function.over.is_some()
+            || function.null_treatment.is_some()
+            || !function.within_group.is_empty()
+            || !matches!(function.parameters, FunctionArguments::None)
+        {
             return expr.to_string();
         }
         let mut args = Vec::with_capacity(list.args.len());
@@ -309,7 +316,9 @@ impl Canonical<'_> {
                 *first = first.replacen(&format!("'{schema}."), "'", 1);
             }
         }
-        format!("{name}({})", args.join(", "))
+        // An aggregate's FILTER is part of its meaning (pagila's actor_info has one).
+        let filter = function.filter.as_ref().map(|f| format!(" FILTER (WHERE {})", self.top(f))).unwrap_or_default();
+        format!("{name}({}){filter}", args.join(", "))
     }
 
     /// `CURRENT_TIMESTAMP`, `current_timestamp()`, and on MySQL `now()`, are one thing.
@@ -471,6 +480,22 @@ mod tests {
         assert_eq!(canonical(Dialect::Mysql, "`email`(50)"), "email(50)");
         assert!(is_literal("'x'") && is_literal("-1.5") && is_literal("true") && is_literal("NULL"));
         assert!(!is_literal("now()") && !is_literal("CURRENT_TIMESTAMP") && !is_literal("(1 + 2)"));
+    }
+
+    #[test]
+    fn no_part_of_a_call_is_dropped() {
+        let pg = Dialect::Postgres;
+        // The catalog's spelling and the declared one agree, and the FILTER stays.
+        let declared = canonical(pg, "count(x) FILTER (WHERE x > 1)");
+        assert_eq!(declared, "count(x) FILTER (WHERE x > 1)");
+        assert_eq!(canonical(pg, "count(x) FILTER (WHERE (x > 1))"), declared);
+        for (call, part) in [
+            ("percentile_cont(0.5) WITHIN GROUP (ORDER BY x)", "WITHIN GROUP (ORDER BY x)"),
+            ("count(DISTINCT x)", "DISTINCT x"),
+            ("sum(x) OVER (PARTITION BY y)", "OVER (PARTITION BY y)"),
+        ] {
+            assert!(canonical(pg, call).contains(part), "{call} -> {}", canonical(pg, call));
+        }
     }
 
     #[test]

@@ -353,8 +353,8 @@ impl Interpreter {
             columns,
             ref_table: self.object_name(&fk.foreign_table)?,
             ref_columns: self.names(&fk.referred_columns),
-            on_delete: action(fk.on_delete),
-            on_update: action(fk.on_update),
+            on_delete: action(self.dialect, fk.on_delete),
+            on_update: action(self.dialect, fk.on_update),
             match_full,
             deferrable,
         })
@@ -586,10 +586,13 @@ fn partition_key(text: &str) -> String {
     }
 }
 
-/// NO ACTION is every engine's default, so it is stored as "no action given".
-fn action(action: Option<ReferentialAction>) -> Option<String> {
-    match action {
-        None | Some(ReferentialAction::NoAction) => None,
-        Some(other) => Some(other.to_string()),
+/// The engine's default action is stored as "no action given": NO ACTION on PostgreSQL and SQLite;
+/// RESTRICT on MySQL/MariaDB, whose catalog tells an explicit NO ACTION from the default (and
+/// `SHOW CREATE TABLE` prints it), so there NO ACTION is kept as written.
+fn action(dialect: Dialect, action: Option<ReferentialAction>) -> Option<String> {
+    match (dialect, action) {
+        (_, None) | (Dialect::Mysql, Some(ReferentialAction::Restrict)) => None,
+        (Dialect::Postgres | Dialect::Sqlite, Some(ReferentialAction::NoAction)) => None,
+        (_, Some(other)) => Some(other.to_string()),
     }
 }

@@ -104,7 +104,41 @@ pub fn render(dialect: Dialect, path: &str, text: &str, context: &RenderContext)
 
 /// Renders a name template (an environment's `target`), where values are not SQL.
 pub fn render_name(path: &str, text: &str, context: &RenderContext) -> Result<String, ComposeError> {
-    render_unchecked(Dialect::Sqlite, path, text, context)
+    match filled_in(text, context) {
+        Some(name) => Ok(name),
+        None => render_unchecked(Dialect::Sqlite, path, text, context),
+    }
+}
+
+/// Targets are nearly always `t_{{ tenant.id }}`: a template whose only tags are `{{ name }}`s of
+/// the tenant's id, vars and labels or the environment's name is filled in directly. A fresh tera
+/// per tenant was most of `check`'s time at 10,000 tenants. Anything else, or a value that is not
+/// there, goes through tera (and its error message).
+fn filled_in(text: &str, context: &RenderContext) -> Option<String> {
+    let RenderContext::Tenant { id, vars, labels, env } = context else { return None };
+    if text.contains("{%") || text.contains("{#") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = start + rest[start..].find("}}")?;
+        let value = match rest[start + 2..end].trim().split_once('.')? {
+            ("tenant", "id") => id.as_str(),
+            ("tenant", field) => match field.split_once('.')? {
+                ("vars", key) => vars.get(key)?.as_str(),
+                ("labels", key) => labels.get(key)?.as_str(),
+                _ => return None,
+            },
+            ("env", "name") => env.as_deref()?,
+            _ => return None,
+        };
+        out.push_str(value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 fn render_unchecked(dialect: Dialect, path: &str, text: &str, context: &RenderContext) -> Result<String, ComposeError> {
@@ -360,6 +394,29 @@ mod tests {
             labels: BTreeMap::new(),
             env: None,
         }
+    }
+
+    #[test]
+    fn plain_name_templates_are_filled_in_as_tera_would() {
+        let context = RenderContext::Tenant {
+            id: "acme".into(),
+            vars: BTreeMap::from([("db".to_string(), "acme_db".to_string())]),
+            labels: BTreeMap::from([("region".to_string(), "eu".to_string())]),
+            env: Some("prod".into()),
+        };
+        for template in [
+            "t_{{ tenant.id }}",
+            ".strata/{{env.name}}/{{ tenant.labels.region }}/{{ tenant.vars.db }}.db",
+            "plain",
+            "{{ tenant.id | upper }}",
+            "{% if true %}x{% endif %}",
+            "{{- tenant.id -}}",
+        ] {
+            let tera = render_unchecked(Dialect::Sqlite, "t.yaml", template, &context).unwrap();
+            assert_eq!(render_name("t.yaml", template, &context).unwrap(), tera, "{template}");
+        }
+        assert!(filled_in("{{ tenant.vars.missing }}", &context).is_none(), "tera says what is missing");
+        assert!(render_name("t.yaml", "{{ tenant.vars.missing }}", &context).is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod generator;
 pub mod pairs;
 pub mod proxy;
 pub mod roundtrip;
+pub mod servers;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

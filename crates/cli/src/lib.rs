@@ -1,6 +1,7 @@
 //! The strata command line: definitions (clap) and one file per command. Commands write to an
 //! `impl Write` so their output is testable; they return the process exit code.
 
+mod adopt;
 mod apply;
 mod catalog;
 mod check;
@@ -113,6 +114,9 @@ pub enum Command {
     Rehash,
     /// Apply a commit's migrations to an environment's tenants.
     Apply(apply::Args),
+    /// Take over tenants whose schema exists already: record their migrations as a baseline, run
+    /// nothing (refused, naming each object, where the live schema differs).
+    Adopt(adopt::Args),
     /// Per tenant of an environment: applied, pending (in this commit, not yet applied) and failed
     /// migrations.
     Status(EnvArgs),
@@ -144,6 +148,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         Command::Commit(args) => commit::run(&context, args, out),
         Command::Rehash => rehash::run(&context, out),
         Command::Apply(args) => apply::run(&context, args, out),
+        Command::Adopt(args) => adopt::run(&context, args, out),
         Command::Status(args) => status::run(&context, args, out),
         Command::Drift(args) => drift::run(&context, args, out),
         Command::Inspect(args) => inspect::run(&context, args, out),

@@ -19,7 +19,11 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
         .map(|t| {
             vec![
                 t.tenant.clone(),
-                if t.provisioned { t.applied.to_string() } else { "-".to_string() },
+                match (t.provisioned, t.baselined) {
+                    (false, _) => "-".to_string(),
+                    (true, 0) => t.applied.to_string(),
+                    (true, baselined) => format!("{} ({baselined} baselined)", t.applied),
+                },
                 t.pending.to_string(),
                 t.failed.to_string(),
                 t.last_commit.clone().unwrap_or_else(|| "-".into()),

@@ -51,6 +51,11 @@ pub enum DbError {
     LockTimeout { id: String, waited: String, blocker: Option<String> },
     #[error("{target}: another runner holds this tenant's lock (waited {waited:?}; see --lock-timeout)")]
     Locked { target: String, waited: std::time::Duration },
+    /// `adopt` found a history after all (another runner began on the tenant meanwhile).
+    #[error(
+        "{target}: strata_history is not empty; a baseline is only recorded for a tenant strata has never migrated"
+    )]
+    HasHistory { target: String },
     #[error(
         "{target}: {id} failed earlier and may be half applied (MySQL DDL is not transactional); run `strata repair`"
     )]
@@ -61,12 +66,14 @@ fn blocker_note(blocker: &Option<String>) -> String {
     blocker.as_ref().map(|b| format!(", held by {b}")).unwrap_or_default()
 }
 
-/// Where a migration stands in a tenant's history: applied, or (on MySQL, whose DDL commits as it
-/// goes) failed and possibly half applied until `repair` settles it.
+/// Where a migration stands in a tenant's history: applied; baselined (`adopt` found the tenant's
+/// schema already had it, so its SQL never ran here); or (on MySQL, whose DDL commits as it goes)
+/// failed and possibly half applied until `repair` settles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HistoryState {
     Applied,
+    Baselined,
     Failed,
 }
 
@@ -75,16 +82,23 @@ impl HistoryState {
     pub fn as_str(self) -> &'static str {
         match self {
             HistoryState::Applied => "applied",
+            HistoryState::Baselined => "baselined",
             HistoryState::Failed => "failed",
         }
+    }
+
+    /// Whether the tenant's schema has the migration (run here, or there before strata came).
+    pub fn is_done(self) -> bool {
+        matches!(self, HistoryState::Applied | HistoryState::Baselined)
     }
 
     /// The state a stored word stands for; any other word is damaged history.
     pub fn parse(word: &str) -> Result<Self, String> {
         match word {
             "applied" => Ok(HistoryState::Applied),
+            "baselined" => Ok(HistoryState::Baselined),
             "failed" => Ok(HistoryState::Failed),
-            other => Err(format!("strata_history.state holds {other:?}, which is neither applied nor failed")),
+            other => Err(format!("strata_history.state holds {other:?}, which is not applied, baselined or failed")),
         }
     }
 }

@@ -10,7 +10,7 @@ use sqlx::Connection;
 
 use super::session::{self, Session};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
-use crate::transactional::Queries;
+use crate::transactional::{Queries, Spelling};
 use crate::HistoryState;
 use strata_core::Dialect;
 
@@ -116,9 +116,16 @@ impl MySqlTenant {
 
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
         let target = self.target.clone();
-        let (set_state, delete) =
-            ("UPDATE strata_history SET state = ? WHERE id = ?", "DELETE FROM strata_history WHERE id = ?");
-        Queries::<MySql>::settle(&mut self.conn, set_state, delete, id, state, &|e| query_error(&target, e)).await
+        Queries::<MySql>::settle(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
+            query_error(&target, e)
+        })
+        .await
+    }
+
+    /// `adopt`: records `runs` as baselined, none of their SQL run.
+    pub async fn baseline(&mut self, runs: &[MigrationRun<'_>]) -> Result<(), DbError> {
+        let target = self.target.clone();
+        Queries::<MySql>::baseline(&mut self.conn, &SPELLING, runs, &target, &|e| query_error(&target, e)).await
     }
 
     /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a
@@ -126,11 +133,7 @@ impl MySqlTenant {
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
         match sqlx::raw_sql(sql).execute(&mut self.conn).await {
             Ok(_) => {
-                sqlx::query("DELETE FROM strata_history WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut self.conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
+                sqlx::query(SPELLING.delete).bind(id).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
                 Ok(())
             }
             Err(e) => {
@@ -154,28 +157,14 @@ impl MySqlTenant {
             .await
             .map_err(|e| self.error(e))?;
         match state.as_deref().map(HistoryState::parse) {
-            Some(Ok(HistoryState::Applied)) => return Ok(RunOutcome::AlreadyApplied),
+            Some(Ok(state)) if state.is_done() => return Ok(RunOutcome::AlreadyApplied),
             Some(_) => return Err(DbError::FailedBefore { target: self.target.clone(), id: run.id.to_string() }),
             None => {}
         }
         let outcome = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;
-        let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed }.as_str();
-        sqlx::query(
-            "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
-        )
-        .bind(run.id)
-        .bind(run.layer)
-        .bind(run.seq)
-        .bind(run.checksum)
-        .bind(run.commit_sha)
-        .bind(state)
-        .bind(run.schema_hash)
-        .bind(super::applied_by())
-        .bind(started.elapsed().as_millis() as i64)
-        .execute(&mut self.conn)
-        .await
-        .map_err(|e| self.error(e))?;
+        let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
+        let took = started.elapsed().as_millis() as i64;
+        Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, state, took).await.map_err(|e| self.error(e))?;
         match outcome {
             Ok(_) => Ok(RunOutcome::Applied),
             Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
@@ -186,6 +175,20 @@ impl MySqlTenant {
 fn query_error(target: &str, e: sqlx::Error) -> DbError {
     DbError::query(target, e)
 }
+
+/// The history's queries. Only `baseline` opens a transaction (rows only, InnoDB); `run` and
+/// `revert` cannot, their DDL commits as it goes.
+const SPELLING: Spelling = Spelling {
+    begin: "START TRANSACTION",
+    history_ddl: HISTORY_DDL,
+    find: "SELECT 1 FROM strata_history WHERE id = ?",
+    any: "SELECT 1 FROM strata_history LIMIT 1",
+    insert: "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
+    delete: "DELETE FROM strata_history WHERE id = ?",
+    set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
+    check: None,
+};
 
 /// What a failed MySQL migration leaves: its DDL may have committed in part.
 const RECORDED_FAILED: &str = " (recorded as failed; run `strata repair`)";

@@ -144,6 +144,12 @@ impl PgTenant {
         .await
     }
 
+    /// `adopt`: records `runs` as baselined, none of their SQL run.
+    pub async fn baseline(&mut self, runs: &[MigrationRun<'_>]) -> Result<(), DbError> {
+        let target = self.target.clone();
+        Queries::<Postgres>::baseline(&mut self.conn, &SPELLING, runs, &target, &|e| query_error(&target, e)).await
+    }
+
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
         let target = self.target.clone();
         Queries::<Postgres>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
@@ -190,8 +196,9 @@ const SPELLING: Spelling = Spelling {
     begin: "BEGIN",
     history_ddl: HISTORY_DDL,
     find: "SELECT 1 FROM strata_history WHERE id = $1",
+    any: "SELECT 1 FROM strata_history LIMIT 1",
     insert: "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_by, duration_ms) \
-             VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     delete: "DELETE FROM strata_history WHERE id = $1",
     set_state: "UPDATE strata_history SET state = $1 WHERE id = $2",
     check: None,

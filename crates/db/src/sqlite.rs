@@ -81,6 +81,12 @@ impl SqliteTenant {
         .await
     }
 
+    /// `adopt`: records `runs` as baselined, none of their SQL run.
+    pub async fn baseline(&mut self, runs: &[MigrationRun<'_>]) -> Result<(), DbError> {
+        let target = self.target();
+        Queries::<Sqlite>::baseline(&mut self.conn, &SPELLING, runs, &target, &|e| query_error(&target, e)).await
+    }
+
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
         let target = self.target();
         Queries::<Sqlite>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
@@ -102,8 +108,9 @@ const SPELLING: Spelling = Spelling {
     begin: "BEGIN IMMEDIATE",
     history_ddl: HISTORY_DDL,
     find: "SELECT 1 FROM strata_history WHERE id = ?",
+    any: "SELECT 1 FROM strata_history LIMIT 1",
     insert: "INSERT INTO strata_history (id, layer, seq, checksum, commit_sha, state, schema_hash, applied_at, applied_by, duration_ms) \
-             VALUES (?, ?, ?, ?, ?, 'applied', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)",
     delete: "DELETE FROM strata_history WHERE id = ?",
     set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
     check: Some("PRAGMA foreign_key_check"),

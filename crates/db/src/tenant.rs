@@ -158,6 +158,17 @@ impl TenantDb {
         .await
     }
 
+    /// `adopt`: records `runs` (rendered for the tenant, never run) as baselined, in one
+    /// transaction, refused if the history is no longer empty.
+    pub async fn baseline(&mut self, runs: &[MigrationRun<'_>]) -> Result<(), DbError> {
+        self.step("recording the baseline", async |engine| match engine {
+            Engine::Sqlite(db) => db.baseline(runs).await,
+            Engine::Postgres(db) => db.baseline(runs).await,
+            Engine::Mysql(db) => db.baseline(runs).await,
+        })
+        .await
+    }
+
     /// Runs a down migration (rendered for the tenant) and forgets the migration.
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
         self.step("running a down migration", async |engine| match engine {

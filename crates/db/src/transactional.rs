@@ -1,7 +1,8 @@
 //! What SQLite and PostgreSQL share: each migration and its history row commit in one
 //! transaction; a down migration and the removal of its row too. One implementation over sqlx's
 //! `Database`, each engine giving only its spelling. MySQL, whose DDL commits itself, keeps its own
-//! run and revert; reading and settling the history involve no transaction and serve it too.
+//! run and revert; reading and settling the history, and recording a baseline (rows only, no DDL
+//! inside the transaction), serve it too.
 
 use std::time::Instant;
 
@@ -16,7 +17,10 @@ pub struct Spelling {
     pub history_ddl: &'static str,
     /// One parameter: the migration id.
     pub find: &'static str,
-    /// Eight parameters: id, layer, seq, checksum, commit_sha, schema_hash, applied_by, duration_ms.
+    /// A row when the history has any.
+    pub any: &'static str,
+    /// Nine parameters: id, layer, seq, checksum, commit_sha, state, schema_hash, applied_by,
+    /// duration_ms.
     pub insert: &'static str,
     /// One parameter: the migration id.
     pub delete: &'static str,
@@ -66,19 +70,8 @@ where
                     return Err(DbError::ForeignKeys { id: run.id.to_string(), rows: violations.len(), check });
                 }
             }
-            let applied_by = super::applied_by();
-            sqlx::query::<DB>(spelling.insert)
-                .bind(run.id)
-                .bind(run.layer)
-                .bind(i64::from(run.seq))
-                .bind(run.checksum)
-                .bind(run.commit_sha)
-                .bind(run.schema_hash)
-                .bind(applied_by.as_str())
-                .bind(started.elapsed().as_millis() as i64)
-                .execute(&mut *conn)
-                .await
-                .map_err(error)?;
+            let took = started.elapsed().as_millis() as i64;
+            Self::insert(conn, spelling, run, HistoryState::Applied, took).await.map_err(error)?;
             Ok(RunOutcome::Applied)
         }
         .await;
@@ -88,6 +81,56 @@ where
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(DbError::migration(run.id, e, "")),
         }
+    }
+
+    /// One history row.
+    pub async fn insert(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        run: &MigrationRun<'_>,
+        state: HistoryState,
+        duration_ms: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query::<DB>(spelling.insert)
+            .bind(run.id)
+            .bind(run.layer)
+            .bind(i64::from(run.seq))
+            .bind(run.checksum)
+            .bind(run.commit_sha)
+            .bind(state.as_str())
+            .bind(run.schema_hash)
+            .bind(super::applied_by().as_str())
+            .bind(duration_ms)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+    }
+
+    /// `adopt`: records `runs` as baselined, none of their SQL run, in one transaction — and only
+    /// if the history is still empty under the tenant's lock. The history table is created first,
+    /// outside the transaction, because MySQL commits any DDL (and so the transaction) at once.
+    pub async fn baseline(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        runs: &[MigrationRun<'_>],
+        target: &str,
+        error: &dyn Fn(sqlx::Error) -> DbError,
+    ) -> Result<(), DbError> {
+        sqlx::raw_sql(spelling.history_ddl).execute(&mut *conn).await.map_err(error)?;
+        sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
+        let result = async {
+            let any = sqlx::query::<DB>(spelling.any).fetch_optional(&mut *conn).await.map_err(error)?;
+            if any.is_some() {
+                return Err(DbError::HasHistory { target: target.to_string() });
+            }
+            for run in runs {
+                Self::insert(conn, spelling, run, HistoryState::Baselined, 0).await.map_err(error)?;
+            }
+            Ok(())
+        }
+        .await;
+        Self::finish(conn, result.is_ok()).await.map_err(error)?;
+        result
     }
 
     /// Runs a down migration and forgets the migration, in one transaction.

@@ -10,30 +10,26 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
 
 use super::check_history;
+use super::replays::{rendered, Replayed, Replays};
 use super::shard::Shard;
 use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
-use strata_core::Dialect;
 use strata_db::peek::Peeker;
 use strata_db::session::Session;
 use strata_db::tenant::{Target, TenantDb};
 use strata_db::{MigrationRun, RunOutcome};
 use strata_migrations::Migration;
-use strata_project::compose::{render, Composition, RenderContext};
-use strata_project::project::{Environment, LayerId, Tenant};
+use strata_project::compose::{render, RenderContext};
+use strata_project::project::{Environment, Tenant};
 use strata_schema::hash;
-use strata_schema::interpret::Mode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,70 +171,13 @@ pub fn default_concurrency() -> usize {
     (cores * 2).clamp(2, 16)
 }
 
-/// Schema hashes after each migration of a rendered sequence, parsed once per distinct sequence.
-/// Parsing is CPU work: it runs on tokio's blocking pool, so the tenants' I/O on the runtime's
-/// thread goes on meanwhile, and tenants that need the same sequence wait for the one parse.
-#[derive(Default)]
-struct SchemaHashes {
-    cache: RefCell<HashMap<[u8; 32], Rc<OnceCell<Hashes>>>>,
-}
-
-/// The schema hash after each migration of one sequence.
-type Hashes = Arc<Vec<String>>;
-
-impl SchemaHashes {
-    async fn get(
-        &self,
-        dialect: Dialect,
-        order: &[&Migration],
-        sqls: &[Cow<'_, str>],
-    ) -> Result<(Hashes, bool), String> {
-        let mut hasher = Sha256::new();
-        for (migration, sql) in order.iter().zip(sqls) {
-            hasher.update(migration.id().as_bytes());
-            hasher.update([0]);
-            hasher.update(sql.as_bytes());
-            hasher.update([0]);
-        }
-        let key: [u8; 32] = hasher.finalize().into();
-        let cell = self.cache.borrow_mut().entry(key).or_default().clone();
-        let mut parsed = false;
-        let hashes = cell
-            .get_or_try_init(|| {
-                parsed = true;
-                let sequence: Vec<(LayerId, String, String)> = order
-                    .iter()
-                    .zip(sqls)
-                    .map(|(m, sql)| (m.key.layer.clone(), m.up_path.clone(), sql.to_string()))
-                    .collect();
-                async move {
-                    let hashes = tokio::task::spawn_blocking(move || hashes_after_each(dialect, &sequence));
-                    hashes.await.map_err(|e| e.to_string())?.map(Arc::new)
-                }
-            })
-            .await?;
-        Ok((hashes.clone(), parsed))
-    }
-}
-
-/// The schema hash after each migration of a sequence of (layer, path, rendered SQL).
-fn hashes_after_each(dialect: Dialect, sequence: &[(LayerId, String, String)]) -> Result<Vec<String>, String> {
-    let mut model = Composition::default();
-    let mut hashes = Vec::with_capacity(sequence.len());
-    for (layer, path, sql) in sequence {
-        model.apply_sql(dialect, Mode::Replay, layer, path, sql).map_err(|e| e.to_string())?;
-        hashes.push(hash::root(&model.schema));
-    }
-    Ok(hashes)
-}
-
 /// What every tenant's run shares.
 struct Fleet<'a> {
     view: &'a Snapshot,
     env: &'a Environment,
     options: &'a ApplyOptions,
     peeker: Peeker,
-    hashes: SchemaHashes,
+    replays: Replays,
     timings: RefCell<Timings>,
 }
 
@@ -276,7 +215,7 @@ pub async fn apply(
         env,
         options,
         peeker: Peeker::new(Session::new(env.manifest.timeouts, options.lock_timeout)),
-        hashes: SchemaHashes::default(),
+        replays: Replays::default(),
         timings: RefCell::new(Timings::default()),
     };
     let deadline = options.deadline.map(|d| (started + d, d));
@@ -383,7 +322,7 @@ fn spent(timings: &RefCell<Timings>, since: Instant, field: fn(&mut Timings) -> 
 type Failure = (Vec<String>, String);
 
 /// A tenant's migrations rendered for it, and the schema hash after each.
-type Rendered<'m> = (Vec<Cow<'m, str>>, Hashes);
+type Rendered<'m> = (Vec<Cow<'m, str>>, Arc<Replayed>);
 
 impl Fleet<'_> {
     /// Wave after wave, at most `concurrency` tenants at a time; once `max_failures` tenants have
@@ -541,8 +480,8 @@ impl Fleet<'_> {
         }
         let dialect = view.project.config.dialect;
         let context = RenderContext::for_tenant(tenant, Some(&env.name));
-        let (sqls, hashes) = self.rendered(order, &context).await.map_err(|e| fail(&applied, e))?;
-        for ((migration, sql), schema_hash) in order.iter().zip(&sqls).zip(hashes.iter()) {
+        let (sqls, replayed) = self.rendered(order, &context).await.map_err(|e| fail(&applied, e))?;
+        for ((migration, sql), schema_hash) in order.iter().zip(&sqls).zip(replayed.hashes.iter()) {
             let id = migration.id();
             if done.contains(id.as_str()) {
                 continue;
@@ -567,7 +506,7 @@ impl Fleet<'_> {
             self.record(db, &run, &mut applied).await?;
         }
         // Seeds last, once each: the data a tenant's layers start it with.
-        let final_hash = hashes.last().cloned().unwrap_or_else(|| hash::root(&Default::default()));
+        let final_hash = replayed.hashes.last().cloned().unwrap_or_else(|| hash::root(&Default::default()));
         for seed in seeds.iter().filter(|seed| !done.contains(seed.id.as_str())) {
             let sql = render(dialect, &seed.path, &seed.text, &context).map_err(|e| fail(&applied, e.to_string()))?;
             let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
@@ -613,17 +552,13 @@ impl Fleet<'_> {
     async fn rendered<'m>(&self, order: &[&'m Migration], context: &RenderContext) -> Result<Rendered<'m>, String> {
         let dialect = self.view.project.config.dialect;
         let since = Instant::now();
-        let mut sqls: Vec<Cow<str>> = Vec::with_capacity(order.len());
-        for migration in order {
-            let sql = render(dialect, &migration.up_path, &migration.up, context).map_err(|e| e.to_string())?;
-            sqls.push(if sql == migration.up { Cow::Borrowed(migration.up.as_str()) } else { Cow::Owned(sql) });
-        }
-        let (hashes, parsed) = self.hashes.get(dialect, order, &sqls).await?;
+        let sqls = rendered(dialect, order, context)?;
+        let (replayed, parsed) = self.replays.get(dialect, order, &sqls).await?;
         spent(&self.timings, since, |t| &mut t.parse_ms);
         if parsed {
             self.timings.borrow_mut().parsed_sequences += 1;
         }
-        Ok((sqls, hashes))
+        Ok((sqls, replayed))
     }
 }
 

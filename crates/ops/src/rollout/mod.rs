@@ -4,10 +4,12 @@
 //! migrations. A tenant's failure is recorded and the rollout moves on to the next tenant; one
 //! tenant's database is never touched on behalf of another.
 
+pub mod adopt;
 mod apply;
 pub mod drift;
 mod preflight;
 pub mod repair;
+mod replays;
 pub mod rollback;
 pub mod shard;
 pub mod status;
@@ -28,7 +30,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::snapshot::{short, Snapshot, SEED_PREFIX};
-use strata_db::{HistoryRow, HistoryState};
+use strata_db::HistoryRow;
 use strata_migrations::Migration;
 use strata_project::project::Tenant;
 
@@ -62,7 +64,7 @@ pub fn check_history(
                 short(&checksum)
             ));
         }
-        if row.state != HistoryState::Applied {
+        if !row.state.is_done() {
             return Err(format!(
                 "{} is in state '{}'; run `strata repair` for tenant {}",
                 row.id, row.state, tenant.id

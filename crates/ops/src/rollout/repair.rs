@@ -63,7 +63,7 @@ pub async fn repair(
         missing_for_after: Vec::new(),
         recorded: None,
     };
-    let Some(failed) = history.iter().find(|r| r.state != HistoryState::Applied) else { return Ok(report) };
+    let Some(failed) = history.iter().find(|r| r.state == HistoryState::Failed) else { return Ok(report) };
     report.migration = Some(failed.id.clone());
     let position = order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
         Error::Usage(format!(

@@ -15,7 +15,10 @@ pub struct TenantState {
     pub tenant: String,
     /// False when the tenant's database does not exist yet.
     pub provisioned: bool,
+    /// Migrations the tenant has: run by strata, or baselined by `adopt`.
     pub applied: usize,
+    /// Of those, the ones `adopt` recorded without running (the schema had them already).
+    pub baselined: usize,
     pub pending: usize,
     pub failed: usize,
     pub last_commit: Option<String>,
@@ -49,15 +52,15 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             },
         };
         let rows = history.as_deref().unwrap_or_default();
-        let applied = rows
-            .iter()
-            .filter(|r| r.state == HistoryState::Applied && !r.id.starts_with(crate::snapshot::SEED_PREFIX))
-            .count();
+        let migrations = rows.iter().filter(|r| !r.id.starts_with(crate::snapshot::SEED_PREFIX));
+        let applied = migrations.clone().filter(|r| r.state.is_done()).count();
+        let baselined = migrations.filter(|r| r.state == HistoryState::Baselined).count();
         let known = rows.iter().filter(|r| order.iter().any(|m| m.id() == r.id)).count();
         tenants.push(TenantState {
             tenant: tenant.id.clone(),
             provisioned: history.is_some(),
             applied,
+            baselined,
             pending: order.len().saturating_sub(known),
             failed: rows.iter().filter(|r| r.state == HistoryState::Failed).count(),
             last_commit: rows.last().map(|r| short(&r.commit_sha).to_string()),

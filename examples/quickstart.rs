@@ -47,5 +47,6 @@ fn main() -> ExitCode {
         }
     }
     println!("\nThe demo repository is {repo}: edit a module's schema/*.sql, then `strata --repo {repo} commit` and `apply` again.");
+    println!("(`cargo install --path . --locked` in this repository puts `strata` in ~/.cargo/bin.)");
     ExitCode::SUCCESS
 }

@@ -43,8 +43,12 @@ fn manifests() -> BTreeMap<String, BTreeSet<String>> {
     for entry in std::fs::read_dir(Path::new(ROOT).join("crates")).unwrap() {
         let manifest = entry.unwrap().path().join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).unwrap();
-        let name = text.lines().find_map(|l| l.strip_prefix("name = \"")).unwrap().trim_end_matches('"').to_string();
-        crates.insert(name, dependencies(&manifest));
+        let package = text.lines().find_map(|l| l.strip_prefix("name = \"")).unwrap().trim_end_matches('"');
+        // Packages are named `tenant-strata-*` (free on crates.io); code and this table use the
+        // dependency keys, `strata-*`.
+        let name =
+            package.strip_prefix("tenant-").unwrap_or_else(|| panic!("{package}: package named tenant-strata-*"));
+        crates.insert(name.to_string(), dependencies(&manifest));
     }
     crates.insert("strata".to_string(), dependencies(&Path::new(ROOT).join("Cargo.toml")));
     crates

@@ -89,6 +89,23 @@ fn the_gitlab_pipeline_verifies_posts_the_plan_and_releases_by_commit() {
     assert!(script.contains("merge_requests/$CI_MERGE_REQUEST_IID/notes"), "{script}");
 }
 
+/// Every `cargo install` line of both examples installs this package (its name, not `strata`,
+/// which is another program on crates.io).
+#[test]
+fn the_examples_install_this_package() {
+    for name in ["github-actions.yml", "gitlab-ci.yml"] {
+        let mut texts = Vec::new();
+        shell_texts(&load(name), None, &mut texts);
+        let installs: Vec<&String> = texts.iter().filter(|t| t.contains("cargo install")).collect();
+        assert!(!installs.is_empty(), "{name} installs strata");
+        for line in installs {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(words.last(), Some(&env!("CARGO_PKG_NAME")), "{name}: {line}");
+            assert!(!words.contains(&"strata"), "{name}: `cargo install strata` is another program: {line}");
+        }
+    }
+}
+
 #[test]
 fn a_wrong_flag_would_be_caught() {
     let commands = strata_commands(&["strata verify --no-such-flag > x".to_string()]);

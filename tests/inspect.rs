@@ -1,12 +1,13 @@
 //! `strata inspect` round trips: a database loaded directly from a real project's schema file (no
 //! strata involved) is inspected into files, the files become a template, the template is applied
 //! to an empty tenant, and the tenant's catalog equals the loaded database's. On PostgreSQL
-//! (Pagila, Chinook) and MariaDB (Chinook), and on the PostgreSQL starter as strata applied it.
+//! (Pagila, Chinook) and MariaDB (Chinook), and on both engines' starters as strata applied them.
 
 mod util;
 
 use sqlx::{Connection, MySqlConnection, PgConnection};
 use util::engines::{with_database, DEFAULT_MYSQL_URL, DEFAULT_PG_URL};
+use util::servers::{init_starter, ok, Server, MARIADB, POSTGRES};
 use util::Repo;
 
 /// A project of one template whose `schema/` is what `strata inspect` wrote, one tenant, its
@@ -106,4 +107,58 @@ async fn chinook_round_trips_through_inspect_on_mariadb() {
     for statement in [format!("DROP DATABASE {source}"), format!("DROP DATABASE IF EXISTS {prefix}_one")] {
         sqlx::raw_sql(&statement).execute(&mut admin).await.expect("clean up");
     }
+}
+
+/// The starter of `server`'s dialect, applied by strata; its richest tenant (`nrna`: three modules
+/// and an overlay) inspected into a template of another project and applied there: the two
+/// tenants' catalogs are equal.
+async fn the_starter_round_trips_through_inspect(server: &Server) {
+    if !server.ready().await {
+        return;
+    }
+    let family = format!("insp_starter_{}_", server.dialect);
+    server.drop_prefixed(&family).await;
+    let prefix = format!("{family}{}", std::process::id());
+    let url = server.url();
+    let starter = init_starter(server.dialect);
+    let environment = starter.read("environments/local.yaml");
+    starter.write("environments/local.yaml", &environment.replace("\"tenant_{{", &format!("\"{prefix}_{{{{")));
+    starter.git_commit_all("test tenants get a prefix of their own");
+    ok(&starter, &url, &["commit", "-m", "first release"]);
+    ok(&starter, &url, &["apply", "--env", "local", "--tenant", "nrna"]);
+    let applied = format!("{prefix}_nrna");
+    let target = format!("{prefix}_copy_{{{{ tenant.id }}}}");
+    let copy = format!("{prefix}_copy_one");
+    let (expected, actual) = if server.postgres() {
+        std::env::set_var("STRATA_TEST_PG_URL", &url);
+        tokio::task::block_in_place(|| {
+            template_from_inspect("postgres", &url, Some(&applied), "STRATA_TEST_PG_URL", &target)
+        });
+        let mut conn = PgConnection::connect(&url).await.expect("connect");
+        (util::catalog::postgres(&mut conn, &applied).await, util::catalog::postgres(&mut conn, &copy).await)
+    } else {
+        std::env::set_var("STRATA_TEST_MYSQL_URL", &url);
+        let source_url = with_database(&url, &applied);
+        tokio::task::block_in_place(|| {
+            template_from_inspect("mysql", &source_url, None, "STRATA_TEST_MYSQL_URL", &target)
+        });
+        let mut conn = MySqlConnection::connect(&url).await.expect("connect");
+        (util::catalog::mysql(&mut conn, &applied).await, util::catalog::mysql(&mut conn, &copy).await)
+    };
+    // Both hold a strata_history table of the same shape (inspect leaves it out; apply makes it).
+    assert!(expected.len() > 20, "the starter tenant holds {} objects", expected.len());
+    if let Some(difference) = util::catalog::difference(&actual, &expected) {
+        panic!("the {} starter: the copy differs from the inspected tenant:\n{difference}", server.dialect);
+    }
+    server.drop_prefixed(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_postgres_starter_round_trips_through_inspect() {
+    the_starter_round_trips_through_inspect(&POSTGRES).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mysql_starter_round_trips_through_inspect() {
+    the_starter_round_trips_through_inspect(&MARIADB).await;
 }

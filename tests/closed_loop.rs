@@ -155,6 +155,7 @@ fn expected_kinds(dialect: Dialect) -> BTreeSet<&'static str> {
         kinds.remove("comment on table");
     }
     if dialect == Dialect::Mysql {
+        kinds.insert("modify column on update");
         // MariaDB's unique constraints are unique indexes in the model.
         kinds.remove("add unique");
         kinds.remove("drop unique");

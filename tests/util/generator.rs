@@ -69,6 +69,9 @@ pub struct TableDesc {
     /// A comment on the table (0: none) and one on c0 (not on SQLite, which keeps none).
     pub comment: u8,
     pub c0_comment: u8,
+    /// MySQL: a `stamp DATETIME(6)` column (0: none, 1: defaulting to the time of insert, 2: also
+    /// set on every update with `ON UPDATE CURRENT_TIMESTAMP(6)`).
+    pub stamp: u8,
 }
 
 /// PostgreSQL's objects beyond tables.
@@ -144,7 +147,7 @@ fn table() -> impl Strategy<Value = TableDesc> {
         indexes,
         (0u8..3, any::<bool>()),
         prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
-        (proptest::bool::weighted(0.25), 0u8..3, 0u8..3),
+        (proptest::bool::weighted(0.25), 0u8..3, 0u8..3, 0u8..3),
     )
         .prop_map(
             |(
@@ -155,7 +158,7 @@ fn table() -> impl Strategy<Value = TableDesc> {
                 indexes,
                 generated,
                 identity,
-                (autoincrement, comment, c0_comment),
+                (autoincrement, comment, c0_comment, stamp),
             )| TableDesc {
                 columns,
                 reference,
@@ -170,6 +173,7 @@ fn table() -> impl Strategy<Value = TableDesc> {
                 autoincrement,
                 comment,
                 c0_comment,
+                stamp,
             },
         )
 }
@@ -349,6 +353,10 @@ fn table_sql(
         let kind = if table.generated_stored || pg { "STORED" } else { "VIRTUAL" };
         lines.push(format!("g BIGINT GENERATED ALWAYS AS ({expr}) {kind}"));
     }
+    if dialect == Dialect::Mysql && table.stamp > 0 {
+        let on_update = if table.stamp == 2 { " ON UPDATE CURRENT_TIMESTAMP(6)" } else { "" };
+        lines.push(format!("stamp DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6){on_update}"));
+    }
     if mood {
         lines.push("m mood DEFAULT 'sad'".to_string());
     }
@@ -502,7 +510,18 @@ fn constraint_kind(constraint: &strata::schema::Constraint) -> &'static str {
 }
 
 fn column_aspects(from: &Column, to: &Column) -> Vec<String> {
-    let Column { name: _, data_type, nullable, default, autoincrement, generated, identity, collation, comment } = from;
+    let Column {
+        name: _,
+        data_type,
+        nullable,
+        default,
+        autoincrement,
+        generated,
+        identity,
+        collation,
+        comment,
+        on_update,
+    } = from;
     let mut aspects = Vec::new();
     let mut note = |changed: bool, aspect: &str| {
         if changed {
@@ -517,5 +536,6 @@ fn column_aspects(from: &Column, to: &Column) -> Vec<String> {
     note(*identity != to.identity, "identity");
     note(*collation != to.collation, "collation");
     note(*comment != to.comment, "comment");
+    note(*on_update != to.on_update, "on update");
     aspects
 }

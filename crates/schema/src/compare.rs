@@ -99,6 +99,9 @@ fn describe_column(column: &Column) -> String {
     if let Some(default) = &column.default {
         text.push_str(&format!(" DEFAULT {default}"));
     }
+    if let Some(on_update) = &column.on_update {
+        text.push_str(&format!(" ON UPDATE {on_update}"));
+    }
     if column.autoincrement {
         text.push_str(" autoincrement");
     }

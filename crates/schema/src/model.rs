@@ -123,6 +123,9 @@ pub struct Column {
     pub collation: Option<String>,
     /// `COMMENT ON COLUMN` (PostgreSQL), `COMMENT '...'` (MySQL).
     pub comment: Option<String>,
+    /// MySQL `ON UPDATE CURRENT_TIMESTAMP[(n)]`: the value the column takes whenever its row is
+    /// updated (PostgreSQL does that with a trigger, SQLite not at all).
+    pub on_update: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +152,7 @@ impl Column {
             identity: None,
             collation: None,
             comment: None,
+            on_update: None,
         }
     }
 }

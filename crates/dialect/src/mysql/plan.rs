@@ -30,6 +30,10 @@ fn column_sql(column: &Column) -> String {
             sql.push_str(&format!(" DEFAULT ({default})"));
         }
     }
+    // Only CURRENT_TIMESTAMP (with its precision) is allowed here, and bare.
+    if let Some(on_update) = &column.on_update {
+        sql.push_str(&format!(" ON UPDATE {on_update}"));
+    }
     if column.autoincrement {
         sql.push_str(" AUTO_INCREMENT");
     }

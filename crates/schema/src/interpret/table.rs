@@ -240,6 +240,7 @@ impl Interpreter {
             }
             ColumnOption::CharacterSet(charset) => *character_set = Some(charset.to_string()),
             ColumnOption::Comment(text) if self.dialect == Dialect::Mysql => column.comment = Some(text.clone()),
+            ColumnOption::OnUpdate(expr) if self.dialect == Dialect::Mysql => column.on_update = Some(self.expr(expr)),
             ColumnOption::Collation(collation) => {
                 column.collation = collation.0.last().map(|part| match part {
                     ast::ObjectNamePart::Identifier(ident) => ident.value.clone(),

@@ -7,6 +7,7 @@ CREATE TABLE members (
   birth_date DATE,
   joined_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   status ENUM('active', 'suspended', 'left') NOT NULL DEFAULT 'active',
+  updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   PRIMARY KEY (id),
   UNIQUE KEY members_email_key (email)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -171,6 +171,11 @@ fn the_json_report_has_the_documented_shape_and_dry_runs_print_sql_per_group() {
     let dry = repo.ok(&["apply", "--env", "local", "--dry-run"]);
     assert!(dry.contains("-- 5 tenant(s): "), "{dry}");
     assert_eq!(dry.matches("CREATE TABLE items").count(), 1, "the SQL once for the group:\n{dry}");
+    assert!(dry.contains("5 tenants, 5 would migrate, 0 up to date"), "a dry run migrates nothing: {dry}");
+    let dry_json: Value = serde_json::from_str(&repo.ok(&["--json", "apply", "--env", "local", "--dry-run"])).unwrap();
+    assert_eq!(dry_json["summary"]["migrated"], 0);
+    assert_eq!(dry_json["summary"]["pending"], 5);
+    assert!(dry_json["tenants"].as_array().unwrap().iter().all(|t| t["status"] == "pending"), "{dry_json}");
     assert!(!repo.path().join(".strata").exists(), "a dry run touches nothing");
 
     repo.ok(&["apply", "--env", "local", "--report", "report.json"]);

@@ -108,7 +108,9 @@ fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {
     let verb = if dry_run { "would apply" } else { "applied" };
     match outcome.status {
         TenantStatus::UpToDate => format!("{}: up to date", outcome.tenant),
-        TenantStatus::Migrated => format!("{}: {verb} {}", outcome.tenant, outcome.applied.join(", ")),
+        TenantStatus::Migrated | TenantStatus::Pending => {
+            format!("{}: {verb} {}", outcome.tenant, outcome.applied.join(", "))
+        }
         TenantStatus::Skipped => format!("{}: skipped (rollout halted)", outcome.tenant),
         TenantStatus::Failed => format!(
             "{}: FAILED after {} migration(s): {}",
@@ -144,13 +146,14 @@ fn summary(report: &ApplyReport, waves: usize, out: &mut dyn Write) -> Result<()
     let s = &report.summary;
     let skipped = if s.skipped > 0 { format!(", {} skipped", s.skipped) } else { String::new() };
     let shard = report.shard.as_ref().map(|s| format!(" (shard {s})")).unwrap_or_default();
+    let moved =
+        if report.dry_run { format!("{} would migrate", s.pending) } else { format!("{} migrated", s.migrated) };
     writeln!(
         out,
-        "commit {} to {}{shard}: {} tenants, {} migrated, {} up to date, {} failed{skipped}",
+        "commit {} to {}{shard}: {} tenants, {moved}, {} up to date, {} failed{skipped}",
         short(&report.commit),
         report.environment,
         s.tenants,
-        s.migrated,
         s.up_to_date,
         s.failed
     )

@@ -36,6 +36,8 @@ use strata_schema::hash;
 pub enum TenantStatus {
     UpToDate,
     Migrated,
+    /// Dry run: it has migrations (or seeds) to run, listed in `applied`.
+    Pending,
     Failed,
     /// Not started: the rollout halted before its turn.
     Skipped,
@@ -123,6 +125,8 @@ pub struct WaveReport {
 pub struct Summary {
     pub tenants: usize,
     pub migrated: usize,
+    /// Dry run: tenants with something to run.
+    pub pending: usize,
     pub up_to_date: usize,
     pub failed: usize,
     pub skipped: usize,
@@ -134,6 +138,7 @@ impl Summary {
         Summary {
             tenants: outcomes.len(),
             migrated: count(TenantStatus::Migrated),
+            pending: count(TenantStatus::Pending),
             up_to_date: count(TenantStatus::UpToDate),
             failed: count(TenantStatus::Failed),
             skipped: count(TenantStatus::Skipped),
@@ -382,6 +387,7 @@ impl Fleet<'_> {
         let result = self.tenant(tenant, &mut sql).await;
         let (status, applied, error) = match result {
             Ok(applied) if applied.is_empty() => (TenantStatus::UpToDate, applied, None),
+            Ok(applied) if self.options.dry_run => (TenantStatus::Pending, applied, None),
             Ok(applied) => (TenantStatus::Migrated, applied, None),
             Err((applied, error)) => (TenantStatus::Failed, applied, Some(error)),
         };

@@ -340,7 +340,7 @@ fn pg_dump_session_statements_are_ignored_and_counted_once_or_refused_on_request
     let json: serde_json::Value = serde_json::from_str(&repo.ok(&["plan", "--format", "json"])).unwrap();
     assert_eq!(json["ignored_statements"]["OWNER TO"], 3);
     repo.commit("dump as it is");
-    let verify = repo.run(&["verify", "--base", "HEAD"]);
+    let verify = repo.run(&["verify", "--base", "HEAD", "--skip", "replay,down"]);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
     assert!(verify.stdout.contains(&format!("note: {line}")), "{}", verify.stdout);
 
@@ -354,4 +354,31 @@ fn pg_dump_session_statements_are_ignored_and_counted_once_or_refused_on_request
         "{}",
         run.stderr
     );
+}
+
+/// On a server dialect a gate without a scratch database has not replayed anything: it fails,
+/// saying how to give one, unless the user skips replay explicitly, and then the verdict says so.
+#[test]
+fn a_server_gate_without_a_dev_database_fails_unless_replay_is_skipped_by_name() {
+    let repo = pg_dump_project("");
+    repo.commit("dump as it is");
+    let unset = |args: &[&str]| -> Run {
+        let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_strata"));
+        command.arg("--repo").arg(repo.path()).args(args).env_remove("STRATA_DEV_URL");
+        command.output().expect("strata runs").into()
+    };
+    let run = unset(&["verify", "--base", "HEAD"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "replay", "FAIL", &["postgres needs --dev-url or STRATA_DEV_URL", "--skip replay,down"]);
+    assert_check(&run, "down", "skip", &["needs replay"]);
+    assert!(run.stdout.contains("verify failed: 1 of 11 checks failed (1 skipped: down)"), "{}", run.stdout);
+
+    let skipped = unset(&["verify", "--base", "HEAD", "--skip", "replay,down"]);
+    assert_eq!(skipped.code, 0, "{}", skipped.stdout);
+    assert_check(&skipped, "replay", "skip", &["skipped with --skip"]);
+    assert!(skipped.stdout.contains("verify passed: 11 checks (2 skipped: replay, down)"), "{}", skipped.stdout);
+
+    let unknown = unset(&["verify", "--skip", "replay,dwon"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("no check named 'dwon' (checks: manifests, cycles,"), "{}", unknown.stderr);
 }

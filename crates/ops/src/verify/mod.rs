@@ -115,6 +115,8 @@ pub struct Options {
     pub base: Option<String>,
     /// A server strata may create and drop scratch schemas or databases on (PostgreSQL, MySQL).
     pub dev_url: Option<String>,
+    /// Checks the user chose not to run (`--skip`): reported as skipped, never as passed.
+    pub skip: Vec<CheckName>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,8 +151,13 @@ impl Report {
         }
     }
 
-    fn finish(mut self) -> Self {
+    fn finish(mut self, skip: &[CheckName]) -> Self {
         self.skip_rest("not run");
+        for check in self.checks.iter_mut().filter(|c| skip.contains(&c.name)) {
+            check.status = Status::Skip;
+            check.summary = "skipped with --skip".to_string();
+            check.details.clear();
+        }
         self.checks.sort_by_key(|c| c.name);
         self.passed = self.checks.iter().all(|c| c.status != Status::Fail);
         self
@@ -181,7 +188,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         Err(e) => {
             report.record(CheckName::Manifests, Status::Fail, "the repository does not load", vec![e.to_string()]);
             report.skip_rest("needs valid manifests");
-            return Ok(report.finish());
+            return Ok(report.finish(&options.skip));
         }
     };
     report.record(CheckName::Manifests, Status::Pass, counts(&project), Vec::new());
@@ -229,7 +236,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
 
     if !(acyclic && resolvable && sums_ok) {
         report.skip_rest("needs the checks above to pass");
-        return Ok(report.finish());
+        return Ok(report.finish(&options.skip));
     }
     let committed = uncommitted_check(&mut report, &project, &all);
     report.verdict(
@@ -247,7 +254,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         }
     }
     lint_check(&mut report, &project, &all, base.as_ref().ok());
-    Ok(report.finish())
+    Ok(report.finish(&options.skip))
 }
 
 /// Whether every layer's declared schema is committed as migrations; says which are not.
@@ -305,10 +312,22 @@ async fn replay_checks(
     options: &Options,
 ) -> Result<(), Error> {
     let dialect = project.config.dialect;
+    let skipped = [CheckName::Replay, CheckName::Down].iter().all(|c| options.skip.contains(c));
     if dialect != Dialect::Sqlite && options.dev_url.is_none() {
-        let why = format!("{dialect} needs --dev-url (a server strata may create and drop scratch schemas on)");
-        report.record(CheckName::Replay, Status::Skip, why.clone(), Vec::new());
-        report.record(CheckName::Down, Status::Skip, why, Vec::new());
+        // A gate that did not replay has not checked the migrations: that fails, unless the user
+        // says so (`--skip replay,down`) and the verdict counts it.
+        let (status, why) = match skipped {
+            true => (Status::Skip, "skipped with --skip".to_string()),
+            false => (
+                Status::Fail,
+                format!("{dialect} needs --dev-url or STRATA_DEV_URL (a server strata may create and drop scratch schemas on), or --skip replay,down"),
+            ),
+        };
+        report.record(CheckName::Replay, status, why, Vec::new());
+        report.record(CheckName::Down, Status::Skip, "needs replay", Vec::new());
+        return Ok(());
+    }
+    if skipped {
         return Ok(());
     }
     let replayed = replay::run(project, all, options.dev_url.as_deref()).await?;

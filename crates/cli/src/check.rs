@@ -115,9 +115,9 @@ pub fn resolve(context: &Context, args: &ResolveArgs, out: &mut dyn Write) -> Re
             .collect()
     };
     if context.json {
-        let json: std::collections::BTreeMap<&str, Vec<LayerJson>> =
+        let tenants: std::collections::BTreeMap<&str, Vec<LayerJson>> =
             resolutions.iter().map(|r| (r.tenant.as_str(), layers_of(r))).collect();
-        print_json(out, &json)?;
+        print_json(out, &serde_json::json!({ "format_version": 1, "tenants": tenants }))?;
         return Ok(ExitStatus::Ok);
     }
     for (i, resolution) in resolutions.iter().enumerate() {

@@ -6,6 +6,7 @@ use std::io::Write;
 use super::{io, print_json, runtime, Context, EnvArgs};
 use crate::{Error, ExitStatus};
 use strata_ops::rollout::drift::drift;
+use strata_ops::snapshot::short;
 
 pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let report = runtime()?.block_on(drift(&context.repo, &target.env, &target.commit, &target.tenants))?;
@@ -44,7 +45,7 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
         "{} tenants in {} at commit {}: {} drifted",
         report.tenants.len(),
         report.environment,
-        report.commit,
+        short(&report.commit),
         drifted
     )
     .map_err(io)?;

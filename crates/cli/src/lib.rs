@@ -67,10 +67,22 @@ impl ExitStatus {
 pub fn execute(cli: &Cli, out: &mut dyn Write, errors: &mut dyn Write) -> ExitStatus {
     match run(cli, out) {
         Ok(status) => status,
+        // The reader went away (`strata ... | head`): what it wanted it has; a quiet end.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
         Err(error) => {
+            let status = ExitStatus::of(&error);
             // Nothing is left to tell if stderr itself is gone.
             let _ = writeln!(errors, "error: {error}");
-            ExitStatus::of(&error)
+            // Under --json a program reads stdout: the error is a JSON document there too.
+            if cli.json {
+                let document = serde_json::json!({
+                    "format_version": 1,
+                    "error": error.to_string(),
+                    "exit_code": status.code(),
+                });
+                let _ = writeln!(out, "{document}");
+            }
+            status
         }
     }
 }

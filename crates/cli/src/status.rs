@@ -26,7 +26,7 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
                 },
                 t.pending.to_string(),
                 t.failed.to_string(),
-                t.last_commit.clone().unwrap_or_else(|| "-".into()),
+                t.last_commit.as_deref().map_or_else(|| "-".into(), |c| short(c).to_string()),
                 t.last_applied_at.clone().unwrap_or_else(|| "never".into()),
             ]
         })

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::check_history;
-use crate::snapshot::{short, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::Error;
 use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
@@ -30,6 +30,8 @@ pub struct TenantDrift {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DriftReport {
+    pub format_version: u32,
+    /// The commit compared with, in full.
     pub commit: String,
     pub environment: String,
     pub tenants: Vec<TenantDrift>,
@@ -87,5 +89,5 @@ pub async fn drift(repo_dir: &Path, env_name: &str, reference: &str, only: &[Str
         state.problem = result.err();
         tenants.push(state);
     }
-    Ok(DriftReport { commit: short(&view.commit_sha).to_string(), environment: env.name.clone(), tenants })
+    Ok(DriftReport { format_version: 1, commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
 }

@@ -24,6 +24,7 @@ pub enum Mark {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RepairReport {
+    pub format_version: u32,
     pub tenant: String,
     /// The failed migration, if there is one.
     pub migration: Option<String>,
@@ -56,6 +57,7 @@ pub async fn repair(
         .ok_or_else(|| Error::Usage(format!("{} does not exist", target.label())))?;
     let history = db.history().await?;
     let mut report = RepairReport {
+        format_version: 1,
         tenant: tenant_id.to_string(),
         migration: None,
         live_matches_before: false,

@@ -14,6 +14,7 @@ use strata_project::compose::{render, RenderContext};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RollbackReport {
+    pub format_version: u32,
     pub tenant: String,
     /// Migration ids reverted, in the order they were reverted.
     pub reverted: Vec<String>,
@@ -69,7 +70,7 @@ pub async fn rollback(
         }
         plan.push((row.id.clone(), render(dialect, &down_path, down, &context)?));
     }
-    let mut report = RollbackReport { tenant: tenant_id.to_string(), reverted: Vec::new() };
+    let mut report = RollbackReport { format_version: 1, tenant: tenant_id.to_string(), reverted: Vec::new() };
     for (id, sql) in plan {
         db.revert(&id, &sql).await?;
         report.reverted.push(id);

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::check_history;
-use crate::snapshot::{short, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::Error;
 use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
@@ -29,6 +29,7 @@ pub struct TenantState {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StatusReport {
+    pub format_version: u32,
     pub commit: String,
     pub environment: String,
     pub tenants: Vec<TenantState>,
@@ -63,11 +64,11 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             baselined,
             pending: order.len().saturating_sub(known),
             failed: rows.iter().filter(|r| r.state == HistoryState::Failed).count(),
-            last_commit: rows.last().map(|r| short(&r.commit_sha).to_string()),
+            last_commit: rows.last().map(|r| r.commit_sha.clone()),
             last_applied_at: rows.last().map(|r| r.applied_at.clone()),
             problem: check_history(&view, tenant, &order, rows).err(),
         });
     }
     peeker.close().await;
-    Ok(StatusReport { commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
+    Ok(StatusReport { format_version: 1, commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
 }

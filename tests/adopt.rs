@@ -105,7 +105,12 @@ async fn a_fleet_made_by_plain_sql_is_adopted(server: &Server) {
     assert_eq!(ran.len(), 1, "one migration run by strata on an adopted tenant");
     ok(&repo, &url, &["drift", "--env", "local"]);
 
-    // Strata has migrated it now: adopting it again is refused by name.
+    // Adopted and migrated since: a rerun of adopt says so and changes nothing.
+    let rerun = ok(&repo, &url, &["adopt", "--env", "local", "--all"]);
+    assert!(rerun.contains(&format!("0 adopted, {} already adopted", FLEET + 1)), "{rerun}");
+    assert!(rerun.contains("; 1 run by strata since)"), "{rerun}");
+    // A history strata wrote without a baseline: adopting is refused by name.
+    server.execute_in(&format!("{prefix}_t03"), "DELETE FROM strata_history WHERE state = 'baselined'").await;
     let again = strata(&repo, &url, &["adopt", "--env", "local", "--tenant", "t03"]);
     assert_eq!(again.code, 3, "{}{}", again.stdout, again.stderr);
     assert!(again.stdout.contains("t03: REFUSED: tenant t03 already has a strata history"), "{}", again.stdout);

@@ -87,3 +87,33 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "nothing said: {}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn an_environment_url_of_another_engine_is_named_with_its_file_before_connecting() {
+    let repo = Repo::with_files(&[
+        ("strata.yaml", "name: p\ndialect: postgres\n"),
+        ("templates/app/template.yaml", "name: app\nversion: 1.0.0\n"),
+        ("templates/app/schema/01.sql", "CREATE TABLE t (id integer PRIMARY KEY);\n"),
+        ("tenants/one/tenant.yaml", "template: app\n"),
+        (
+            "environments/prod.yaml",
+            "url: ${STRATA_CONVENTIONS_URL}\nisolation: schema\ntarget: \"t_{{ tenant.id }}\"\n",
+        ),
+    ]);
+    repo.commit("first");
+    let run: util::Run = assert_cmd::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--repo")
+        .arg(repo.path())
+        .args(["status", "--env", "prod"])
+        .env("STRATA_CONVENTIONS_URL", "mysql://root:secret@127.0.0.1:3306/test")
+        .output()
+        .expect("strata runs")
+        .into();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("environments/prod.yaml: url `${STRATA_CONVENTIONS_URL}` is a mysql:// URL, but the project's dialect is postgres"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("secret"), "{}", run.stderr);
+}

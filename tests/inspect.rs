@@ -162,3 +162,22 @@ async fn the_postgres_starter_round_trips_through_inspect() {
 async fn the_mysql_starter_round_trips_through_inspect() {
     the_starter_round_trips_through_inspect(&MARIADB).await;
 }
+
+/// What cannot be inspected is refused before anything is written: a flag of the other engine,
+/// and a schema with nothing in it.
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_refuses_the_other_engines_flag_and_an_empty_schema() {
+    let repo = Repo::with_files(&[]);
+    let run = repo.run(&["inspect", "--url", "mysql://root@127.0.0.1:3306/test", "--schema", "tenant_acme"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--schema is for PostgreSQL; MySQL reads a database: --database D"), "{}", run.stderr);
+    let Some(mut admin) = util::engines::postgres().await else { return };
+    let empty = format!("insp_empty_{}", std::process::id());
+    sqlx::raw_sql(&format!("CREATE SCHEMA {empty}")).execute(&mut admin).await.expect("create");
+    let url = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+    let run = tokio::task::block_in_place(|| repo.run(&["inspect", "--url", &url, "--schema", &empty, "--out", "x"]));
+    sqlx::raw_sql(&format!("DROP SCHEMA {empty}")).execute(&mut admin).await.expect("drop");
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(&format!("schema {empty} holds no table")), "{}", run.stderr);
+    assert!(!repo.path().join("x").exists(), "nothing written");
+}

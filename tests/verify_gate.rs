@@ -382,3 +382,20 @@ fn a_server_gate_without_a_dev_database_fails_unless_replay_is_skipped_by_name()
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
     assert!(unknown.stderr.contains("no check named 'dwon' (checks: manifests, cycles,"), "{}", unknown.stderr);
 }
+
+/// A gate pointed at what is not there fails: a `--base` that does not resolve, a dev database of
+/// another engine (named before any connection is tried, the URL's password never repeated).
+#[test]
+fn a_base_that_does_not_resolve_or_a_dev_url_of_another_engine_fails_the_gate() {
+    let repo = pull_request();
+    let run = repo.run(&["verify", "--base", "no-such-branch"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "history", "FAIL", &["--base does not resolve", "unknown ref 'no-such-branch'"]);
+
+    let postgres = pg_dump_project("");
+    postgres.commit("dump as it is");
+    let run = postgres.run(&["verify", "--base", "HEAD", "--dev-url", "mysql://root:secret@127.0.0.1:3306/test"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_check(&run, "replay", "FAIL", &["--dev-url is a mysql:// URL, but the project's dialect is postgres"]);
+    assert!(!run.stdout.contains("secret"), "{}", run.stdout);
+}

@@ -15,9 +15,9 @@ pub struct Args {
     /// in the environment: --url '${DATABASE_URL}') or a SQLite file.
     #[arg(long)]
     pub url: String,
-    /// PostgreSQL: the schema to read.
-    #[arg(long, default_value = "public")]
-    pub schema: String,
+    /// PostgreSQL: the schema to read (default: public).
+    #[arg(long)]
+    pub schema: Option<String>,
     /// MySQL/MariaDB: the database to read (default: the URL's).
     #[arg(long)]
     pub database: Option<String>,
@@ -32,7 +32,7 @@ pub struct Args {
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let options = InspectOptions {
         url: args.url.clone(),
-        schema: Some(args.schema.clone()),
+        schema: args.schema.clone(),
         database: args.database.clone(),
         dialect: args.dialect.map(Into::into),
     };

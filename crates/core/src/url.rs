@@ -35,6 +35,24 @@ pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<St
     Ok(out)
 }
 
+/// Whether a server URL is one `dialect`'s: a `mysql://` URL in a PostgreSQL project, or text
+/// that is no URL at all, is named before any connection is tried (a driver would answer with a
+/// protocol error or a timeout). The message never repeats the URL: it may hold a password.
+pub fn check_scheme(dialect: crate::Dialect, url: &str) -> Result<(), String> {
+    let schemes: &[&str] = match dialect {
+        crate::Dialect::Postgres => &["postgres", "postgresql"],
+        crate::Dialect::Mysql => &["mysql", "mariadb"],
+        crate::Dialect::Sqlite => return Ok(()),
+    };
+    match url.split_once("://") {
+        Some((scheme, _)) if schemes.contains(&scheme) => Ok(()),
+        Some((scheme, _)) => {
+            Err(format!("is a {scheme}:// URL, but the project's dialect is {dialect} ({}://...)", schemes[0]))
+        }
+        None => Err(format!("is not a URL (expected {}://user@host:port/database)", schemes[0])),
+    }
+}
+
 /// The URL with any password replaced by `***`, for messages.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
@@ -67,5 +85,21 @@ mod tests {
             expand("${STRATA_TEST_SURELY_UNSET}").unwrap_err(),
             "environment variable STRATA_TEST_SURELY_UNSET is not set"
         );
+    }
+}
+
+#[cfg(test)]
+mod scheme_tests {
+    use super::check_scheme;
+    use crate::Dialect;
+
+    #[test]
+    fn a_url_of_another_engine_or_no_url_is_named_without_repeating_it() {
+        assert!(check_scheme(Dialect::Postgres, "postgresql://u@h/db").is_ok());
+        assert!(check_scheme(Dialect::Mysql, "mariadb://u@h/db").is_ok());
+        let wrong = check_scheme(Dialect::Postgres, "mysql://root:secret@h/db").unwrap_err();
+        assert_eq!(wrong, "is a mysql:// URL, but the project's dialect is postgres (postgres://...)");
+        let garbage = check_scheme(Dialect::Mysql, "root:secret@h").unwrap_err();
+        assert!(!garbage.contains("secret"), "{garbage}");
     }
 }

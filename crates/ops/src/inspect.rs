@@ -45,6 +45,21 @@ pub async fn inspect(options: &InspectOptions) -> Result<(Dialect, Vec<SchemaFil
             Error::Usage("--url: say which engine (postgres://, mysql://, sqlite://) or give --dialect".to_string())
         })?,
     };
+    strata_core::url::check_scheme(dialect, &url).map_err(|m| Error::Usage(format!("--url {m}")))?;
+    let misplaced = match dialect {
+        Dialect::Postgres => {
+            options.database.as_ref().map(|_| "--database is for MySQL; PostgreSQL reads a schema: --schema S")
+        }
+        Dialect::Mysql => options
+            .schema
+            .as_ref()
+            .map(|_| "--schema is for PostgreSQL; MySQL reads a database: --database D, or name it in --url"),
+        Dialect::Sqlite => (options.schema.is_some() || options.database.is_some())
+            .then_some("SQLite reads the whole file: no --schema or --database"),
+    };
+    if let Some(message) = misplaced {
+        return Err(Error::Usage(message.to_string()));
+    }
     let target = target(dialect, &url, options)?;
     let session = Session::new(Timeouts::default(), Duration::from_secs(30));
     let Some(mut db) = TenantDb::open(&target, false, &session).await? else {
@@ -52,7 +67,14 @@ pub async fn inspect(options: &InspectOptions) -> Result<(Dialect, Vec<SchemaFil
     };
     let schema = db.inspect().await;
     db.release().await;
-    Ok((dialect, files(dialect, &schema?)?))
+    let files = files(dialect, &schema?)?;
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} holds no table, view, type or function: nothing to inspect",
+            target.label()
+        )));
+    }
+    Ok((dialect, files))
 }
 
 /// The engine a URL names by its scheme; a path is a SQLite file.

@@ -114,7 +114,7 @@ pub fn target(project: &Project, root: &Path, env: &Environment, tenant: &Tenant
     let expand = |text: &str, escape: &dyn Fn(&str) -> String| {
         strata_core::url::expand_with(text, escape).map_err(|m| Error::Usage(format!("{}: {m}", env.path)))
     };
-    Ok(match (dialect, env.manifest.isolation) {
+    let target = match (dialect, env.manifest.isolation) {
         (Dialect::Postgres, Isolation::Schema) => Target::Postgres {
             url: expand(url, &str::to_string)?,
             schema: Some(name.clone()),
@@ -130,7 +130,12 @@ pub fn target(project: &Project, root: &Path, env: &Environment, tenant: &Tenant
             database: name.clone(),
             label: format!("database {name}"),
         },
-    })
+    };
+    if let Target::Postgres { url: expanded, .. } | Target::Mysql { url: expanded, .. } = &target {
+        strata_core::url::check_scheme(dialect, expanded)
+            .map_err(|m| Error::Usage(format!("{}: url `{url}` {m}", env.path)))?;
+    }
+    Ok(target)
 }
 
 /// The render context of a URL template: every tenant value percent-encoded, so that a value is

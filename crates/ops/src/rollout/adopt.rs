@@ -150,8 +150,11 @@ impl Adopter<'_> {
         let target = view.target(env, tenant).map_err(|e| e.to_string())?;
         let session = Session::new(env.manifest.timeouts, self.options.lock_timeout);
         let Some(mut db) = TenantDb::open(&target, false, &session).await.map_err(|e| e.to_string())? else {
-            let reason =
-                format!("{} does not exist: there is nothing to adopt (`strata apply` creates it)", target.label());
+            let creates = match env.manifest.create_missing {
+                true => "`strata apply` creates and migrates it".to_string(),
+                false => format!("`strata apply` creates it once {} says create_missing: true", env.path),
+            };
+            let reason = format!("{} does not exist: there is nothing to adopt ({creates})", target.label());
             return Ok(TenantAdoption::new(tenant, AdoptStatus::Refused, Some(reason)));
         };
         let result = self.compare_and_record(tenant, (&order, &seeds), &mut db).await;
@@ -234,14 +237,16 @@ impl Adopter<'_> {
     }
 }
 
-/// A tenant with history: adopted before when all of it is a baseline, else refused by name.
+/// A tenant with history: adopted before when it has a baseline (whatever `apply` ran since),
+/// else refused by name.
 fn already(tenant: &Tenant, history: &[HistoryRow]) -> TenantAdoption {
-    if history.iter().all(|row| row.state == HistoryState::Baselined) {
-        let commit = history.last().map(|row| short(&row.commit_sha).to_string()).unwrap_or_default();
-        let reason = format!("baselined at commit {commit}");
+    if let Some(baseline) = history.iter().find(|row| row.state == HistoryState::Baselined) {
+        let since = history.iter().filter(|row| row.state != HistoryState::Baselined).count();
+        let since = if since > 0 { format!("; {since} run by strata since") } else { String::new() };
+        let reason = format!("baselined at commit {}{since}", short(&baseline.commit_sha));
         return TenantAdoption::new(tenant, AdoptStatus::AlreadyAdopted, Some(reason));
     }
-    let applied = history.iter().filter(|row| row.state != HistoryState::Baselined).count();
+    let applied = history.len();
     let reason = format!(
         "tenant {} already has a strata history ({applied} migration(s) and seed(s) run by strata): adopt is for tenants strata has never migrated; use `strata status` and `strata drift`",
         tenant.id

@@ -231,6 +231,10 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
             let summary = format!("against {}", base.base);
             report.verdict(CheckName::History, summary.clone(), summary, base.problems.clone());
         }
+        // A base the user named and that does not resolve is a broken gate, not a skipped check.
+        Err(why) if options.base.is_some() => {
+            report.record(CheckName::History, Status::Fail, "--base does not resolve", vec![why.clone()])
+        }
         Err(why) => report.record(CheckName::History, Status::Skip, why.clone(), Vec::new()),
     }
 
@@ -330,6 +334,12 @@ async fn replay_checks(
     if skipped {
         return Ok(());
     }
+    if let Some(problem) = options.dev_url.as_deref().and_then(|url| strata_core::url::check_scheme(dialect, url).err())
+    {
+        report.record(CheckName::Replay, Status::Fail, format!("--dev-url {problem}"), Vec::new());
+        report.record(CheckName::Down, Status::Skip, "needs replay", Vec::new());
+        return Ok(());
+    }
     let replayed = replay::run(project, all, options.dev_url.as_deref()).await?;
     let engine =
         if dialect == Dialect::Sqlite { "in-memory SQLite".to_string() } else { format!("{dialect} on --dev-url") };
@@ -373,7 +383,7 @@ fn lint_check(
 ) {
     let new: Vec<&Migration> =
         all.values().flatten().filter(|m| base.is_none_or(|b| !b.base_files.contains(&m.up_path))).collect();
-    let scope = if base.is_some() { "new migration" } else { "migration (no base: all)" };
+    let (scope, all_of_them) = if base.is_some() { ("new migration", "") } else { ("migration", " (no base: all)") };
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for migration in &new {
@@ -394,7 +404,7 @@ fn lint_check(
             }
         }
     }
-    let checked = plural(new.len(), scope);
+    let checked = format!("{}{all_of_them}", plural(new.len(), scope));
     if !errors.is_empty() {
         errors.extend(warnings);
         report.record(CheckName::Lint, Status::Fail, format!("{checked} checked; policy errors"), errors);

@@ -191,7 +191,7 @@ async fn the_loop_runs_on(engine: &Engine) {
     // The URL never reaches output.
     assert!(!out.contains(&url) && !status.contains(&url));
     // Back to the first commit, and forward again.
-    let back = repo.ok(&["rollback", "--env", "test", "--tenant", "alpha", "--to", &first]);
+    let back = repo.ok(&["rollback", "--env", "test", "--tenant", "alpha", "--to", &first, "--yes"]);
     assert!(back.contains("alpha: reverted module.events/0002_event_capacity"), "{back}");
     assert!(!columns(engine, &url, &alpha, "events").await.contains(&"capacity".to_string()));
     assert!(history(engine, &url, &alpha).await.iter().all(|(_, sha)| *sha == first));

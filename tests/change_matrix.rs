@@ -124,7 +124,7 @@ async fn walk(engine: &Engine, kind: &str, a: &str, b: &str, prefix: &str) -> Re
         .await
         .map_err(|e| format!("{kind}: no second change: {e}"))?;
     for tenant in ["a", "b"] {
-        run(&["rollback", "--env", "test", "--tenant", tenant, "--to", &first])?;
+        run(&["rollback", "--env", "test", "--tenant", tenant, "--to", &first, "--yes"])?;
     }
     run(&["drift", "--env", "test"])?;
     if engine.query(&repo, prefix, "b", "SELECT COALESCE(more, 'none') FROM keep").await.is_ok() {

@@ -36,7 +36,7 @@ fn every_json_document_has_a_format_version_and_full_commit_hashes() {
     let repo = Repo::init();
     repo.commit("initial schema");
     repo.ok(&["apply", "--env", "local", "--tenant", "demo"]);
-    let documents: [&[&str]; 9] = [
+    let documents: [&[&str]; 10] = [
         &["check"],
         &["resolve"],
         &["plan"],
@@ -46,6 +46,7 @@ fn every_json_document_has_a_format_version_and_full_commit_hashes() {
         &["drift", "--env", "local"],
         &["adopt", "--env", "local", "--tenant", "demo", "--dry-run"],
         &["repair", "--env", "local", "--tenant", "demo"],
+        &["rollback", "--env", "local", "--tenant", "demo", "--steps", "1", "--dry-run"],
     ];
     for args in documents {
         let document = json(&repo, args);

@@ -399,7 +399,7 @@ fn rollback_to_the_first_commit_gives_back_its_schema() {
     repo.ok(&["apply", "--env", "local"]);
     assert_ne!(live_root(&repo, "nrna"), before);
 
-    let out = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first]);
+    let out = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first, "--yes"]);
     assert!(
         out.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration(s) rolled back"),
         "{out}"
@@ -411,6 +411,52 @@ fn rollback_to_the_first_commit_gives_back_its_schema() {
     assert!(repo
         .ok(&["apply", "--env", "local", "--tenant", "nrna"])
         .contains("nrna: applied module.events/0002_event_capacity"));
+}
+
+/// A rollback is looked at before it runs: a dry run prints the down SQL and changes nothing;
+/// without a terminal it needs --yes; --steps counts back from the newest; and taking a tenant back
+/// to before its first migration is refused unless --yes says so.
+#[test]
+fn rollback_is_looked_at_and_confirmed_before_anything_runs() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    add_event_capacity(&repo);
+    repo.commit("event capacity");
+    repo.ok(&["apply", "--env", "local"]);
+    let before = live_root(&repo, "nrna");
+
+    let dry = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1", "--dry-run"]);
+    assert!(dry.contains("-- nrna: would revert module.events/0002_event_capacity\n"), "{dry}");
+    assert!(dry.contains("ALTER TABLE events DROP COLUMN capacity;"), "{dry}");
+    assert!(dry.contains("nrna: 1 migration(s) would be rolled back (dry run)"), "{dry}");
+    assert_eq!(live_root(&repo, "nrna"), before, "a dry run changes nothing");
+
+    let unconfirmed = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1"]);
+    assert_eq!(unconfirmed.code, 2, "{}", unconfirmed.stdout);
+    assert!(
+        unconfirmed.stderr.contains("confirm on a terminal, pass --yes, or look first with --dry-run"),
+        "{}",
+        unconfirmed.stderr
+    );
+    assert_eq!(live_root(&repo, "nrna"), before);
+
+    let everything = ["rollback", "--env", "local", "--tenant", "nrna", "--to", "HEAD~2"];
+    let refused = repo.run(&everything);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    assert!(refused.stderr.contains("back to before its first migration"), "{}", refused.stderr);
+    assert_eq!(live_root(&repo, "nrna"), before);
+
+    let one = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1", "--yes"]);
+    assert!(
+        one.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration(s) rolled back"),
+        "{one}"
+    );
+    let all = repo.ok(&[&everything[..], &["--yes"]].concat());
+    assert!(all.contains("migration(s) rolled back"), "{all}");
+    // SQLite keeps its own sqlite_sequence once AUTOINCREMENT was used; it is not the tenant's.
+    let left: Vec<String> = repo.tables_of("nrna").into_iter().filter(|t| t != "sqlite_sequence").collect();
+    assert_eq!(left, ["strata_history"], "every table of the tenant's layers is gone");
 }
 
 #[test]
@@ -435,7 +481,7 @@ fn rollback_refuses_an_irreversible_migration_and_changes_nothing() {
     repo.write("migrations/modules/events/strata.sum", &strata::migrations::sum::render(&files));
     repo.git_commit_all("events 0002 cannot be undone");
     let before = live_root(&repo, "nrna");
-    let run = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first]);
+    let run = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first, "--yes"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
         run.stderr

@@ -79,7 +79,9 @@ async fn walk(engine: &Engine, kind: &str, a: &str, b: &str, prefix: &str) -> Re
     let keep = |more: bool| for_dialect(dialect, if more { KEEP_MORE } else { KEEP });
     let repo = tokio::task::block_in_place(|| {
         Repo::with_files(&[
-            ("strata.yaml", &format!("name: matrix\ndialect: {dialect}\n")),
+            // Every kind of change, drops included: the engines are under test here, the lint policy in
+            // tests/verify_gate.rs.
+            ("strata.yaml", &format!("name: matrix\ndialect: {dialect}\nlint: {{ destructive: warn }}\n")),
             ("templates/app/template.yaml", "name: app\nversion: 1.0.0\n"),
             ("templates/app/schema/schema.sql", &format!("{}\n{a}", keep(false))),
             ("environments/test.yaml", &engine.environment(prefix)),

@@ -29,7 +29,8 @@ async fn walk(history: &History, url: &str, prefix: &str) -> (usize, usize, Opti
         if postgres { ("STRATA_TEST_PG_URL", "schema") } else { ("STRATA_TEST_MYSQL_URL", "database") };
     std::env::set_var(variable, url);
     let mut files = vec![
-        ("strata.yaml".to_string(), format!("name: temporal\ndialect: {}\n", history.dialect)),
+        // A real history drops tables and columns its team reviewed: warn, as its team chose.
+        ("strata.yaml".to_string(), format!("name: temporal\ndialect: {}\nlint: {{ destructive: warn }}\n", history.dialect)),
         ("templates/temporal/template.yaml".to_string(), "name: temporal\nversion: 0.0.0\n".to_string()),
         (
             "environments/test.yaml".to_string(),

@@ -143,6 +143,36 @@ fn drop_venue(repo: &Repo) {
     repo.write(manifest, &repo.read(manifest).replace("version: 1.0.0", "version: 1.1.0"));
 }
 
+/// A destructive migration committed while the policy was relaxed, the policy then tightened (as a
+/// team does): `commit` refuses such a migration itself, so this is how one reaches the gate.
+fn commit_under_a_relaxed_policy(repo: &Repo, message: &str) {
+    let policy = repo.read("strata.yaml");
+    repo.write("strata.yaml", &policy.replace("destructive: error", "destructive: warn"));
+    repo.commit(message);
+    repo.write("strata.yaml", &policy);
+    repo.git_commit_all("destructive changes are errors again");
+}
+
+#[test]
+fn commit_refuses_what_the_lint_policy_makes_an_error_and_writes_nothing() {
+    let repo = pull_request();
+    drop_venue(&repo);
+    let head = repo.head();
+    let run = repo.run(&["commit", "-m", "drop venue"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("migrations/modules/events/0002_drop_venue.up.sql: destructive is an error under lint.destructive in strata.yaml")
+            && run.stderr.contains("strata commit --allow 'destructive=<reason>'"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.head(), head, "nothing committed");
+    assert!(!repo.path().join("migrations/modules/events/0002_drop_venue.up.sql").exists(), "nothing written");
+    // The way out is the one the message names.
+    repo.ok(&["commit", "-m", "drop venue", "--allow", "destructive=venue moved to the venues module"]);
+    assert_ne!(repo.head(), head);
+}
+
 #[test]
 fn a_destructive_change_fails_the_default_policy_unless_allowed_with_a_reason() {
     let repo = pull_request();
@@ -152,7 +182,7 @@ fn a_destructive_change_fails_the_default_policy_unless_allowed_with_a_reason() 
         plan.contains("[destructive]") && plan.contains("error: destructive is an error under lint.destructive"),
         "{plan}"
     );
-    repo.commit("drop venue");
+    commit_under_a_relaxed_policy(&repo, "drop venue");
     let run = verify(&repo);
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert_check(&run, "lint", "FAIL", &["migrations/modules/events/0002_drop_venue.up.sql: destructive is an error"]);
@@ -214,7 +244,7 @@ fn a_down_migration_that_does_not_reverse_its_up_fails_naming_the_file() {
 fn verify_reports_as_json_and_markdown() {
     let repo = pull_request();
     drop_venue(&repo);
-    repo.commit("drop venue");
+    commit_under_a_relaxed_policy(&repo, "drop venue");
     let json = repo.run(&["verify", "--base", "master", "--format", "json"]);
     assert_eq!(json.code, 3);
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -398,4 +428,21 @@ fn a_base_that_does_not_resolve_or_a_dev_url_of_another_engine_fails_the_gate() 
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert_check(&run, "replay", "FAIL", &["--dev-url is a mysql:// URL, but the project's dialect is postgres"]);
     assert!(!run.stdout.contains("secret"), "{}", run.stdout);
+}
+
+/// On SQLite a column change is a table rebuild (a new table, the rows copied, the old one dropped
+/// and the new one renamed): lint judges the change, not the rebuild's DROP TABLE, so the starter's
+/// own policy (destructive: error, rewrite: warn) commits it and the gate warns.
+#[test]
+fn a_sqlite_rebuild_carries_the_hazards_of_its_change_not_of_its_drop() {
+    let repo = pull_request();
+    repo.write(EVENTS_SCHEMA, &repo.read(EVENTS_SCHEMA).replace("  title TEXT NOT NULL,", "  title TEXT,"));
+    let manifest = "modules/events/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("version: 1.0.0", "version: 1.1.0"));
+    repo.commit("title may be empty");
+    let up = repo.read("migrations/modules/events/0002_title_may_be_empty.up.sql");
+    assert!(up.contains("DROP TABLE") && !up.contains("-- strata:hazards destructive"), "a rebuild: {up}");
+    let run = verify(&repo);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!check(&run, "lint").contains("destructive"), "{}", run.stdout);
 }

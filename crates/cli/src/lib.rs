@@ -57,6 +57,7 @@ impl ExitStatus {
     pub fn of(error: &Error) -> Self {
         match error {
             Error::Usage(_) | Error::Project(ProjectError::UnknownEnvironment { .. }) => ExitStatus::Usage,
+            Error::Policy(_) => ExitStatus::Difference,
             _ => ExitStatus::Error,
         }
     }

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ObjectType, Statement};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, ObjectName, ObjectNamePart, ObjectType, RenameTableNameKind, Statement,
+};
 
 use super::Migration;
 use strata_core::Dialect;
@@ -32,6 +34,15 @@ impl Finding {
 
     pub fn is_warning(&self) -> bool {
         self.level == LintLevel::Warn && self.allowed.is_none()
+    }
+
+    /// What the finding means for the migration at `path`, and how a reviewed exception is made.
+    pub fn explain(&self, path: &str) -> String {
+        let hazard = self.hazard;
+        format!(
+            "{path}: {hazard} is {} under lint.{hazard} in strata.yaml; after review, allow it with `-- strata:allow {hazard} <reason>` (strata commit --allow '{hazard}=<reason>')",
+            if self.is_error() { "an error" } else { "a warning" },
+        )
     }
 }
 
@@ -71,13 +82,28 @@ fn statement_hazards(dialect: Dialect, migration: &Migration) -> BTreeSet<Hazard
         return hazards;
     };
     let Ok(statements) = parse_statements(dialect, &sql) else { return hazards };
+    // A table dropped and another renamed to its name in the same migration is a rebuild (SQLite's
+    // way to change a column): the rows live on in the new table, and the header carries the
+    // hazards of the change the rebuild carries out.
+    let mut dropped = BTreeSet::new();
+    let mut renamed_to = BTreeSet::new();
     for located in statements {
         match &located.statement {
             Parsed::Sql(statement) => match statement.as_ref() {
-                Statement::Drop { object_type: ObjectType::Table, .. } => {
-                    hazards.insert(Hazard::Destructive);
+                Statement::Drop { object_type: ObjectType::Table, names, .. } => {
+                    dropped.extend(names.iter().map(last_name));
                 }
-                Statement::AlterTable(alter) => hazards.extend(alter.operations.iter().filter_map(operation_hazard)),
+                Statement::AlterTable(alter) => {
+                    for operation in &alter.operations {
+                        if let AlterTableOperation::RenameTable {
+                            table_name: RenameTableNameKind::To(to) | RenameTableNameKind::As(to),
+                        } = operation
+                        {
+                            renamed_to.insert(last_name(to));
+                        }
+                    }
+                    hazards.extend(alter.operations.iter().filter_map(operation_hazard));
+                }
                 _ => {}
             },
             Parsed::Extra(extra::Statement::AlterTable { clauses, .. }) => {
@@ -90,7 +116,19 @@ fn statement_hazards(dialect: Dialect, migration: &Migration) -> BTreeSet<Hazard
             Parsed::Extra(_) => {}
         }
     }
+    if dropped.iter().any(|table| !renamed_to.contains(table)) {
+        hazards.insert(Hazard::Destructive);
+    }
     hazards
+}
+
+/// A table's own name, unquoted and lower-cased, without its schema.
+fn last_name(name: &ObjectName) -> String {
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(ident)) => ident.value.to_lowercase(),
+        Some(other) => other.to_string().to_lowercase(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +140,16 @@ mod tests {
     fn migration(up: &str) -> Migration {
         let key = MigrationKey { layer: LayerId::module("events"), seq: 2 };
         Migration::from_up_file(key, "x", "migrations/modules/events/0002_x.up.sql", up.to_string(), None).unwrap()
+    }
+
+    #[test]
+    fn a_rebuild_is_not_destructive_but_a_drop_is() {
+        let rebuild = "CREATE TABLE \"_strata_new_events\" (id INTEGER);\nINSERT INTO \"_strata_new_events\" (id) SELECT id FROM events;\nDROP TABLE events;\nALTER TABLE \"_strata_new_events\" RENAME TO events;";
+        let hazards: Vec<Hazard> =
+            lint(Dialect::Sqlite, &LintPolicy::default(), &migration(rebuild)).iter().map(|f| f.hazard).collect();
+        assert!(!hazards.contains(&Hazard::Destructive), "{hazards:?}");
+        let dropped = lint(Dialect::Sqlite, &LintPolicy::default(), &migration("DROP TABLE events;"));
+        assert!(dropped.iter().any(|f| f.hazard == Hazard::Destructive));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use strata_dialect::plan::Hazard;
 use strata_migrations::generate::{generate, load_all, write, GenerateError};
+use strata_migrations::lint::lint;
 use strata_migrations::{releases, Migration};
 use strata_project::git;
 use strata_project::project::{LayerId, Project};
@@ -46,6 +47,7 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
             migration.allow(*hazard, reason);
         }
     }
+    refuse_lint_errors(&project, &new)?;
     for migration in &new {
         all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
     }
@@ -56,6 +58,24 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     let message = commit_message(options.message.as_deref(), &new);
     let commit = git::commit_paths(&repo, &git::MANAGED_PATHS, &message)?;
     Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()) })
+}
+
+/// The lint policy holds at `commit` as at `verify`: a new migration with a hazard the policy makes
+/// an error, and no `--allow` for it, is refused before anything is written.
+fn refuse_lint_errors(project: &Project, new: &[Migration]) -> Result<(), Error> {
+    let refused: Vec<String> = new
+        .iter()
+        .flat_map(|migration| {
+            lint(project.config.dialect, &project.config.lint, migration)
+                .into_iter()
+                .filter(|finding| finding.is_error())
+                .map(|finding| finding.explain(&migration.up_path))
+        })
+        .collect();
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(Error::Policy(format!("nothing was written or committed:\n{}", refused.join("\n")))),
+    }
 }
 
 /// A release is forever: one this commit records whose migrations need more than its ranges

@@ -34,6 +34,9 @@ pub enum Error {
     /// The command line asked for something that does not exist (a tenant, an environment).
     #[error("{0}")]
     Usage(String),
+    /// The project's own policy refuses the work (lint errors at `commit`): nothing was written.
+    #[error("{0}")]
+    Policy(String),
     /// A file of strata's own (the last rollout, a report) could not be read or written.
     #[error("{path}: {source}")]
     File {

@@ -388,15 +388,7 @@ fn lint_check(
     let mut warnings = Vec::new();
     for migration in &new {
         for finding in lint(project.config.dialect, &project.config.lint, migration) {
-            let line = format!(
-                "{}: {} is {} under lint.{} in strata.yaml; after review, allow it with `-- strata:allow {} <reason>` (strata commit --allow '{}=<reason>')",
-                migration.up_path,
-                finding.hazard,
-                if finding.is_error() { "an error" } else { "a warning" },
-                finding.hazard,
-                finding.hazard,
-                finding.hazard
-            );
+            let line = finding.explain(&migration.up_path);
             if finding.is_error() {
                 errors.push(line);
             } else if finding.is_warning() {

@@ -278,6 +278,9 @@ async fn a_failing_migration_on_mariadb_is_recorded_failed_and_stops_the_tenant(
     assert_eq!(run.code, 4);
     assert!(run.stdout.contains("is in state 'failed'; run `strata repair`"), "{}", run.stdout);
 
+    let status = repo.ok(&["status", "--env", "test"]);
+    assert!(status.contains("! bad: template.base/0002_unique_email failed at "), "{status}");
+    assert!(status.contains("run `strata repair`"), "{status}");
     // repair compares the live schema: the index never came to be.
     let report = repo.ok(&["repair", "--env", "test", "--tenant", "bad"]);
     assert!(report.contains("template.base/0002_unique_email failed"), "{report}");

@@ -552,6 +552,18 @@ fn a_failing_migration_on_sqlite_leaves_its_tenant_unchanged_and_the_rollout_rep
     assert!(run.stdout.contains("3 tenants, 2 migrated, 0 up to date, 1 failed"), "{}", run.stdout);
     assert_eq!(live_root(&repo, "uml"), before, "the failed migration left nothing behind");
     assert!(!repo.column("uml", "SELECT id FROM strata_history").iter().any(|id| id.contains("0002")));
+    // The rollback left no row, but status still says why the tenant is behind.
+    let status = repo.ok(&["status", "--env", "local"]);
+    assert!(
+        status.contains("! uml: the last rollout (commit ")
+            && status.contains("failed: template.party/0002_unique_phone failed"),
+        "{status}"
+    );
+    assert!(!status.contains("! nrna:"), "{status}");
+    // Fixed and applied, the failure is no longer the last word.
+    repo.execute("uml", "DELETE FROM members WHERE email = 'b@x.org'");
+    repo.ok(&["apply", "--env", "local"]);
+    assert!(!repo.ok(&["status", "--env", "local"]).contains("! uml:"));
 }
 
 #[test]

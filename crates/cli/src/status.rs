@@ -32,8 +32,10 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
         })
         .collect();
     table(out, &["TENANT", "APPLIED", "PENDING", "FAILED", "COMMIT", "LAST APPLIED"], &rows)?;
-    for tenant in report.tenants.iter().filter(|t| t.problem.is_some()) {
-        writeln!(out, "! {}: {}", tenant.tenant, tenant.problem.as_deref().unwrap_or_default()).map_err(io)?;
+    for tenant in &report.tenants {
+        for said in tenant.problem.iter().chain(&tenant.last_failure) {
+            writeln!(out, "! {}: {said}", tenant.tenant).map_err(io)?;
+        }
     }
     let up_to_date = report.tenants.iter().filter(|t| t.pending == 0 && t.failed == 0 && t.problem.is_none()).count();
     writeln!(

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::check_history;
 use super::replays::{rendered, Replayed, Replays};
 use super::shard::Shard;
+use super::{check_history, LastRun};
 use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
 use strata_db::peek::Peeker;
@@ -89,13 +89,6 @@ pub struct ApplyOptions {
     pub only_failed: bool,
     /// No tenant starts once this much time has passed; the running ones finish.
     pub deadline: Option<Duration>,
-}
-
-/// What `--only-failed` reads: the last rollout's failed tenants.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct LastRun {
-    commit: String,
-    failed: Vec<String>,
 }
 
 /// Where the rollout's own time went, summed over tenants (they overlap when concurrent).
@@ -300,8 +293,10 @@ fn shard_waves<'t>(
 
 /// The tenants that failed, for a later `--only-failed`.
 fn record_last_run(last_run: &Path, commit: &str, outcomes: &[TenantOutcome]) -> Result<(), Error> {
-    let failed = outcomes.iter().filter(|t| t.status == TenantStatus::Failed).map(|t| t.tenant.clone()).collect();
-    let last = LastRun { commit: commit.to_string(), failed };
+    let failures = outcomes.iter().filter(|t| t.status == TenantStatus::Failed);
+    let failed = failures.clone().map(|t| t.tenant.clone()).collect();
+    let errors = failures.map(|t| (t.tenant.clone(), t.error.clone().unwrap_or_default())).collect();
+    let last = LastRun { commit: commit.to_string(), failed, errors };
     let written = last_run
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)

@@ -27,6 +27,33 @@ pub fn last_run_path(root: &Path, env: &str, shard: Option<shard::Shard>) -> Pat
 }
 
 use std::collections::BTreeMap;
+
+/// What a rollout leaves in `.strata/rollouts/`: its commit, the tenants that failed (for
+/// `--only-failed`) and why (for `status`).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct LastRun {
+    pub commit: String,
+    pub failed: Vec<String>,
+    /// Tenant -> its error; absent in records written before it was kept.
+    #[serde(default)]
+    pub errors: BTreeMap<String, String>,
+}
+
+impl LastRun {
+    /// The last rollouts of `env` recorded under `root` (the whole environment's and each
+    /// shard's); unreadable records are passed over: they are a convenience, not the history.
+    pub fn of_environment(root: &Path, env: &str) -> Vec<LastRun> {
+        let Ok(entries) = std::fs::read_dir(root.join(".strata/rollouts")) else { return Vec::new() };
+        entries
+            .filter_map(Result::ok)
+            .filter(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name == format!("{env}.json") || name.starts_with(&format!("{env}.shard-"))
+            })
+            .filter_map(|entry| serde_json::from_str(&std::fs::read_to_string(entry.path()).ok()?).ok())
+            .collect()
+    }
+}
 use std::path::{Path, PathBuf};
 
 use crate::snapshot::{short, Snapshot, SEED_PREFIX};

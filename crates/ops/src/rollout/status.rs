@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::check_history;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{short, Snapshot};
 use crate::Error;
 use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
@@ -25,6 +25,9 @@ pub struct TenantState {
     pub last_applied_at: Option<String>,
     /// A history that does not match the commit (tampering, unknown migrations).
     pub problem: Option<String>,
+    /// Why the tenant failed last: a `failed` row of its history (MySQL), else the last rollout
+    /// recorded here (a failure on PostgreSQL and SQLite rolls back and leaves no row).
+    pub last_failure: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -42,6 +45,7 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
     // One query per tenant over a kept connection where the server is shared (as `apply` looks).
     let session = Session::new(env.manifest.timeouts, Duration::from_secs(5));
     let peeker = strata_db::peek::Peeker::new(session);
+    let rollouts = super::LastRun::of_environment(&view.root, &env.name);
     for tenant in view.select(env, only)? {
         let order = view.tenant_order(tenant)?;
         let target = view.target(env, tenant)?;
@@ -67,8 +71,29 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             last_commit: rows.last().map(|r| r.commit_sha.clone()),
             last_applied_at: rows.last().map(|r| r.applied_at.clone()),
             problem: check_history(&view, tenant, &order, rows).err(),
+            last_failure: last_failure(rows, &rollouts, &tenant.id),
         });
     }
     peeker.close().await;
     Ok(StatusReport { format_version: 1, commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
+}
+
+/// The failed row of a tenant's history, else its error in the last rollout recorded here.
+fn last_failure(rows: &[strata_db::HistoryRow], rollouts: &[super::LastRun], tenant: &str) -> Option<String> {
+    if let Some(row) = rows.iter().rev().find(|r| r.state == HistoryState::Failed) {
+        return Some(format!(
+            "{} failed at {} (commit {}); run `strata repair`",
+            row.id,
+            row.applied_at,
+            short(&row.commit_sha)
+        ));
+    }
+    rollouts.iter().find_map(|run| {
+        let error = match run.errors.get(tenant) {
+            Some(error) => error.clone(),
+            None if run.failed.iter().any(|t| t == tenant) => "(its message was not recorded)".to_string(),
+            None => return None,
+        };
+        Some(format!("the last rollout (commit {}) failed: {error}", short(&run.commit)))
+    })
 }

@@ -36,7 +36,7 @@ fn every_json_document_has_a_format_version_and_full_commit_hashes() {
     let repo = Repo::init();
     repo.commit("initial schema");
     repo.ok(&["apply", "--env", "local", "--tenant", "demo"]);
-    let documents: [&[&str]; 10] = [
+    let documents: [&[&str]; 13] = [
         &["check"],
         &["resolve"],
         &["plan"],
@@ -47,6 +47,9 @@ fn every_json_document_has_a_format_version_and_full_commit_hashes() {
         &["adopt", "--env", "local", "--tenant", "demo", "--dry-run"],
         &["repair", "--env", "local", "--tenant", "demo"],
         &["rollback", "--env", "local", "--tenant", "demo", "--steps", "1", "--dry-run"],
+        &["graph"],
+        &["rehash"],
+        &["commit", "-m", "nothing new"],
     ];
     for args in documents {
         let document = json(&repo, args);

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{io, Context};
+use super::{io, print_json, Context};
 use crate::{Error, ExitStatus};
 use strata_dialect::plan::Hazard;
 use strata_ops::commit::{commit, CommitOptions};
@@ -36,6 +36,21 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     let options =
         CommitOptions { message: args.message.clone(), allow_dirty: args.allow_dirty, allow: args.allow.clone() };
     let committed = commit(&context.repo, &options)?;
+    if context.json {
+        let migrations: Vec<serde_json::Value> = committed
+            .migrations
+            .iter()
+            .map(|m| {
+                let hazards: Vec<&str> = m.hazards.iter().map(|h| h.as_str()).collect();
+                serde_json::json!({ "id": m.id(), "up": m.up_path, "down": m.down_path(), "hazards": hazards })
+            })
+            .collect();
+        print_json(
+            out,
+            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations }),
+        )?;
+        return Ok(ExitStatus::Ok);
+    }
     let Some(commit) = committed.commit else {
         writeln!(out, "Nothing to commit: the declarative schema matches the committed migrations.").map_err(io)?;
         return Ok(ExitStatus::Ok);

@@ -1,4 +1,4 @@
-//! `strata graph [--format dot|mermaid]`
+//! `strata graph [--format dot|mermaid]` (and `--json` for programs)
 
 use std::io::Write;
 
@@ -22,6 +22,10 @@ pub enum Format {
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let project = Project::load(&WorkTree::new(&context.repo))?;
+    if context.json {
+        super::print_json(out, &graph::document(&project))?;
+        return Ok(ExitStatus::Ok);
+    }
     let text = match args.format {
         Format::Dot => graph::dot(&project),
         Format::Mermaid => graph::mermaid(&project),

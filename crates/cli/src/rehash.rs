@@ -12,7 +12,7 @@ use strata_project::source::{Source, WorkTree};
 
 pub fn run(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let source = WorkTree::new(&context.repo);
-    let mut rewritten = 0;
+    let mut rewritten = Vec::new();
     for kind in source.subdirs("migrations")? {
         for name in source.subdirs(&format!("migrations/{kind}"))? {
             let dir = format!("migrations/{kind}/{name}");
@@ -20,13 +20,17 @@ pub fn run(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error> 
             let before = source.read(&sum_path)?;
             resum(&context.repo, &dir)?;
             if source.read(&sum_path)? != before {
-                rewritten += 1;
-                writeln!(out, "rewrote {sum_path}").map_err(io)?;
+                if !context.json {
+                    writeln!(out, "rewrote {sum_path}").map_err(io)?;
+                }
+                rewritten.push(sum_path);
             }
         }
     }
-    if !context.quiet {
-        writeln!(out, "{rewritten} sum file(s) rewritten; commit them with the migrations").map_err(io)?;
+    if context.json {
+        super::print_json(out, &serde_json::json!({ "format_version": 1, "rewritten": rewritten }))?;
+    } else if !context.quiet {
+        writeln!(out, "{} sum file(s) rewritten; commit them with the migrations", rewritten.len()).map_err(io)?;
     }
     Ok(ExitStatus::Ok)
 }

@@ -38,6 +38,49 @@ fn graph(project: &Project) -> Graph {
     Graph { nodes, edges }
 }
 
+/// The graph for programs (`strata --json graph`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Document {
+    pub format_version: u32,
+    /// `template.party 1.0.0`, by layer id.
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Link>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Node {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Link {
+    pub from: String,
+    pub to: String,
+    /// `requires`, `includes` (a template's modules) or `conflicts`.
+    pub kind: &'static str,
+    /// The semver range of a `requires`.
+    pub range: Option<String>,
+}
+
+pub fn document(project: &Project) -> Document {
+    let graph = graph(project);
+    let nodes = graph.nodes.iter().map(|(id, label)| Node { id: id.to_string(), label: label.clone() }).collect();
+    let edges = graph
+        .edges
+        .iter()
+        .map(|(from, to, edge)| {
+            let (kind, range) = match edge {
+                Edge::Requires(range) => ("requires", Some(range.clone())),
+                Edge::Includes => ("includes", None),
+                Edge::Conflicts => ("conflicts", None),
+            };
+            Link { from: from.to_string(), to: to.to_string(), kind, range }
+        })
+        .collect();
+    Document { format_version: 1, nodes, edges }
+}
+
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -192,6 +192,26 @@ fn check_reports_every_unresolvable_tenant_and_exits_3() {
     assert!(run.stdout.contains("2 problem(s); 1 of 3 tenants resolve"), "{}", run.stdout);
 }
 
+/// A released version's manifest may not change: `check` says so, as `commit` would refuse it,
+/// and `verify` fails its releases check.
+#[test]
+fn check_refuses_a_released_versions_changed_requires() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    let manifest = "modules/events/module.yaml";
+    repo.write(manifest, &repo.read(manifest).replace("template.party: \">=1.0, <2\"", "template.party: \">=99.0.0\""));
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("modules/events/module.yaml: module.events 1.0.0 is released (migrations/modules/events/releases.yaml) with other requires; a released version never changes: bump `version:`"),
+        "{}",
+        run.stdout
+    );
+    let gate = repo.run(&["verify", "--base", "HEAD"]);
+    assert_eq!(gate.code, 3, "{}", gate.stdout);
+    assert!(gate.stdout.contains("with other requires"), "{}", gate.stdout);
+}
+
 #[test]
 fn check_reports_as_json_for_machines() {
     let repo = Repo::init();

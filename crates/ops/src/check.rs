@@ -42,6 +42,7 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     problems.extend(inconsistencies(&project, &migrations).iter().map(ToString::to_string));
     problems.extend(misplaced_values(&project, &migrations));
     problems.extend(shared_places(&project));
+    problems.extend(released_manifests(&project));
     let unresolved = unresolved(&project);
     let unresolved_tenants = unresolved.len();
     problems.extend(unresolved);
@@ -64,6 +65,39 @@ pub fn misplaced_values(project: &Project, migrations: &BTreeMap<LayerId, Vec<Mi
     }
     let dialect = project.config.dialect;
     files.iter().filter_map(|(path, text)| check_placement(dialect, path, text).err().map(|e| e.to_string())).collect()
+}
+
+/// A released version is forever: a manifest whose `version:` is released but whose `requires` or
+/// `conflicts` now say otherwise than the release recorded is found here, not first at `commit`.
+pub fn released_manifests(project: &Project) -> Vec<String> {
+    let mut problems = Vec::new();
+    for package in project.packages() {
+        let manifest = &package.manifest;
+        let Some(release) = package.releases.iter().find(|r| r.version == manifest.version) else { continue };
+        let sorted = |list: &[String]| {
+            let mut list = list.to_vec();
+            list.sort();
+            list
+        };
+        let mut changed = Vec::new();
+        if manifest.requires != release.requires {
+            changed.push("requires");
+        }
+        if sorted(&manifest.conflicts) != sorted(&release.conflicts) {
+            changed.push("conflicts");
+        }
+        if !changed.is_empty() {
+            problems.push(format!(
+                "{}: {} {} is released ({}) with other {}; a released version never changes: bump `version:`",
+                package.manifest_path,
+                package.id,
+                manifest.version,
+                package.releases_path(),
+                changed.join(" and ")
+            ));
+        }
+    }
+    problems
 }
 
 /// Environments where two tenants render the same target, or a target leaves its place.

@@ -220,8 +220,9 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         sum_problems,
     );
     if sums_ok {
-        let problems =
+        let mut problems: Vec<String> =
             strata_migrations::releases::inconsistencies(&project, &all).iter().map(ToString::to_string).collect();
+        problems.extend(crate::check::released_manifests(&project));
         report.verdict(CheckName::Releases, "consistent", "inconsistent", problems);
     }
 

@@ -42,6 +42,31 @@ pub fn files(project: &Project, recorded: &BTreeMap<LayerId, Vec<Release>>) -> V
         .collect()
 }
 
+/// Whether a manifest says other requires or conflicts than its (same-version) release recorded.
+fn changed(release: &Release, manifest: &strata_project::project::LayerManifest) -> bool {
+    let sorted = |list: &[String]| {
+        let mut list = list.to_vec();
+        list.sort();
+        list
+    };
+    release.requires != manifest.requires || sorted(&release.conflicts) != sorted(&manifest.conflicts)
+}
+
+/// Every manifest whose `version:` is released but whose requires or conflicts changed since:
+/// what `commit` would refuse, found by `check` and `verify` without generating anything.
+pub fn changed_manifests(project: &Project) -> Vec<ReleaseError> {
+    project
+        .packages()
+        .filter_map(|package| {
+            let release = package.releases.iter().find(|r| r.version == package.manifest.version)?;
+            changed(release, &package.manifest).then(|| ReleaseError::Changed {
+                path: package.manifest_path.clone(),
+                version: release.version.to_string(),
+            })
+        })
+        .collect()
+}
+
 fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, ReleaseError> {
     let manifest = &package.manifest;
     let current = Release {
@@ -62,7 +87,7 @@ fn next_releases(package: &Package, count: u32) -> Result<Option<Vec<Release>>, 
                     next: last.upto + 1,
                 });
             }
-            if last.requires != current.requires || last.conflicts != current.conflicts {
+            if changed(last, manifest) {
                 return Err(ReleaseError::Changed { path, version: last.version.to_string() });
             }
             Ok(None)

@@ -67,37 +67,9 @@ pub fn misplaced_values(project: &Project, migrations: &BTreeMap<LayerId, Vec<Mi
     files.iter().filter_map(|(path, text)| check_placement(dialect, path, text).err().map(|e| e.to_string())).collect()
 }
 
-/// A released version is forever: a manifest whose `version:` is released but whose `requires` or
-/// `conflicts` now say otherwise than the release recorded is found here, not first at `commit`.
+/// Released versions whose manifest changed since (`commit` would refuse them).
 pub fn released_manifests(project: &Project) -> Vec<String> {
-    let mut problems = Vec::new();
-    for package in project.packages() {
-        let manifest = &package.manifest;
-        let Some(release) = package.releases.iter().find(|r| r.version == manifest.version) else { continue };
-        let sorted = |list: &[String]| {
-            let mut list = list.to_vec();
-            list.sort();
-            list
-        };
-        let mut changed = Vec::new();
-        if manifest.requires != release.requires {
-            changed.push("requires");
-        }
-        if sorted(&manifest.conflicts) != sorted(&release.conflicts) {
-            changed.push("conflicts");
-        }
-        if !changed.is_empty() {
-            problems.push(format!(
-                "{}: {} {} is released ({}) with other {}; a released version never changes: bump `version:`",
-                package.manifest_path,
-                package.id,
-                manifest.version,
-                package.releases_path(),
-                changed.join(" and ")
-            ));
-        }
-    }
-    problems
+    strata_migrations::releases::changed_manifests(project).iter().map(ToString::to_string).collect()
 }
 
 /// Environments where two tenants render the same target, or a target leaves its place.

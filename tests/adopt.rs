@@ -15,7 +15,7 @@ const FLEET: usize = 30;
 /// The starter reduced to its template (no modules), with `FLEET + 1` tenants of it whose targets
 /// start with `prefix`; its first release committed.
 fn project(server: &Server, prefix: &str) -> Repo {
-    let repo = init_starter(server.dialect);
+    let repo = init_starter(server.dialect, prefix);
     let template = repo.read("templates/party/template.yaml");
     let without_modules: String =
         template.lines().filter(|line| !line.starts_with("modules:")).map(|line| format!("{line}\n")).collect();
@@ -26,8 +26,6 @@ fn project(server: &Server, prefix: &str) -> Repo {
     for n in 1..=FLEET + 1 {
         repo.write(&format!("tenants/t{n:02}/tenant.yaml"), "template: party\nvars: { currency: EUR }\n");
     }
-    let environment = repo.read("environments/local.yaml");
-    repo.write("environments/local.yaml", &environment.replace("\"tenant_{{", &format!("\"{prefix}_{{{{")));
     repo.git_commit_all("a fleet of the template alone");
     ok(&repo, &server.url(), &["commit", "-m", "first release"]);
     repo

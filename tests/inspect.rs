@@ -120,9 +120,7 @@ async fn the_starter_round_trips_through_inspect(server: &Server) {
     server.drop_prefixed(&family).await;
     let prefix = format!("{family}{}", std::process::id());
     let url = server.url();
-    let starter = init_starter(server.dialect);
-    let environment = starter.read("environments/local.yaml");
-    starter.write("environments/local.yaml", &environment.replace("\"tenant_{{", &format!("\"{prefix}_{{{{")));
+    let starter = init_starter(server.dialect, &prefix);
     starter.git_commit_all("test tenants get a prefix of their own");
     ok(&starter, &url, &["commit", "-m", "first release"]);
     ok(&starter, &url, &["apply", "--env", "local", "--tenant", "nrna"]);

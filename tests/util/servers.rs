@@ -109,11 +109,16 @@ impl Server {
     }
 }
 
-/// `strata init` of the dialect's starter in a fresh directory.
-pub fn init_starter(dialect: &str) -> Repo {
+/// `strata init` of the dialect's starter in a fresh directory, its tenants' schemas or databases
+/// named `<prefix>_<tenant>` (tests on one server keep to names of their own); the target change is
+/// left uncommitted, for the caller's own changes to go in with it.
+pub fn init_starter(dialect: &str, prefix: &str) -> Repo {
     let repo = Repo::with_files(&[]);
     let run = repo.run(&["init", ".", "--dialect", dialect]);
     assert_eq!(run.code, 0, "init --dialect {dialect}: {}{}", run.stdout, run.stderr);
+    let environment = repo.read("environments/local.yaml");
+    assert!(environment.contains("url: ${DATABASE_URL}"), "{environment}");
+    repo.write("environments/local.yaml", &environment.replace("\"tenant_{{", &format!("\"{prefix}_{{{{")));
     repo
 }
 

@@ -51,9 +51,14 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     }
     for (path, content) in &files {
         let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("catalog paths have a folder")).map_err(io)?;
-        std::fs::write(&full, content).map_err(io)?;
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        // Each YAML file names its JSON Schema, so an editor completes and checks it.
+        let modeline = strata_project::project::json_schema::modeline(path).unwrap_or_default();
+        std::fs::write(&full, format!("{modeline}{content}")).map_err(io)?;
     }
+    crate::generated::write_schemas(&dir.join(strata_project::project::json_schema::SCHEMA_DIR))?;
     let gitignore = dir.join(".gitignore");
     let current = std::fs::read_to_string(&gitignore).unwrap_or_default();
     if !current.lines().any(|l| l.trim() == GITIGNORE_LINE) {

@@ -7,6 +7,7 @@ mod catalog;
 mod check;
 mod commit;
 mod drift;
+mod generated;
 mod graph;
 mod init;
 mod inspect;
@@ -141,6 +142,13 @@ pub enum Command {
     Repair(repair::Args),
     /// Take one tenant back to a commit by running down migrations, newest first.
     Rollback(rollback::Args),
+    /// Shell completions for bash, zsh, fish, elvish or powershell, printed.
+    Completions(generated::CompletionsArgs),
+    /// The man pages: `strata.1` printed, or every page written with `--out DIR`.
+    Man(generated::ManArgs),
+    /// Write JSON Schemas of strata.yaml, template/module.yaml, tenant.yaml, environments and
+    /// patches, for editors (`strata init` writes them and points each file at its schema).
+    Schemas(generated::SchemasArgs),
 }
 
 /// Runs a parsed command line.
@@ -167,6 +175,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         Command::Inspect(args) => inspect::run(&context, args, out),
         Command::Repair(args) => repair::run(&context, args, out),
         Command::Rollback(args) => rollback::run(&context, args, out),
+        Command::Completions(args) => generated::completions(args, out),
+        Command::Man(args) => generated::man(args, out),
+        Command::Schemas(args) => generated::schemas(&context, args, out),
     }
 }
 

@@ -19,8 +19,17 @@ pub enum GitError {
     Git(#[from] git2::Error),
 }
 
-/// Repository paths `strata commit` stages: manifests, layer sources and migrations.
-pub const MANAGED_PATHS: [&str; 6] = ["strata.yaml", "templates", "modules", "tenants", "environments", "migrations"];
+/// Repository paths `strata commit` stages: manifests, layer sources, migrations and the JSON
+/// Schemas editors read.
+pub const MANAGED_PATHS: [&str; 7] = [
+    "strata.yaml",
+    "templates",
+    "modules",
+    "tenants",
+    "environments",
+    "migrations",
+    crate::project::json_schema::SCHEMA_DIR,
+];
 
 fn is_managed(path: &str) -> bool {
     MANAGED_PATHS.iter().any(|m| path == *m || path.strip_prefix(m).is_some_and(|rest| rest.starts_with('/')))

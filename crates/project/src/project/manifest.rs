@@ -3,21 +3,23 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use strata_core::Dialect;
 use strata_schema::Renames;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectConfig {
     pub name: String,
+    #[schemars(schema_with = "super::json_schema::dialect")]
     pub dialect: Dialect,
     #[serde(default)]
     pub lint: LintPolicy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LintLevel {
     Error,
@@ -25,7 +27,7 @@ pub enum LintLevel {
     Allow,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LintPolicy {
     #[serde(default = "LintPolicy::default_destructive")]
@@ -61,7 +63,7 @@ impl Default for LintPolicy {
 }
 
 /// `module.yaml`, and the shared part of `template.yaml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LayerManifest {
     pub name: String,
@@ -73,20 +75,24 @@ pub struct LayerManifest {
     pub modules: Vec<String>,
     /// module name (or `template.<name>`) -> semver range
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, super::json_schema::VersionRange>")]
     pub requires: BTreeMap<String, semver::VersionReq>,
     #[serde(default)]
     pub conflicts: Vec<String>,
     /// Renames this layer's next migration makes instead of drop + create (never guessed).
     #[serde(default)]
+    #[schemars(schema_with = "super::json_schema::renames")]
     pub renames: Renames,
 }
 
 /// A tenant names its modules as a list (newest allowed) or as a map of version ranges.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ModuleSelection {
     List(Vec<String>),
-    Ranges(BTreeMap<String, semver::VersionReq>),
+    Ranges(
+        #[schemars(with = "BTreeMap<String, super::json_schema::VersionRange>")] BTreeMap<String, semver::VersionReq>,
+    ),
 }
 
 impl Default for ModuleSelection {
@@ -105,7 +111,7 @@ impl ModuleSelection {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TenantStatus {
     #[default]
@@ -113,7 +119,7 @@ pub enum TenantStatus {
     Inactive,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantManifest {
     pub template: String,
@@ -130,10 +136,11 @@ pub struct TenantManifest {
     pub status: TenantStatus,
     /// Renames of the tenant's own overlay objects.
     #[serde(default)]
+    #[schemars(schema_with = "super::json_schema::renames")]
     pub renames: Renames,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Isolation {
     /// One server, one schema (PostgreSQL) or database (MySQL) per tenant.
@@ -143,7 +150,7 @@ pub enum Isolation {
 }
 
 /// Which tenants an environment holds: `"*"`, a list of ids, or `{ labels: {...} }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TenantSelector {
     All(String),
@@ -151,7 +158,7 @@ pub enum TenantSelector {
     Labels(LabelSelector),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelSelector {
     pub labels: BTreeMap<String, String>,
@@ -163,7 +170,7 @@ impl Default for TenantSelector {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentManifest {
     /// `${VAR}` references only; optional for SQLite, whose `target` is a file path.
@@ -179,10 +186,11 @@ pub struct EnvironmentManifest {
     #[serde(default)]
     pub rollout: Rollout,
     #[serde(default)]
+    #[schemars(schema_with = "super::json_schema::timeouts")]
     pub timeouts: strata_core::duration::Timeouts,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     #[serde(default)]
@@ -193,7 +201,7 @@ pub struct Rollout {
     pub waves: Vec<Wave>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Wave {
     #[serde(default)]
@@ -205,13 +213,14 @@ pub struct Wave {
 }
 
 /// `patches/*.yaml`: structured overlay changes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchFile {
+    #[schemars(with = "Vec<Patch>")]
     pub patches: Vec<serde_saphyr::Spanned<Patch>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Patch {
     AddColumn(AddColumnPatch),
@@ -219,7 +228,7 @@ pub enum Patch {
     AddCheck(AddCheckPatch),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddColumnPatch {
     pub table: String,
@@ -232,7 +241,7 @@ pub struct AddColumnPatch {
     pub default: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddIndexPatch {
     pub table: String,
@@ -243,7 +252,7 @@ pub struct AddIndexPatch {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddCheckPatch {
     pub table: String,

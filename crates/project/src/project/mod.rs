@@ -1,5 +1,6 @@
 //! A repository's manifests and layer files, loaded from any [`Source`] and validated.
 
+pub mod json_schema;
 pub mod manifest;
 pub mod names;
 
@@ -122,6 +123,15 @@ impl Project {
         match id.kind {
             LayerKind::Template => self.templates.get(&id.name),
             LayerKind::Module => self.modules.get(&id.name),
+            LayerKind::Tenant => None,
+        }
+    }
+
+    /// `package`, to change: `commit` records releases and bumps versions in a copy of the project.
+    pub fn package_mut(&mut self, id: &LayerId) -> Option<&mut Package> {
+        match id.kind {
+            LayerKind::Template => self.templates.get_mut(&id.name),
+            LayerKind::Module => self.modules.get_mut(&id.name),
             LayerKind::Tenant => None,
         }
     }

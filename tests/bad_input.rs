@@ -203,13 +203,13 @@ fn check_refuses_a_released_versions_changed_requires() {
     let run = repo.run(&["check"]);
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("modules/events/module.yaml: version 1.0.0 is already released; its requires/conflicts cannot change without a new version"),
+        run.stdout.contains("modules/events/module.yaml: module.events 1.0.0 is released; a change to its requires/conflicts needs a new version"),
         "{}",
         run.stdout
     );
     let gate = repo.run(&["verify", "--base", "HEAD"]);
     assert_eq!(gate.code, 3, "{}", gate.stdout);
-    assert!(gate.stdout.contains("its requires/conflicts cannot change"), "{}", gate.stdout);
+    assert!(gate.stdout.contains("a change to its requires/conflicts needs a new version"), "{}", gate.stdout);
 }
 
 #[test]

@@ -297,7 +297,7 @@ fn commit_records_releases_and_refuses_new_migrations_under_a_released_version()
     let run = repo.run(&["commit"]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("modules/events/module.yaml: version 1.0.0 is already released with migrations up to 0001; migration 0002 needs a new version"),
+        run.stderr.contains("modules/events/module.yaml: module.events 1.0.0 is released (migrations up to 0001); this change (0002) needs a new version: bump `version:` or run `strata commit --bump patch|minor|major`"),
         "{}",
         run.stderr
     );
@@ -311,6 +311,53 @@ fn commit_records_releases_and_refuses_new_migrations_under_a_released_version()
         releases.contains("version: 1.0.0, upto: 1,") && releases.contains("version: 1.1.0, upto: 2,"),
         "{releases}"
     );
+}
+
+/// #16 item 1: the version rule is said where the change is looked at (plan, check, verify), not
+/// only by `commit`, and `commit --bump` raises exactly the layers that need it.
+#[test]
+fn plan_check_and_verify_say_a_change_needs_a_new_version_and_commit_bump_raises_only_those() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    let path = "modules/events/schema/01_events.sql";
+    repo.write(path, &repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"));
+    let said = "modules/events/module.yaml: module.events 1.0.0 is released (migrations up to 0001); this change (0002) needs a new version";
+
+    // Before: plan said "reaching 0 of 3 tenants" and `plan --tenant nrna` said "No changes".
+    let plan = repo.ok(&["plan"]);
+    assert!(plan.contains(&format!("needs a new version: {said}")), "{plan}");
+    let plan = repo.ok(&["plan", "--tenant", "nrna"]);
+    assert!(plan.contains(said) && plan.contains("No changes"), "{plan}");
+    assert!(!repo.ok(&["plan", "--tenant", "uml"]).contains(said), "uml has no events module");
+    let json: serde_json::Value = serde_json::from_str(&repo.ok(&["--json", "plan"])).unwrap();
+    assert_eq!(json["needs_version"][0]["layer"], "module.events");
+    assert_eq!(json["needs_version"][0]["reason"], "migrations");
+    let markdown = repo.ok(&["plan", "--format", "markdown"]);
+    assert!(markdown.contains("`modules/events/module.yaml`: module.events 1.0.0 is released"), "{markdown}");
+    let check = repo.run(&["check"]);
+    assert_eq!(check.code, 3, "{}", check.stdout);
+    assert!(check.stdout.contains(said), "{}", check.stdout);
+    // Before: verify said "run `strata commit`", which then refused.
+    let verify = repo.run(&["verify", "--base", "HEAD"]);
+    assert_eq!(verify.code, 3, "{}", verify.stdout);
+    assert!(verify.stdout.contains(said), "{}", verify.stdout);
+
+    let head = repo.head();
+    let out = repo.ok(&["commit", "--bump", "minor", "-m", "event capacity"]);
+    assert!(out.contains("modules/events/module.yaml: version 1.0.0 -> 1.1.0"), "{out}");
+    assert_ne!(repo.head(), head);
+    assert!(repo.read("modules/events/module.yaml").contains("\nversion: 1.1.0\n"));
+    assert!(repo.read("modules/donations/module.yaml").contains("\nversion: 1.0.0\n"), "only what needs it");
+    assert!(repo.read("migrations/modules/events/releases.yaml").contains("version: 1.1.0, upto: 2,"));
+    let message = repo.git_cli(&["log", "-1", "--format=%B"]).stdout;
+    assert!(message.contains("Versions raised by --bump:\n- modules/events/module.yaml: 1.0.0 -> 1.1.0"), "{message}");
+    assert_eq!(repo.git_status(), Vec::<String>::new(), "the manifest is committed with the migration");
+    assert!(repo.ok(&["check"]).starts_with("ok:"));
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("nrna: applied module.events/0002_"));
+    // With nothing needing a version, --bump changes nothing.
+    assert!(repo.ok(&["commit", "--bump", "major"]).contains("Nothing to commit"));
+    assert!(repo.read("modules/events/module.yaml").contains("\nversion: 1.1.0\n"));
 }
 
 #[test]
@@ -368,7 +415,8 @@ fn a_release_needing_more_than_its_range_promises_is_refused_until_narrowed() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("narrow the range"), "{}", run.stderr);
+    // The range it proposes keeps the manifest's upper bound.
+    assert!(run.stderr.contains("narrow the range: `requires: { membership: \">=1.1.0, <2\" }`"), "{}", run.stderr);
     assert_eq!(repo.head(), head, "nothing recorded");
 
     let manifest = "modules/donations/module.yaml";
@@ -490,6 +538,77 @@ fn rollback_refuses_an_irreversible_migration_and_changes_nothing() {
         run.stderr
     );
     assert_eq!(live_root(&repo, "nrna"), before);
+}
+
+/// #16 item 8: an edit to a seed that ran was ignored forever, silently. Now `plan` and `status`
+/// say so, `verify` and `apply` refuse an unmarked edit, and the mark says what it means.
+#[test]
+fn an_edited_seed_is_reported_and_must_say_whether_tenants_run_it_again() {
+    let repo = Repo::init();
+    repo.commit("initial schema");
+    repo.ok(&["apply", "--env", "local"]);
+    let seed = "templates/party/seed/01_roles.sql";
+    let chair = "  ('treasurer', 'Looks after money'),\n  ('chair', 'Chairs the meetings');\n";
+    let edited = repo.read(seed).replace("  ('treasurer', 'Looks after money');\n", chair);
+    assert_ne!(edited, repo.read(seed));
+    repo.write(seed, &edited);
+
+    let plan = repo.ok(&["plan"]);
+    assert!(plan.contains("seed templates/party/seed/01_roles.sql was edited after it may have run; a seed runs once per tenant: mark the file `-- strata:rerun`"), "{plan}");
+    repo.commit("a chair role");
+    let gate = repo.run(&["verify", "--base", "HEAD~1"]);
+    assert_eq!(gate.code, 3, "{}", gate.stdout);
+    assert!(
+        gate.stdout.contains("templates/party/seed/01_roles.sql was edited after it may have run"),
+        "{}",
+        gate.stdout
+    );
+    let apply = repo.run(&["apply", "--env", "local"]);
+    assert_eq!(apply.code, 4, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains("templates/party/seed/01_roles.sql changed since it ran on this tenant"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM roles"), ["3"], "nothing ran");
+    let status = repo.ok(&["status", "--env", "local"]);
+    assert!(
+        status.contains("~ nrna: templates/party/seed/01_roles.sql changed since it ran on this tenant"),
+        "{status}"
+    );
+
+    // Marked rerun (and written to be safe twice), the new text runs where the old one ran.
+    let rerun = format!("-- strata:rerun\n{}", edited.replace("INSERT INTO roles", "INSERT OR IGNORE INTO roles"));
+    repo.write(seed, &rerun);
+    assert!(repo
+        .ok(&["plan"])
+        .contains("seed templates/party/seed/01_roles.sql changed: tenants that ran it run the new text again"));
+    repo.commit("the chair seed reruns");
+    repo.ok(&["verify", "--base", "HEAD~1"]);
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains("nrna: applied seed:template.party/01_roles.sql@"), "{out}");
+    for tenant in TENANTS {
+        assert_eq!(
+            repo.column(tenant, "SELECT name FROM roles ORDER BY name"),
+            ["admin", "chair", "secretary", "treasurer"]
+        );
+    }
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("0 migrated, 3 up to date"), "the new text runs once");
+    assert!(!repo.ok(&["status", "--env", "local"]).contains("~ "), "nothing changed since it ran");
+
+    // Marked keep, tenants that ran it keep their rows; a new seed file runs once everywhere.
+    repo.write(seed, &rerun.replace("-- strata:rerun", "-- strata:keep").replace("Chairs the meetings", "Chairs"));
+    repo.write(
+        "templates/party/seed/02_more_roles.sql",
+        "INSERT INTO roles (name, description) VALUES ('auditor', 'Checks the books');\n",
+    );
+    let plan = repo.ok(&["plan"]);
+    assert!(plan.contains("tenants that ran it keep their rows, new tenants get the new text (strata:keep)"), "{plan}");
+    repo.commit("kept seed, new seed");
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains("nrna: applied seed:template.party/02_more_roles.sql\n"), "{out}");
+    assert_eq!(repo.column("nrna", "SELECT description FROM roles WHERE name = 'chair'"), ["Chairs the meetings"]);
+    assert!(repo.ok(&["status", "--env", "local"]).contains("the rows stay as they are (strata:keep)"));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `strata commit [-m MSG] [--allow-dirty] [--allow HAZARD=REASON]`: the arguments and the report;
+//! `strata commit [-m MSG] [--allow-dirty] [--allow HAZARD=REASON] [--bump patch|minor|major]`: the arguments and the report;
 //! the use case is `strata_ops::commit`.
 
 use std::io::Write;
@@ -6,6 +6,7 @@ use std::io::Write;
 use super::{io, print_json, Context};
 use crate::{Error, ExitStatus};
 use strata_dialect::plan::Hazard;
+use strata_migrations::releases::Bump;
 use strata_ops::commit::{commit, CommitOptions};
 
 #[derive(Debug, clap::Args)]
@@ -20,6 +21,27 @@ pub struct Args {
     /// `--allow 'destructive=column unused since 2024'` (repeatable).
     #[arg(long = "allow", value_name = "HAZARD=REASON", value_parser = parse_allow)]
     pub allow: Vec<(Hazard, String)>,
+    /// Raise `version:` in the manifest of every layer whose change would land in a released
+    /// version (and only those); the commit message lists them.
+    #[arg(long, value_enum, value_name = "PART")]
+    pub bump: Option<BumpArg>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BumpArg {
+    Patch,
+    Minor,
+    Major,
+}
+
+impl From<BumpArg> for Bump {
+    fn from(arg: BumpArg) -> Self {
+        match arg {
+            BumpArg::Patch => Bump::Patch,
+            BumpArg::Minor => Bump::Minor,
+            BumpArg::Major => Bump::Major,
+        }
+    }
 }
 
 fn parse_allow(text: &str) -> Result<(Hazard, String), String> {
@@ -33,8 +55,12 @@ fn parse_allow(text: &str) -> Result<(Hazard, String), String> {
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let options =
-        CommitOptions { message: args.message.clone(), allow_dirty: args.allow_dirty, allow: args.allow.clone() };
+    let options = CommitOptions {
+        message: args.message.clone(),
+        allow_dirty: args.allow_dirty,
+        allow: args.allow.clone(),
+        bump: args.bump.map(Bump::from),
+    };
     let committed = commit(&context.repo, &options)?;
     if context.json {
         let migrations: Vec<serde_json::Value> = committed
@@ -45,9 +71,14 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
                 serde_json::json!({ "id": m.id(), "up": m.up_path, "down": m.down_path(), "hazards": hazards })
             })
             .collect();
+        let bumped: Vec<serde_json::Value> = committed
+            .bumped
+            .iter()
+            .map(|b| serde_json::json!({ "manifest": b.manifest, "from": b.from.to_string(), "to": b.to.to_string() }))
+            .collect();
         print_json(
             out,
-            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations }),
+            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations, "bumped": bumped }),
         )?;
         return Ok(ExitStatus::Ok);
     }
@@ -56,6 +87,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         return Ok(ExitStatus::Ok);
     };
     if !context.quiet {
+        for b in &committed.bumped {
+            writeln!(out, "  {}: version {} -> {}", b.manifest, b.from, b.to).map_err(io)?;
+        }
         for migration in &committed.migrations {
             let hazards: Vec<&str> = migration.hazards.iter().map(|h| h.as_str()).collect();
             let note = if hazards.is_empty() { String::new() } else { format!("  [{}]", hazards.join(", ")) };

@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::{io, print_json, render_template, Context, Format};
 use crate::{Error, ExitStatus};
 use strata_migrations::lint::Finding;
-use strata_ops::plan::{pending, PendingPlan};
+use strata_migrations::releases::{NeedsVersion, NewVersionReason};
+use strata_ops::plan::{changed_seeds_since_head, pending, PendingPlan};
+use strata_ops::seeds::ChangedSeed;
 use strata_project::project::Project;
 use strata_project::source::WorkTree;
 
@@ -35,6 +37,43 @@ pub struct PlanJson {
     pub groups: Vec<GroupJson>,
     /// Session and ownership statements of the schema files that were ignored, by kind.
     pub ignored_statements: std::collections::BTreeMap<String, usize>,
+    /// Layers whose change lands in a released version: `commit` refuses until it is bumped.
+    pub needs_version: Vec<NeedsVersionJson>,
+    /// Seed files changed since HEAD, and what `apply` does on tenants that ran them.
+    pub changed_seeds: Vec<ChangedSeedJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangedSeedJson {
+    pub path: String,
+    /// `rerun`, `keep`, or `null`: unmarked, refused by `verify` and by `apply` where it ran.
+    pub mark: Option<&'static str>,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NeedsVersionJson {
+    pub layer: String,
+    pub manifest: String,
+    pub version: String,
+    /// `migrations` (new migrations beyond the release) or `manifest` (other requires/conflicts).
+    pub reason: &'static str,
+    pub message: String,
+}
+
+impl NeedsVersionJson {
+    fn new(needed: &NeedsVersion) -> Self {
+        NeedsVersionJson {
+            layer: needed.layer.to_string(),
+            manifest: needed.path.clone(),
+            version: needed.version.to_string(),
+            reason: match needed.reason {
+                NewVersionReason::Migrations { .. } => "migrations",
+                NewVersionReason::Manifest => "manifest",
+            },
+            message: needed.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -89,7 +128,7 @@ fn irreversible(down: &str) -> Option<String> {
 }
 
 impl PlanJson {
-    pub fn new(project: &Project, plan: &PendingPlan) -> Self {
+    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed]) -> Self {
         let migrations: Vec<MigrationJson> = plan
             .migrations
             .iter()
@@ -148,6 +187,15 @@ impl PlanJson {
             } else {
                 strata_project::compose::ignored_session_statements(project)
             },
+            needs_version: plan.needs_version.iter().map(NeedsVersionJson::new).collect(),
+            changed_seeds: seeds
+                .iter()
+                .map(|seed| ChangedSeedJson {
+                    path: seed.path.clone(),
+                    mark: seed.mark.map(|m| m.as_str()),
+                    message: seed.to_string(),
+                })
+                .collect(),
         }
     }
 }
@@ -156,7 +204,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     let source = WorkTree::new(&context.repo);
     let project = Project::load(&source)?;
     let plan = pending(&project, &source, args.tenant.as_deref())?;
-    let json = PlanJson::new(&project, &plan);
+    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?);
     match context.format(args.format) {
         Format::Json => print_json(out, &json)?,
         Format::Markdown => write!(out, "{}", render_template("plan.md", MARKDOWN, &json)?).map_err(io)?,
@@ -184,6 +232,13 @@ fn text(context: &Context, plan: &PlanJson, out: &mut dyn Write) -> Result<(), E
     let s = &plan.summary;
     if let Some(line) = strata_project::compose::ignored_summary(&plan.ignored_statements).filter(|_| !context.quiet) {
         writeln!(out, "{}", style.dim(&line)).map_err(io)?;
+    }
+    for needed in &plan.needs_version {
+        writeln!(out, "{}", style.yellow(&format!("needs a new version: {}", needed.message))).map_err(io)?;
+    }
+    for seed in &plan.changed_seeds {
+        let line = format!("seed {}", seed.message);
+        writeln!(out, "{}", if seed.mark.is_none() { style.red(&line) } else { style.yellow(&line) }).map_err(io)?;
     }
     if plan.migrations.is_empty() {
         writeln!(out, "No changes: the declarative schema of {} matches its committed migrations.", plan.project)

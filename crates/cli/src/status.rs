@@ -36,16 +36,20 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
         for said in tenant.problem.iter().chain(&tenant.last_failure) {
             writeln!(out, "! {}: {said}", tenant.tenant).map_err(io)?;
         }
+        for said in &tenant.changed_seeds {
+            writeln!(out, "~ {}: {said}", tenant.tenant).map_err(io)?;
+        }
     }
     let up_to_date = report.tenants.iter().filter(|t| t.pending == 0 && t.failed == 0 && t.problem.is_none()).count();
+    let tenants = report.tenants.len();
     writeln!(
         out,
-        "{} tenants in {} at commit {}: {} up to date, {} behind",
-        report.tenants.len(),
+        "{tenants} tenant{} in {} at commit {}: {} up to date, {} behind",
+        if tenants == 1 { "" } else { "s" },
         report.environment,
         short(&report.commit),
         up_to_date,
-        report.tenants.len() - up_to_date
+        tenants - up_to_date
     )
     .map_err(io)?;
     Ok(ExitStatus::Ok)

@@ -1,12 +1,12 @@
 //! `strata check`: everything that can be known without a database — the manifests load, no
 //! requires cycle, every tenant resolves, every migration folder matches its sum, releases are
-//! consistent. `verify` runs the same checks first, through the same functions.
+//! consistent, and no change lands in a version that is already released. `verify` runs the same checks first, through the same functions.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use strata_migrations::generate::load_all;
-use strata_migrations::releases::inconsistencies;
+use strata_migrations::generate::{generate, load_all};
+use strata_migrations::releases::{self, inconsistencies, NeedsVersion};
 use strata_migrations::Migration;
 use strata_project::placement::check_placement;
 use strata_project::project::{LayerId, Project};
@@ -42,10 +42,20 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     problems.extend(inconsistencies(&project, &migrations).iter().map(ToString::to_string));
     problems.extend(misplaced_values(&project, &migrations));
     problems.extend(shared_places(&project));
-    problems.extend(released_manifests(&project));
     let unresolved = unresolved(&project);
     let unresolved_tenants = unresolved.len();
     problems.extend(unresolved);
+    // What `commit` would write decides whether a released version needs a bump; when the
+    // problems above stop generation, its error would only repeat them.
+    let new = match generate(&project, migrations.clone(), None) {
+        Ok(new) => new,
+        Err(e) if problems.is_empty() => {
+            problems.push(e.to_string());
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    };
+    problems.extend(needing_versions(&project, &migrations, &new).iter().map(ToString::to_string));
     Ok(CheckReport { project, problems, unresolved_tenants })
 }
 
@@ -67,9 +77,19 @@ pub fn misplaced_values(project: &Project, migrations: &BTreeMap<LayerId, Vec<Mi
     files.iter().filter_map(|(path, text)| check_placement(dialect, path, text).err().map(|e| e.to_string())).collect()
 }
 
-/// Released versions whose manifest changed since (`commit` would refuse them).
-pub fn released_manifests(project: &Project) -> Vec<String> {
-    strata_migrations::releases::changed_manifests(project).iter().map(ToString::to_string).collect()
+/// Layers whose manifest declares a released version although the work tree asks more of it:
+/// the `committed` migrations plus the `new` ones `commit` would write go beyond the release, or
+/// its requires/conflicts changed. `commit` refuses these (or bumps them with `--bump`).
+pub fn needing_versions(
+    project: &Project,
+    committed: &BTreeMap<LayerId, Vec<Migration>>,
+    new: &[Migration],
+) -> Vec<NeedsVersion> {
+    let mut counts: BTreeMap<LayerId, u32> = committed.iter().map(|(l, m)| (l.clone(), m.len() as u32)).collect();
+    for migration in new {
+        *counts.entry(migration.key.layer.clone()).or_default() += 1;
+    }
+    releases::needing_versions(project, &counts)
 }
 
 /// Environments where two tenants render the same target, or a target leaves its place.

@@ -8,10 +8,11 @@ use std::path::Path;
 use strata_dialect::plan::Hazard;
 use strata_migrations::generate::{generate, load_all, write, GenerateError};
 use strata_migrations::lint::lint;
+use strata_migrations::releases::{Bump, NeedsVersion};
 use strata_migrations::{releases, Migration};
 use strata_project::git;
 use strata_project::project::{LayerId, Project};
-use strata_project::source::WorkTree;
+use strata_project::source::{Source, WorkTree};
 
 use crate::Error;
 
@@ -23,6 +24,8 @@ pub struct CommitOptions {
     pub allow_dirty: bool,
     /// Reviewed exceptions to the lint policy, recorded in every new migration with that hazard.
     pub allow: Vec<(Hazard, String)>,
+    /// Raise the `version:` of every layer whose change would land in a released version.
+    pub bump: Option<Bump>,
 }
 
 /// What `commit` wrote.
@@ -32,6 +35,16 @@ pub struct Committed {
     pub migrations: Vec<Migration>,
     /// The git commit, or `None` when nothing changed.
     pub commit: Option<String>,
+    /// Layers whose `version:` `--bump` raised.
+    pub bumped: Vec<Bumped>,
+}
+
+/// A manifest whose `version:` `--bump` raised.
+#[derive(Debug, Clone)]
+pub struct Bumped {
+    pub manifest: String,
+    pub from: semver::Version,
+    pub to: semver::Version,
 }
 
 pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Error> {
@@ -39,7 +52,7 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     git::check_committable(&repo, options.allow_dirty)?;
     let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
     let source = WorkTree::new(&root);
-    let project = Project::load(&source)?;
+    let mut project = Project::load(&source)?;
     let mut all = load_all(&project, &source)?;
     let mut new = generate(&project, all.clone(), options.message.as_deref())?;
     for migration in &mut new {
@@ -48,16 +61,48 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
         }
     }
     refuse_lint_errors(&project, &new)?;
+    let (bumped, manifests): (Vec<Bumped>, Vec<String>) = match options.bump {
+        Some(bump) => {
+            let needing = crate::check::needing_versions(&project, &all, &new);
+            bump_versions(&mut project, &source, &needing, bump)?.into_iter().unzip()
+        }
+        None => Default::default(),
+    };
     for migration in &new {
         all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
     }
     let counts: BTreeMap<LayerId, u32> = all.iter().map(|(l, m)| (l.clone(), m.len() as u32)).collect();
     let recorded = releases::record(&project, &counts).map_err(GenerateError::from)?;
     refuse_inconsistent_releases(&project, &recorded, &all)?;
-    write(&root, &new, &releases::files(&project, &recorded))?;
-    let message = commit_message(options.message.as_deref(), &new);
+    let mut files = releases::files(&project, &recorded);
+    files.extend(bumped.iter().map(|b| b.manifest.clone()).zip(manifests));
+    write(&root, &new, &files)?;
+    let message = commit_message(options.message.as_deref(), &new, &bumped);
     let commit = git::commit_paths(&repo, &git::MANAGED_PATHS, &message)?;
-    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()) })
+    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()), bumped })
+}
+
+/// Raises the version of each layer in `needing`, in `project` and in the text of its manifest
+/// (returned with its new text, written with the rest, so nothing is written if a later step
+/// refuses).
+fn bump_versions(
+    project: &mut Project,
+    source: &dyn Source,
+    needing: &[NeedsVersion],
+    bump: Bump,
+) -> Result<Vec<(Bumped, String)>, Error> {
+    let mut bumped = Vec::new();
+    for needed in needing {
+        let Some(package) = project.package_mut(&needed.layer) else { continue };
+        let next = bump.next(&needed.version);
+        let text = source.read(&needed.path)?.unwrap_or_default();
+        let text = releases::set_version(&text, &next).ok_or_else(|| {
+            Error::Usage(format!("{}: no top-level `version:` line for --bump to raise; edit it by hand", needed.path))
+        })?;
+        package.manifest.version = next.clone();
+        bumped.push((Bumped { manifest: needed.path.clone(), from: needed.version.clone(), to: next }, text));
+    }
+    Ok(bumped)
 }
 
 /// The lint policy holds at `commit` as at `verify`: a new migration with a hazard the policy makes
@@ -87,11 +132,7 @@ fn refuse_inconsistent_releases(
 ) -> Result<(), Error> {
     let mut released = project.clone();
     for (layer, list) in recorded {
-        let package = match layer.kind {
-            strata_project::project::LayerKind::Template => released.templates.get_mut(&layer.name),
-            _ => released.modules.get_mut(&layer.name),
-        };
-        if let Some(package) = package {
+        if let Some(package) = released.package_mut(layer) {
             package.releases = list.clone();
         }
     }
@@ -109,13 +150,20 @@ fn refuse_inconsistent_releases(
     }
 }
 
-fn commit_message(message: Option<&str>, new: &[Migration]) -> String {
-    match (message, new.len()) {
+/// The user's message, or one listing the new migrations; either way followed by the versions
+/// `--bump` raised, so the history says why a manifest changed.
+fn commit_message(message: Option<&str>, new: &[Migration], bumped: &[Bumped]) -> String {
+    let mut text = match (message, new.len()) {
         (Some(message), _) => message.to_string(),
         (None, 0) => "strata: update schema sources".to_string(),
         (None, n) => {
             let ids: Vec<String> = new.iter().map(|m| format!("- {}", m.id())).collect();
             format!("strata: {n} migration{}\n\n{}", if n == 1 { "" } else { "s" }, ids.join("\n"))
         }
+    };
+    if !bumped.is_empty() {
+        let lines: Vec<String> = bumped.iter().map(|b| format!("- {}: {} -> {}", b.manifest, b.from, b.to)).collect();
+        text.push_str(&format!("\n\nVersions raised by --bump:\n{}", lines.join("\n")));
     }
+    text
 }

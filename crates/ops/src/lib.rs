@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod place;
 pub mod plan;
 pub mod rollout;
+pub mod seeds;
 pub mod snapshot;
 pub mod verify;
 

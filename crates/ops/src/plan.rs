@@ -8,6 +8,7 @@ use crate::Error;
 use strata_migrations::generate::{generate, load_all};
 use strata_migrations::lint::{lint, Finding};
 use strata_migrations::order::dag_order;
+use strata_migrations::releases::NeedsVersion;
 use strata_migrations::Migration;
 use strata_project::project::{LayerId, LayerKind, Project};
 use strata_project::resolve::resolve_tenant_with;
@@ -87,6 +88,8 @@ pub struct PendingPlan {
     pub tenants: usize,
     /// Tenants no pending migration reaches.
     pub unaffected: usize,
+    /// Layers (of the tenants considered) whose change needs a new version before `commit`.
+    pub needs_version: Vec<NeedsVersion>,
 }
 
 /// The pending plan of the repository in `source`, for every tenant or only `only`.
@@ -98,6 +101,7 @@ pub fn pending(project: &Project, source: &dyn Source, only: Option<&str>) -> Re
     }
     let mut all = load_all(project, source)?;
     let new = generate(project, all.clone(), None)?;
+    let mut needs_version = crate::check::needing_versions(project, &all, &new);
     for migration in &new {
         all.entry(migration.key.layer.clone()).or_default().push(migration.clone());
     }
@@ -113,6 +117,8 @@ pub fn pending(project: &Project, source: &dyn Source, only: Option<&str>) -> Re
     }
     let mut groups = Vec::new();
     let mut unaffected = 0;
+    let used: BTreeSet<&LayerId> = by_composition.keys().flat_map(|(c, _)| c.iter().map(|(l, _)| l)).collect();
+    needs_version.retain(|n| used.contains(&n.layer));
     for ((composition, limits), members) in by_composition {
         let layers: Vec<LayerId> = composition.iter().map(|(l, _)| l.clone()).collect();
         let migrations: Vec<String> = dag_order(&layers, &all, &limits)?
@@ -134,5 +140,15 @@ pub fn pending(project: &Project, source: &dyn Source, only: Option<&str>) -> Re
         .filter(|m| only.is_none() || reached.contains(&m.id()))
         .map(|migration| PendingMigration { findings: lint(dialect, &project.config.lint, &migration), migration })
         .collect();
-    Ok(PendingPlan { migrations, groups, tenants: tenants.len(), unaffected })
+    Ok(PendingPlan { migrations, groups, tenants: tenants.len(), unaffected, needs_version })
+}
+
+/// Seed files the work tree changed since HEAD: what `apply` will rerun, keep or refuse on tenants
+/// that ran them (none without a first commit).
+pub fn changed_seeds_since_head(repo_dir: &std::path::Path) -> Result<Vec<crate::seeds::ChangedSeed>, Error> {
+    let repo = strata_project::git::open(repo_dir)?;
+    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else { return Ok(Vec::new()) };
+    let at_head = strata_project::source::CommitTree::new(&repo, &head).map_err(strata_project::git::GitError::from)?;
+    let work_tree = strata_project::source::WorkTree::new(repo.workdir().unwrap_or(repo_dir));
+    crate::seeds::changed_seeds(&at_head, &work_tree).map_err(Error::Usage)
 }

@@ -409,8 +409,7 @@ impl Fleet<'_> {
             spent(&self.timings, since, |t| &mut t.database_ms);
             if let Some(history) = peeked.map_err(|e| fail(e.to_string()))? {
                 check_history(self.view, tenant, &order, &history).map_err(fail)?;
-                let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
-                if everything_done(&order, &seeds, &done) {
+                if everything_done(&order, &seeds, &history) {
                     self.timings.borrow_mut().one_query_tenants += 1;
                     return Ok(Vec::new());
                 }
@@ -475,8 +474,10 @@ impl Fleet<'_> {
             ));
         }
         check_history(view, tenant, order, history).map_err(|e| fail(&applied, e))?;
+        // An unmarked edit of a seed the tenant ran refuses the tenant before anything runs.
+        let seed_runs = crate::seeds::to_run(seeds, history).map_err(|e| fail(&applied, e))?;
         let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
-        if everything_done(order, seeds, &done) {
+        if seed_runs.is_empty() && order.iter().all(|m| done.contains(m.id().as_str())) {
             return Ok(applied);
         }
         let dialect = view.project.config.dialect;
@@ -508,16 +509,16 @@ impl Fleet<'_> {
         }
         // Seeds last, once each: the data a tenant's layers start it with.
         let final_hash = replayed.hashes.last().cloned().unwrap_or_else(|| hash::root(&Default::default()));
-        for seed in seeds.iter().filter(|seed| !done.contains(seed.id.as_str())) {
+        for (id, seed) in &seed_runs {
             let sql = render(dialect, &seed.path, &seed.text, &context).map_err(|e| fail(&applied, e.to_string()))?;
             let Some(db) = db.as_mut().filter(|_| !options.dry_run) else {
-                dry_sql.push((seed.id.clone(), sql));
-                applied.push(seed.id.clone());
+                dry_sql.push((id.clone(), sql));
+                applied.push(id.clone());
                 continue;
             };
             let checksum = strata_migrations::sum::checksum(&seed.text);
             let run = MigrationRun {
-                id: &seed.id,
+                id,
                 layer: &seed.layer,
                 seq: 0,
                 checksum: &checksum,
@@ -563,6 +564,10 @@ impl Fleet<'_> {
     }
 }
 
-fn everything_done(order: &[&Migration], seeds: &[Seed], done: &BTreeSet<&str>) -> bool {
-    order.iter().all(|m| done.contains(m.id().as_str())) && seeds.iter().all(|seed| done.contains(seed.id.as_str()))
+/// Whether a tenant with `history` has every migration and seed (a refused seed is not done: the
+/// full path says why).
+fn everything_done(order: &[&Migration], seeds: &[Seed], history: &[strata_db::HistoryRow]) -> bool {
+    let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
+    order.iter().all(|m| done.contains(m.id().as_str()))
+        && crate::seeds::to_run(seeds, history).is_ok_and(|r| r.is_empty())
 }

@@ -28,6 +28,8 @@ pub struct TenantState {
     /// Why the tenant failed last: a `failed` row of its history (MySQL), else the last rollout
     /// recorded here (a failure on PostgreSQL and SQLite rolls back and leaves no row).
     pub last_failure: Option<String>,
+    /// Seeds whose file changed since they ran on the tenant, and what `apply` does about it.
+    pub changed_seeds: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -47,7 +49,7 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
     let peeker = strata_db::peek::Peeker::new(session);
     let rollouts = super::LastRun::of_environment(&view.root, &env.name);
     for tenant in view.select(env, only)? {
-        let order = view.tenant_order(tenant)?;
+        let (order, seeds) = view.tenant_work(tenant)?;
         let target = view.target(env, tenant)?;
         let history = match peeker.history(&target).await? {
             Some(rows) => Some(rows),
@@ -72,6 +74,7 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
             last_applied_at: rows.last().map(|r| r.applied_at.clone()),
             problem: check_history(&view, tenant, &order, rows).err(),
             last_failure: last_failure(rows, &rollouts, &tenant.id),
+            changed_seeds: seeds.iter().filter_map(|seed| crate::seeds::changed_note(seed, rows)).collect(),
         });
     }
     peeker.close().await;

@@ -1,6 +1,7 @@
 //! Committed history against the merge base: a migration that exists at the base must still exist,
 //! unchanged, and keep its number. The sum files catch an edit made without `strata commit`; this
-//! catches one made with a rewritten sum, which is how a released migration silently changes.
+//! catches one made with a rewritten sum, which is how a released migration silently changes. A
+//! merged seed file edited without a mark (`-- strata:rerun` / `-- strata:keep`) is refused too.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -99,6 +100,9 @@ pub fn compare(repo_dir: &Path, reference: Option<&str>) -> Result<BaseCompariso
             problems.push(format!("{path} {problem}"));
         }
     }
+    // A merged seed may have run: an edit must say whether tenants run it again or keep its rows.
+    let seeds = crate::seeds::changed_seeds(&at_base, &work_tree)?;
+    problems.extend(seeds.iter().filter(|seed| seed.mark.is_none()).map(ToString::to_string));
     let short = merge_base.id().to_string()[..12].to_string();
     Ok(BaseComparison {
         base: format!("{name} (merge base {short})"),

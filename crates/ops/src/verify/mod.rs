@@ -222,7 +222,8 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     if sums_ok {
         let mut problems: Vec<String> =
             strata_migrations::releases::inconsistencies(&project, &all).iter().map(ToString::to_string).collect();
-        problems.extend(crate::check::released_manifests(&project));
+        // Declarative changes not yet committed are the `uncommitted` check's to explain.
+        problems.extend(crate::check::needing_versions(&project, &all, &[]).iter().map(ToString::to_string));
         report.verdict(CheckName::Releases, "consistent", "inconsistent", problems);
     }
 
@@ -266,13 +267,15 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
 fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<LayerId, Vec<Migration>>) -> bool {
     match generate(project, all.clone(), None) {
         Ok(new) => {
+            let needing = crate::check::needing_versions(project, all, &new);
             let details: Vec<String> = new
                 .iter()
-                .map(|m| {
-                    format!(
+                .map(|m| match needing.iter().find(|n| n.layer == m.key.layer) {
+                    Some(needed) => format!("{needed}; then `strata commit` writes {}", m.up_path),
+                    None => format!(
                         "{} has declarative changes without a migration (commit would write {}); run `strata commit`",
                         m.key.layer, m.up_path
-                    )
+                    ),
                 })
                 .collect();
             report.verdict(

@@ -69,7 +69,7 @@ async fn a_fleet_made_by_plain_sql_is_adopted(server: &Server) {
     assert!(adopted.stdout.contains(&summary), "{}", adopted.stdout);
     let refused: Vec<&str> =
         adopted.stdout.lines().skip_while(|line| !line.starts_with(&format!("t{:02}:", FLEET + 1))).take(2).collect();
-    assert!(refused[0].contains("NOT ADOPTED, 1 object(s) differ"), "{}", adopted.stdout);
+    assert!(refused[0].contains("NOT ADOPTED, 1 object differs"), "{}", adopted.stdout);
     assert!(refused[1].contains("members_full_name_idx"), "the extra index is named: {}", adopted.stdout);
     assert!(server.texts_in(&odd, &history_table).await.is_empty(), "the refused tenant got no history table");
 

@@ -254,7 +254,7 @@ async fn a_failure_stays_with_its_tenant(engine: &Engine) -> Option<(Repo, Strin
     let run = repo.run(&["apply", "--env", "test"]);
     assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("good: applied template.base/0002_unique_email"), "{}", run.stdout);
-    assert!(run.stdout.contains("bad: FAILED after 0 migration(s)"), "{}", run.stdout);
+    assert!(run.stdout.contains("bad: FAILED after 0 migrations"), "{}", run.stdout);
     Some((repo, url, bad))
 }
 

@@ -189,7 +189,7 @@ fn check_reports_every_unresolvable_tenant_and_exits_3() {
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("tenant demo needs module 'surveys'"), "{}", run.stdout);
     assert!(run.stdout.contains("tenant uml has no valid set of modules"), "{}", run.stdout);
-    assert!(run.stdout.contains("2 problem(s); 1 of 3 tenants resolve"), "{}", run.stdout);
+    assert!(run.stdout.contains("2 problems; 1 of 3 tenants resolve"), "{}", run.stdout);
 }
 
 /// A released version's manifest may not change: `check` says so, as `commit` would refuse it,

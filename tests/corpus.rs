@@ -161,7 +161,7 @@ async fn pagila_on_postgres_with_a_schema_per_tenant() {
         let repo = Repo::with_files(&borrowed);
         let plan = repo.ok(&["plan"]);
         assert_eq!(
-            plan.matches("ignored 119 session and ownership statement(s) in schema files: 2 GRANT/REVOKE, 105 OWNER TO, 11 SET, 1 set_config").count(),
+            plan.matches("ignored 119 session and ownership statements in schema files: 2 GRANT/REVOKE, 105 OWNER TO, 11 SET, 1 set_config").count(),
             1,
             "{plan}"
         );

@@ -67,7 +67,7 @@ fn a_wave_reaching_max_failures_halts_the_rollout_and_later_waves_are_untouched(
     sabotage(&repo, "t02");
     let run = repo.run(&["apply", "--env", "local", "--report", "report.json"]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("HALTED: 2 tenant(s) failed in wave 1, reaching max_failures 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("HALTED: 2 tenants failed in wave 1, reaching max_failures 2"), "{}", run.stdout);
     let report = read_report(&repo, "report.json");
     assert!(report["halted"].as_str().unwrap().contains("no further tenant was started"));
     assert_eq!(tenants_with(&report, "failed"), ids(&["t01", "t02"]));
@@ -169,7 +169,7 @@ fn killed_in_the_middle_a_rerun_converges_without_duplicates() {
 fn the_json_report_has_the_documented_shape_and_dry_runs_print_sql_per_group() {
     let repo = fleet(5, "rollout:\n  concurrency: 3\n  waves:\n    - percent: 20\n");
     let dry = repo.ok(&["apply", "--env", "local", "--dry-run"]);
-    assert!(dry.contains("-- 5 tenant(s): "), "{dry}");
+    assert!(dry.contains("-- 5 tenants: "), "{dry}");
     assert_eq!(dry.matches("CREATE TABLE items").count(), 1, "the SQL once for the group:\n{dry}");
     assert!(dry.contains("5 tenants, 5 would migrate, 0 up to date"), "a dry run migrates nothing: {dry}");
     let dry_json: Value = serde_json::from_str(&repo.ok(&["--json", "apply", "--env", "local", "--dry-run"])).unwrap();

@@ -448,10 +448,7 @@ fn rollback_to_the_first_commit_gives_back_its_schema() {
     assert_ne!(live_root(&repo, "nrna"), before);
 
     let out = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--to", &first, "--yes"]);
-    assert!(
-        out.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration(s) rolled back"),
-        "{out}"
-    );
+    assert!(out.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration rolled back"), "{out}");
     assert_eq!(live_root(&repo, "nrna"), before, "the schema is the first commit's again");
     assert!(!repo.column("nrna", "SELECT id FROM strata_history").iter().any(|id| id.contains("0002")));
     assert!(repo.ok(&["apply", "--env", "local", "--commit", &first, "--tenant", "nrna"]).contains("nrna: up to date"));
@@ -477,7 +474,7 @@ fn rollback_is_looked_at_and_confirmed_before_anything_runs() {
     let dry = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1", "--dry-run"]);
     assert!(dry.contains("-- nrna: would revert module.events/0002_event_capacity\n"), "{dry}");
     assert!(dry.contains("ALTER TABLE events DROP COLUMN capacity;"), "{dry}");
-    assert!(dry.contains("nrna: 1 migration(s) would be rolled back (dry run)"), "{dry}");
+    assert!(dry.contains("nrna: 1 migration would be rolled back (dry run)"), "{dry}");
     assert_eq!(live_root(&repo, "nrna"), before, "a dry run changes nothing");
 
     let unconfirmed = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1"]);
@@ -496,12 +493,9 @@ fn rollback_is_looked_at_and_confirmed_before_anything_runs() {
     assert_eq!(live_root(&repo, "nrna"), before);
 
     let one = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1", "--yes"]);
-    assert!(
-        one.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration(s) rolled back"),
-        "{one}"
-    );
+    assert!(one.contains("nrna: reverted module.events/0002_event_capacity\nnrna: 1 migration rolled back"), "{one}");
     let all = repo.ok(&[&everything[..], &["--yes"]].concat());
-    assert!(all.contains("migration(s) rolled back"), "{all}");
+    assert!(all.contains("migrations rolled back"), "{all}");
     // SQLite keeps its own sqlite_sequence once AUTOINCREMENT was used; it is not the tenant's.
     let left: Vec<String> = repo.tables_of("nrna").into_iter().filter(|t| t != "sqlite_sequence").collect();
     assert_eq!(left, ["strata_history"], "every table of the tenant's layers is gone");
@@ -663,7 +657,7 @@ fn a_failing_migration_on_sqlite_leaves_its_tenant_unchanged_and_the_rollout_rep
     let run = repo.run(&["apply", "--env", "local"]);
     assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("uml: FAILED after 0 migration(s): template.party/0002_unique_phone failed"),
+        run.stdout.contains("uml: FAILED after 0 migrations: template.party/0002_unique_phone failed"),
         "{}",
         run.stdout
     );
@@ -706,7 +700,7 @@ fn drift_names_hand_made_changes_of_one_tenant_only() {
     assert_eq!(
         uml,
         [
-            "uml: 3 object(s) drifted",
+            "uml: 3 objects drifted",
             "  - index members_ward_no_idx is missing",
             "  - table roles differs: column color (TEXT) is not expected",
             "  - index hand_made is not expected",

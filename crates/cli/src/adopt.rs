@@ -76,7 +76,11 @@ fn tenant_lines(tenant: &TenantAdoption, out: &mut dyn Write) -> Result<(), Erro
         }
         AdoptStatus::AlreadyAdopted => format!("{}: already adopted ({reason})", tenant.tenant),
         AdoptStatus::Differs => {
-            format!("{}: NOT ADOPTED, {} object(s) differ: {reason}", tenant.tenant, tenant.differences.len())
+            let differ = match tenant.differences.len() {
+                1 => "1 object differs".to_string(),
+                n => format!("{n} objects differ"),
+            };
+            format!("{}: NOT ADOPTED, {differ}: {reason}", tenant.tenant)
         }
         AdoptStatus::Refused => format!("{}: REFUSED: {reason}", tenant.tenant),
         AdoptStatus::Failed => format!("{}: FAILED: {reason}", tenant.tenant),
@@ -94,10 +98,10 @@ fn summary(report: &AdoptReport, out: &mut dyn Write) -> Result<(), Error> {
     let verb = if report.dry_run { "would be adopted" } else { "adopted" };
     writeln!(
         out,
-        "commit {} in {}: {} tenants, {adopted} {verb}, {} already adopted, {} differ, {} refused, {} failed",
+        "commit {} in {}: {}, {adopted} {verb}, {} already adopted, {} differ, {} refused, {} failed",
         short(&report.commit),
         report.environment,
-        report.tenants.len(),
+        strata_core::count(report.tenants.len(), "tenant"),
         report.count(AdoptStatus::AlreadyAdopted),
         report.count(AdoptStatus::Differs),
         report.count(AdoptStatus::Refused),

@@ -113,9 +113,9 @@ fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {
         }
         TenantStatus::Skipped => format!("{}: skipped (rollout halted)", outcome.tenant),
         TenantStatus::Failed => format!(
-            "{}: FAILED after {} migration(s): {}",
+            "{}: FAILED after {}: {}",
             outcome.tenant,
-            outcome.applied.len(),
+            strata_core::count(outcome.applied.len(), "migration"),
             outcome.error.as_deref().unwrap_or("unknown error")
         ),
     }
@@ -131,7 +131,8 @@ fn dry_run_groups(report: &ApplyReport, out: &mut dyn Write) -> Result<(), Error
         let shown: Vec<&str> = tenants.iter().take(10).copied().collect();
         let more = tenants.len().saturating_sub(10);
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-        writeln!(out, "\n-- {} tenant(s): {}{more}", tenants.len(), shown.join(", ")).map_err(io)?;
+        writeln!(out, "\n-- {}: {}{more}", strata_core::count(tenants.len(), "tenant"), shown.join(", "))
+            .map_err(io)?;
         for (id, text) in sql {
             writeln!(out, "-- {id}\n{}", text.trim_end()).map_err(io)?;
         }
@@ -150,10 +151,10 @@ fn summary(report: &ApplyReport, waves: usize, out: &mut dyn Write) -> Result<()
         if report.dry_run { format!("{} would migrate", s.pending) } else { format!("{} migrated", s.migrated) };
     writeln!(
         out,
-        "commit {} to {}{shard}: {} tenants, {moved}, {} up to date, {} failed{skipped}",
+        "commit {} to {}{shard}: {}, {moved}, {} up to date, {} failed{skipped}",
         short(&report.commit),
         report.environment,
-        s.tenants,
+        strata_core::count(s.tenants, "tenant"),
         s.up_to_date,
         s.failed
     )

@@ -61,9 +61,10 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error
         let tenants = project.tenants.len();
         writeln!(
             out,
-            "{} problem(s); {} of {tenants} tenants resolve",
-            problems.len(),
-            tenants - report.unresolved_tenants
+            "{}; {} of {} resolve",
+            strata_core::count(problems.len(), "problem"),
+            tenants - report.unresolved_tenants,
+            strata_core::count(tenants, "tenant")
         )
         .map_err(io)?;
         return Ok(code);
@@ -71,11 +72,11 @@ pub fn check(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error
     if !context.quiet {
         writeln!(
             out,
-            "ok: {} templates, {} modules, {} tenants resolved, {} environments",
-            project.templates.len(),
-            project.modules.len(),
-            project.tenants.len(),
-            project.environments.len()
+            "ok: {}, {}, {} resolved, {}",
+            strata_core::count(project.templates.len(), "template"),
+            strata_core::count(project.modules.len(), "module"),
+            strata_core::count(project.tenants.len(), "tenant"),
+            strata_core::count(project.environments.len(), "environment")
         )
         .map_err(io)?;
     }

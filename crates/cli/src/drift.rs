@@ -31,7 +31,7 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
                 out,
                 "{}: {}{pending}",
                 tenant.tenant,
-                style.red(&format!("{} object(s) drifted", tenant.differences.len()))
+                style.red(&format!("{} drifted", strata_core::count(tenant.differences.len(), "object")))
             )
             .map_err(io)?;
             for line in &tenant.differences {
@@ -42,8 +42,8 @@ pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<E
     let drifted = report.tenants.iter().filter(|t| !t.differences.is_empty() || t.problem.is_some()).count();
     writeln!(
         out,
-        "{} tenants in {} at commit {}: {} drifted",
-        report.tenants.len(),
+        "{} in {} at commit {}: {} drifted",
+        strata_core::count(report.tenants.len(), "tenant"),
         report.environment,
         short(&report.commit),
         drifted

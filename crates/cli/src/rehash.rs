@@ -30,7 +30,8 @@ pub fn run(context: &Context, out: &mut dyn Write) -> Result<ExitStatus, Error> 
     if context.json {
         super::print_json(out, &serde_json::json!({ "format_version": 1, "rewritten": rewritten }))?;
     } else if !context.quiet {
-        writeln!(out, "{} sum file(s) rewritten; commit them with the migrations", rewritten.len()).map_err(io)?;
+        writeln!(out, "{} rewritten; commit them with the migrations", strata_core::count(rewritten.len(), "sum file"))
+            .map_err(io)?;
     }
     Ok(ExitStatus::Ok)
 }

@@ -48,14 +48,20 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         for step in &report.planned {
             writeln!(out, "-- {}: would revert {}\n{}", report.tenant, step.id, step.sql.trim_end()).map_err(io)?;
         }
-        writeln!(out, "{}: {} migration(s) would be rolled back (dry run)", report.tenant, report.planned.len())
-            .map_err(io)?;
+        writeln!(
+            out,
+            "{}: {} would be rolled back (dry run)",
+            report.tenant,
+            strata_core::count(report.planned.len(), "migration")
+        )
+        .map_err(io)?;
         return Ok(ExitStatus::Ok);
     }
     for id in &report.reverted {
         writeln!(out, "{}: reverted {id}", report.tenant).map_err(io)?;
     }
-    writeln!(out, "{}: {} migration(s) rolled back", report.tenant, report.reverted.len()).map_err(io)?;
+    writeln!(out, "{}: {} rolled back", report.tenant, strata_core::count(report.reverted.len(), "migration"))
+        .map_err(io)?;
     Ok(ExitStatus::Ok)
 }
 
@@ -65,9 +71,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
 fn confirmed(plan: &Confirmation, yes: bool) -> Result<bool, Error> {
     if plan.everything && !yes {
         return Err(Error::Usage(format!(
-            "this rolls tenant {} back to before its first migration ({} down migration(s): every table its layers made is dropped); pass --yes if that is meant",
+            "this rolls tenant {} back to before its first migration ({}: every table its layers made is dropped); pass --yes if that is meant",
             plan.tenant,
-            plan.planned.len()
+            strata_core::count(plan.planned.len(), "down migration")
         )));
     }
     if yes {
@@ -76,16 +82,22 @@ fn confirmed(plan: &Confirmation, yes: bool) -> Result<bool, Error> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Error::Usage(format!(
-            "rollback of tenant {} runs {} down migration(s): confirm on a terminal, pass --yes, or look first with --dry-run",
+            "rollback of tenant {} runs {}: confirm on a terminal, pass --yes, or look first with --dry-run",
             plan.tenant,
-            plan.planned.len()
+            strata_core::count(plan.planned.len(), "down migration")
         )));
     }
     let mut errors = std::io::stderr();
     for step in plan.planned {
         writeln!(errors, "  revert {}", step.id).map_err(io)?;
     }
-    write!(errors, "Roll back {} migration(s) of tenant {}? [y/N] ", plan.planned.len(), plan.tenant).map_err(io)?;
+    write!(
+        errors,
+        "Roll back {} of tenant {}? [y/N] ",
+        strata_core::count(plan.planned.len(), "migration"),
+        plan.tenant
+    )
+    .map_err(io)?;
     errors.flush().map_err(io)?;
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer).map_err(io)?;

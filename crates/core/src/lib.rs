@@ -3,6 +3,12 @@
 //! schema, project or database.
 
 pub mod dialect;
+
+/// `1 tenant`, `3 tenants`: a count with its noun, in the singular where it is one.
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 pub mod duration;
 pub mod keywords;
 pub mod order;

@@ -27,7 +27,8 @@ pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<St
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').ok_or_else(|| format!("unclosed `${{` in `{}`", redact(template)))?;
         let name = &rest[start + 2..start + end];
-        let value = std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
+        let value = std::env::var(name)
+            .map_err(|_| format!("environment variable {name} is not set; export {name}=<url> where strata runs"))?;
         out.push_str(&escape(&value));
         rest = &rest[start + end + 1..];
     }
@@ -83,7 +84,7 @@ mod tests {
         assert_eq!(expand("postgres://${STRATA_TEST_URL_PART}/x").unwrap(), "postgres://db.example/x");
         assert_eq!(
             expand("${STRATA_TEST_SURELY_UNSET}").unwrap_err(),
-            "environment variable STRATA_TEST_SURELY_UNSET is not set"
+            "environment variable STRATA_TEST_SURELY_UNSET is not set; export STRATA_TEST_SURELY_UNSET=<url> where strata runs"
         );
     }
 }

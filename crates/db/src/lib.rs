@@ -14,7 +14,7 @@ pub mod transactional;
 pub enum DbError {
     /// A connection could not be made. Text only, redacted: a driver's connect error may echo the
     /// URL with its password, and a source kept here would carry it past the redaction.
-    #[error("{target}: {message}")]
+    #[error("{target}: {message} (is the server of the environment's `url:` up, and does it accept this user?)")]
     Connect { target: String, message: String },
     /// A query of strata's own (history, locks, scratch schemas) failed; the driver's error is kept
     /// as the source, so a caller can read its SQLSTATE.

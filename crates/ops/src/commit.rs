@@ -119,7 +119,8 @@ fn refuse_lint_errors(project: &Project, new: &[Migration]) -> Result<(), Error>
         .collect();
     match refused.is_empty() {
         true => Ok(()),
-        false => Err(Error::Policy(format!("nothing was written or committed:\n{}", refused.join("\n")))),
+        // One line per refused migration, each naming its file and the `--allow` spelling.
+        false => Err(Error::Policy(format!("{}; nothing was written or committed", refused.join("\n")))),
     }
 }
 

@@ -339,7 +339,8 @@ pub fn ignored_summary(counts: &BTreeMap<String, usize>) -> Option<String> {
     let total: usize = counts.values().sum();
     let kinds: Vec<String> = counts.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
     Some(format!(
-        "ignored {total} session and ownership statement(s) in schema files: {} (lint.session_statements: error refuses them)",
+        "ignored {} in schema files: {} (lint.session_statements: error refuses them)",
+        strata_core::count(total, "session and ownership statement"),
         kinds.join(", ")
     ))
 }

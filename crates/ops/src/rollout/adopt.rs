@@ -248,7 +248,7 @@ fn already(tenant: &Tenant, history: &[HistoryRow]) -> TenantAdoption {
     }
     let applied = history.len();
     let reason = format!(
-        "tenant {} already has a strata history ({applied} migration(s) and seed(s) run by strata): adopt is for tenants strata has never migrated; use `strata status` and `strata drift`",
+        "tenant {} already has a strata history ({applied} migrations and seeds run by strata): adopt is for tenants strata has never migrated; use `strata status` and `strata drift`",
         tenant.id
     );
     TenantAdoption::new(tenant, AdoptStatus::Refused, Some(reason))

@@ -362,7 +362,8 @@ impl Fleet<'_> {
                     failures += 1;
                     if halted.is_none() && limits.max_failures.is_some_and(|max| failures >= max) {
                         halted = Some(format!(
-                            "{failures} tenant(s) failed in wave {number}, reaching max_failures {}; no further tenant was started",
+                            "{} failed in wave {number}, reaching max_failures {}; no further tenant was started",
+                            strata_core::count(failures, "tenant"),
                             limits.max_failures.unwrap_or_default()
                         ));
                     }

@@ -168,15 +168,11 @@ impl Report {
 fn counts(project: &Project) -> String {
     format!(
         "{}, {}, {}, {}",
-        plural(project.templates.len(), "template"),
-        plural(project.modules.len(), "module"),
-        plural(project.tenants.len(), "tenant"),
-        plural(project.environments.len(), "environment")
+        strata_core::count(project.templates.len(), "template"),
+        strata_core::count(project.modules.len(), "module"),
+        strata_core::count(project.tenants.len(), "tenant"),
+        strata_core::count(project.environments.len(), "environment")
     )
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Runs every check on the work tree of `repo_dir`.
@@ -205,8 +201,8 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     let failing = unresolved.len();
     report.verdict(
         CheckName::Resolution,
-        format!("{} resolve", plural(project.tenants.len(), "tenant")),
-        format!("{failing} of {} do not resolve", plural(project.tenants.len(), "tenant")),
+        format!("{} resolve", strata_core::count(project.tenants.len(), "tenant")),
+        format!("{failing} of {} do not resolve", strata_core::count(project.tenants.len(), "tenant")),
         unresolved,
     );
 
@@ -215,7 +211,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
     let folders = all.values().filter(|m| !m.is_empty()).count();
     report.verdict(
         CheckName::Sums,
-        format!("{} checked", plural(folders, "migration folder")),
+        format!("{} checked", strata_core::count(folders, "migration folder")),
         "mismatch",
         sum_problems,
     );
@@ -281,7 +277,7 @@ fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<Laye
             report.verdict(
                 CheckName::Uncommitted,
                 "none",
-                format!("{} without migrations", plural(details.len(), "layer")),
+                format!("{} without migrations", strata_core::count(details.len(), "layer")),
                 details,
             );
             new.is_empty()
@@ -351,25 +347,25 @@ async fn replay_checks(
         CheckName::Replay,
         format!(
             "{} of {} replayed on {engine}",
-            plural(replayed.groups, "distinct composition"),
-            plural(replayed.tenants, "tenant")
+            strata_core::count(replayed.groups, "distinct composition"),
+            strata_core::count(replayed.tenants, "tenant")
         ),
-        format!("{} failed", plural(replayed.problems.len(), "composition")),
+        format!("{} failed", strata_core::count(replayed.problems.len(), "composition")),
         replayed.problems,
     );
-    let summary = format!("{} checked", plural(replayed.downs_checked, "down migration"));
+    let summary = format!("{} checked", strata_core::count(replayed.downs_checked, "down migration"));
     if !replayed.down_problems.is_empty() {
         report.record(
             CheckName::Down,
             Status::Fail,
-            format!("{} failed", plural(replayed.down_problems.len(), "down migration")),
+            format!("{} failed", strata_core::count(replayed.down_problems.len(), "down migration")),
             replayed.down_problems,
         );
     } else if !replayed.down_notes.is_empty() {
         report.record(
             CheckName::Down,
             Status::Warn,
-            format!("{summary}; {} without a reverse", plural(replayed.down_notes.len(), "migration")),
+            format!("{summary}; {} without a reverse", strata_core::count(replayed.down_notes.len(), "migration")),
             replayed.down_notes,
         );
     } else {
@@ -400,7 +396,7 @@ fn lint_check(
             }
         }
     }
-    let checked = format!("{}{all_of_them}", plural(new.len(), scope));
+    let checked = format!("{}{all_of_them}", strata_core::count(new.len(), scope));
     if !errors.is_empty() {
         errors.extend(warnings);
         report.record(CheckName::Lint, Status::Fail, format!("{checked} checked; policy errors"), errors);

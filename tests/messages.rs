@@ -31,6 +31,17 @@ fn both(run: &util::Run) -> String {
     format!("{}{}[exit {}]\n", run.stdout, run.stderr, run.code)
 }
 
+/// `strata` in `repo` with one environment variable set (`Some`) or removed (`None`).
+fn with_variable(repo: &Repo, args: &[&str], (name, value): (&str, Option<&str>)) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    command.arg("--repo").arg(repo.path()).args(args);
+    match value {
+        Some(value) => command.env(name, value),
+        None => command.env_remove(name),
+    };
+    both(&command.output().unwrap().into())
+}
+
 fn edit_events(repo: &Repo) {
     let path = "modules/events/schema/01_events.sql";
     repo.write(path, &repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"));
@@ -52,12 +63,8 @@ fn the_gate_on_a_server_dialect_without_a_dev_database() {
     let repo = Repo::with_files(&[]);
     repo.ok(&["init", ".", "--dialect", "postgres"]);
     repo.commit("first release");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo", repo.path().to_str().unwrap(), "verify", "--base", "HEAD~1"])
-        .env_remove("STRATA_DEV_URL")
-        .output()
-        .unwrap();
-    pin!("gate_without_dev_url", format!("{}[exit {:?}]\n", String::from_utf8_lossy(&run.stdout), run.status.code()));
+    let run = with_variable(&repo, &["verify", "--base", "HEAD~1"], ("STRATA_DEV_URL", None));
+    pin!("gate_without_dev_url", run);
     let skipped = repo.run(&["verify", "--base", "HEAD~1", "--skip", "replay,down"]);
     pin!("gate_skipping_replay", both(&skipped));
 }
@@ -101,18 +108,11 @@ fn errors_name_what_they_are_about_and_say_what_to_do() {
     pin!("error_as_json", both(&repo.run(&["--json", "status", "--env", "prod"])));
     let pg = Repo::with_files(&[]);
     pg.ok(&["init", ".", "--dialect", "postgres"]);
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo", pg.path().to_str().unwrap(), "status", "--env", "local"])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    pin!("error_missing_variable", format!("{}[exit {:?}]\n", String::from_utf8_lossy(&run.stderr), run.status.code()));
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo", pg.path().to_str().unwrap(), "status", "--env", "local"])
-        .env("DATABASE_URL", "mysql://app:secret@127.0.0.1:3306/app")
-        .output()
-        .unwrap();
-    pin!("error_other_engine", format!("{}[exit {:?}]\n", String::from_utf8_lossy(&run.stderr), run.status.code()));
+    let status = ["status", "--env", "local"];
+    pin!("error_missing_variable", with_variable(&pg, &status, ("DATABASE_URL", None)));
+    let other = with_variable(&pg, &status, ("DATABASE_URL", Some("mysql://app:secret@127.0.0.1:3306/app")));
+    assert!(!other.contains("secret"), "the password never reaches output: {other}");
+    pin!("error_other_engine", other);
 
     // The lint policy at commit: a destructive change under `destructive: error`.
     let path = "modules/events/schema/01_events.sql";

@@ -36,7 +36,7 @@ fn every_json_document_has_a_format_version_and_full_commit_hashes() {
     let repo = Repo::init();
     repo.commit("initial schema");
     repo.ok(&["apply", "--env", "local", "--tenant", "demo"]);
-    let documents: [&[&str]; 13] = [
+    let documents: [&[&str]; 15] = [
         &["check"],
         &["resolve"],
         &["plan"],
@@ -50,6 +50,8 @@ fn every_json_document_has_a_format_version_and_full_commit_hashes() {
         &["graph"],
         &["rehash"],
         &["commit", "-m", "nothing new"],
+        &["schemas"],
+        &["init", "a-second-repository"],
     ];
     for args in documents {
         let document = json(&repo, args);

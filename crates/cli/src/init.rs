@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{io, Context};
+use super::{io, print_json, Context};
 use crate::{Error, ExitStatus};
 use strata_core::Dialect;
 
@@ -73,7 +73,17 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     let mut paths: Vec<&str> = strata_project::git::MANAGED_PATHS.to_vec();
     paths.push(".gitignore");
     let commit = strata_project::git::commit_paths(&repo, &paths, "strata init: starter schema catalog")?;
-    if !context.quiet {
+    if context.json {
+        let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+        let document = serde_json::json!({
+            "format_version": 1,
+            "directory": dir.display().to_string(),
+            "dialect": dialect.to_string(),
+            "files": paths,
+            "commit": commit.map(|c| c.to_string()),
+        });
+        print_json(out, &document)?;
+    } else if !context.quiet {
         writeln!(out, "Created a {dialect} strata repository in {} ({} files).", dir.display(), files.len())
             .map_err(io)?;
         if let Some(commit) = commit {

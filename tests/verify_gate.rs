@@ -67,7 +67,12 @@ fn a_clean_change_passes_and_an_uncommitted_one_fails_naming_its_layer() {
     assert!(plan.contains("1 tenant unaffected"), "{plan}");
     let run = verify(&repo);
     assert_eq!(run.code, 3, "{}", run.stdout);
-    assert_check(&run, "uncommitted", "FAIL", &["module.events has declarative changes without a migration"]);
+    assert_check(
+        &run,
+        "uncommitted",
+        "FAIL",
+        &["module.events: its declared schema (modules/events/) and its migrations replayed differ"],
+    );
 
     repo.commit("event capacity");
     let run = verify(&repo);

@@ -78,7 +78,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             .collect();
         print_json(
             out,
-            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations, "bumped": bumped }),
+            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations, "bumped": bumped, "hand_written": committed.hand_written }),
         )?;
         return Ok(ExitStatus::Ok);
     }
@@ -90,12 +90,15 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         for b in &committed.bumped {
             writeln!(out, "  {}: version {} -> {}", b.manifest, b.from, b.to).map_err(io)?;
         }
+        for path in &committed.hand_written {
+            writeln!(out, "  {path}  (hand-written)").map_err(io)?;
+        }
         for migration in &committed.migrations {
             let hazards: Vec<&str> = migration.hazards.iter().map(|h| h.as_str()).collect();
             let note = if hazards.is_empty() { String::new() } else { format!("  [{}]", hazards.join(", ")) };
             writeln!(out, "  {}{note}", migration.up_path).map_err(io)?;
         }
-        if committed.migrations.is_empty() {
+        if committed.migrations.is_empty() && committed.hand_written.is_empty() {
             writeln!(out, "No schema change; committed the updated sources.").map_err(io)?;
         }
     }

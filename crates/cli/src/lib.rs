@@ -11,6 +11,7 @@ mod generated;
 mod graph;
 mod init;
 mod inspect;
+mod migration;
 mod plan;
 mod progress;
 mod rehash;
@@ -142,6 +143,8 @@ pub enum Command {
     Repair(repair::Args),
     /// Take one tenant back to a commit by running down migrations, newest first.
     Rollback(rollback::Args),
+    /// Hand-written migrations: `strata migration new LAYER NAME`.
+    Migration(migration::Args),
     /// Shell completions for bash, zsh, fish, elvish or powershell, printed.
     Completions(generated::CompletionsArgs),
     /// The man pages: `strata.1` printed, or every page written with `--out DIR`.
@@ -175,6 +178,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         Command::Inspect(args) => inspect::run(&context, args, out),
         Command::Repair(args) => repair::run(&context, args, out),
         Command::Rollback(args) => rollback::run(&context, args, out),
+        Command::Migration(args) => migration::run(&context, args, out),
         Command::Completions(args) => generated::completions(args, out),
         Command::Man(args) => generated::man(args, out),
         Command::Schemas(args) => generated::schemas(&context, args, out),

@@ -41,6 +41,8 @@ pub struct PlanJson {
     pub needs_version: Vec<NeedsVersionJson>,
     /// Seed files changed since HEAD, and what `apply` does on tenants that ran them.
     pub changed_seeds: Vec<ChangedSeedJson>,
+    /// Hand-written migrations (up files) not yet committed: `commit` records them as written.
+    pub hand_written: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,7 +130,7 @@ fn irreversible(down: &str) -> Option<String> {
 }
 
 impl PlanJson {
-    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed]) -> Self {
+    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed], hand_written: Vec<String>) -> Self {
         let migrations: Vec<MigrationJson> = plan
             .migrations
             .iter()
@@ -196,6 +198,7 @@ impl PlanJson {
                     message: seed.to_string(),
                 })
                 .collect(),
+            hand_written,
         }
     }
 }
@@ -203,8 +206,10 @@ impl PlanJson {
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let source = WorkTree::new(&context.repo);
     let project = Project::load(&source)?;
-    let plan = pending(&project, &source, args.tenant.as_deref())?;
-    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?);
+    let plan = pending(&project, &context.repo, args.tenant.as_deref())?;
+    let drafts = strata_ops::work_tree::drafts(&context.repo);
+    let hand_written = drafts.into_iter().filter(|p| p.ends_with(".up.sql")).collect();
+    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?, hand_written);
     match context.format(args.format) {
         Format::Json => print_json(out, &json)?,
         Format::Markdown => write!(out, "{}", render_template("plan.md", MARKDOWN, &json)?).map_err(io)?,
@@ -235,6 +240,9 @@ fn text(context: &Context, plan: &PlanJson, out: &mut dyn Write) -> Result<(), E
     }
     for needed in &plan.needs_version {
         writeln!(out, "{}", style.yellow(&format!("needs a new version: {}", needed.message))).map_err(io)?;
+    }
+    for path in &plan.hand_written {
+        writeln!(out, "hand-written, not yet committed: {path} (commit records it as written)").map_err(io)?;
     }
     for seed in &plan.changed_seeds {
         let line = format!("seed {}", seed.message);

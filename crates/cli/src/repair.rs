@@ -55,6 +55,13 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         _ => "the live schema matches neither the state before it nor after it",
     };
     writeln!(out, "{state}").map_err(io)?;
+    for index in &report.invalid_indexes {
+        writeln!(
+            out,
+            "  index {index} is INVALID (a failed CREATE INDEX CONCURRENTLY left it): DROP INDEX CONCURRENTLY {index}; then --mark rolled-back, and apply runs it again"
+        )
+        .map_err(io)?;
+    }
     if !report.live_matches_after && !report.live_matches_before {
         for step in &report.missing_for_after {
             writeln!(out, "  to reach the state after it: {step}").map_err(io)?;

@@ -135,6 +135,12 @@ pub struct MigrationRun<'a> {
     pub sql: &'a str,
     pub commit_sha: &'a str,
     pub schema_hash: &'a str,
+    /// `-- strata:no-transaction`: `sql` split into statements, run one at a time outside a
+    /// transaction; a failure is recorded as `failed` (what ran before it stays).
+    pub statements: Option<&'a [String]>,
+    /// `-- strata:timeout`: this migration's bounds in place of the environment's.
+    pub lock_timeout: Option<std::time::Duration>,
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 /// Whether a run did the work or found another runner had done it meanwhile.

@@ -147,6 +147,38 @@ impl MySqlTenant {
         }
     }
 
+    /// Sets a migration's own bounds (`-- strata:timeout`) for the session; returns the statement
+    /// that puts the environment's back. MySQL's DDL commits itself, so `no-transaction` changes
+    /// nothing here.
+    async fn set_timeouts(&mut self, run: &MigrationRun<'_>) -> Result<Option<String>, sqlx::Error> {
+        if run.lock_timeout.is_none() && run.statement_timeout.is_none() {
+            return Ok(None);
+        }
+        let (lock, innodb): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(@@SESSION.lock_wait_timeout AS SIGNED), CAST(@@SESSION.innodb_lock_wait_timeout AS SIGNED)",
+        )
+        .fetch_one(&mut self.conn)
+        .await?;
+        let mut restore = format!("SET SESSION lock_wait_timeout = {lock}, innodb_lock_wait_timeout = {innodb}");
+        if let Some(wait) = run.lock_timeout {
+            let seconds = wait.as_secs().max(1);
+            let set = format!("SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}");
+            sqlx::raw_sql(&set).execute(&mut self.conn).await?;
+        }
+        // MariaDB only (MySQL has no such variable; there the client's bound rules).
+        let previous: Option<f64> = sqlx::query_scalar("SELECT CAST(@@SESSION.max_statement_time AS DOUBLE)")
+            .fetch_one(&mut self.conn)
+            .await
+            .ok();
+        if let (Some(limit), Some(previous)) = (run.statement_timeout, previous) {
+            sqlx::raw_sql(&format!("SET SESSION max_statement_time = {}", limit.as_secs_f64()))
+                .execute(&mut self.conn)
+                .await?;
+            restore.push_str(&format!(", max_statement_time = {previous}"));
+        }
+        Ok(Some(restore))
+    }
+
     /// Runs one migration; MySQL cannot roll DDL back, so a failure is recorded as `failed`.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();
@@ -161,7 +193,11 @@ impl MySqlTenant {
             Some(_) => return Err(DbError::FailedBefore { target: self.target.clone(), id: run.id.to_string() }),
             None => {}
         }
+        let restore = self.set_timeouts(run).await.map_err(|e| DbError::migration(run.id, e, ""))?;
         let outcome = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;
+        if let Some(restore) = restore {
+            sqlx::raw_sql(&restore).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        }
         let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
         let took = started.elapsed().as_millis() as i64;
         Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, state, took).await.map_err(|e| self.error(e))?;
@@ -188,6 +224,7 @@ const SPELLING: Spelling = Spelling {
     delete: "DELETE FROM strata_history WHERE id = ?",
     set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
     check: None,
+    timeouts: None,
 };
 
 /// What a failed MySQL migration leaves: its DDL may have committed in part.

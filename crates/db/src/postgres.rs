@@ -11,7 +11,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::Connection;
 
 use super::session::{self, Session};
-use super::transactional::{Queries, Spelling};
+use super::transactional::{Queries, Spelling, Timeouts};
 use super::{DbError, HistoryRow, MigrationRun, RunOutcome};
 use crate::HistoryState;
 use strata_core::duration::show;
@@ -136,6 +136,12 @@ impl PgTenant {
             .map_err(|source| DbError::Inspect { target: self.target.clone(), source })
     }
 
+    pub async fn invalid_indexes(&mut self) -> Result<Vec<String>, DbError> {
+        strata_dialect::postgres::invalid_indexes(&mut self.conn, &self.schema)
+            .await
+            .map_err(|source| DbError::Inspect { target: self.target.clone(), source })
+    }
+
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
         let target = self.target.clone();
         Queries::<Postgres>::settle(&mut self.conn, SPELLING.set_state, SPELLING.delete, id, state, &|e| {
@@ -202,7 +208,19 @@ const SPELLING: Spelling = Spelling {
     delete: "DELETE FROM strata_history WHERE id = $1",
     set_state: "UPDATE strata_history SET state = $1 WHERE id = $2",
     check: None,
+    timeouts: Some(Timeouts { set: set_timeouts, reset: "RESET lock_timeout; RESET statement_timeout" }),
 };
+
+/// `SET [LOCAL] lock_timeout = '5000ms'; ...` for the bounds a migration sets. `RESET` returns to
+/// the session's own, which the environment gave at connect.
+fn set_timeouts(local: bool, lock: Option<Duration>, statement: Option<Duration>) -> String {
+    let scope = if local { "LOCAL " } else { "" };
+    [("lock_timeout", lock), ("statement_timeout", statement)]
+        .into_iter()
+        .filter_map(|(name, value)| Some(format!("SET {scope}{name} = '{}ms'", value?.as_millis())))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// A session-level advisory lock, tried until `timeout`; released when the connection ends.
 async fn lock(conn: &mut PgConnection, key: &str, timeout: Duration, target: &str) -> Result<(), DbError> {

@@ -114,6 +114,7 @@ const SPELLING: Spelling = Spelling {
     delete: "DELETE FROM strata_history WHERE id = ?",
     set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
     check: Some("PRAGMA foreign_key_check"),
+    timeouts: None,
 };
 
 /// A row when the tenant has a history table.

@@ -102,10 +102,19 @@ impl TenantDb {
         what: &'static str,
         work: impl AsyncFnOnce(&mut Engine) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
+        self.step_within(self.session.step(), what, work).await
+    }
+
+    /// [`step`](Self::step) with its own bound.
+    async fn step_within<T>(
+        &mut self,
+        limit: std::time::Duration,
+        what: &'static str,
+        work: impl AsyncFnOnce(&mut Engine) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         if self.abandoned {
             return Err(DbError::Timeout { target: self.label.clone(), what, after: "an earlier step".into() });
         }
-        let limit = self.session.step();
         let result = bounded(limit, &self.label, what, work(&mut self.engine)).await;
         if matches!(result, Err(DbError::Timeout { .. })) {
             self.abandoned = true;
@@ -147,6 +156,15 @@ impl TenantDb {
         .await
     }
 
+    /// Indexes a failed `CREATE INDEX CONCURRENTLY` left INVALID (PostgreSQL; none elsewhere).
+    pub async fn invalid_indexes(&mut self) -> Result<Vec<String>, DbError> {
+        self.step("reading invalid indexes", async |engine| match engine {
+            Engine::Postgres(db) => db.invalid_indexes().await,
+            Engine::Sqlite(_) | Engine::Mysql(_) => Ok(Vec::new()),
+        })
+        .await
+    }
+
     /// `repair`: a failed migration found applied after all (`Some("applied")`), or undone and
     /// forgotten so that the next apply runs it again (`None`).
     pub async fn settle(&mut self, id: &str, state: Option<HistoryState>) -> Result<(), DbError> {
@@ -180,7 +198,14 @@ impl TenantDb {
     }
 
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
-        self.step("running a migration", async |engine| match engine {
+        // The client's bound follows the migration's own (`-- strata:timeout`), statement by
+        // statement when it runs outside a transaction.
+        let timeouts = self.session.timeouts;
+        let per_statement =
+            run.statement_timeout.unwrap_or(timeouts.statement) + run.lock_timeout.unwrap_or(timeouts.lock);
+        let statements = run.statements.map_or(1, |s| s.len().max(1)) as u32;
+        let limit = self.session.step().max(per_statement * statements + timeouts.connect);
+        self.step_within(limit, "running a migration", async |engine| match engine {
             Engine::Sqlite(db) => db.run(run).await,
             Engine::Postgres(db) => db.run(run).await,
             Engine::Mysql(db) => db.run(run).await,

@@ -4,7 +4,7 @@
 //! run and revert; reading and settling the history, and recording a baseline (rows only, no DDL
 //! inside the transaction), serve it too.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};
 
@@ -29,6 +29,23 @@ pub struct Spelling {
     /// A query run before commit whose rows, if any, fail the migration (SQLite's
     /// `PRAGMA foreign_key_check`, since its rebuilds run with foreign keys off).
     pub check: Option<&'static str>,
+    /// How a migration's own timeouts are set (`local`: for the transaction only) and reset;
+    /// `None` where the engine has no such bounds (SQLite).
+    pub timeouts: Option<Timeouts>,
+}
+
+/// An engine's spelling of per-migration timeouts.
+pub struct Timeouts {
+    pub set: fn(local: bool, lock: Option<Duration>, statement: Option<Duration>) -> String,
+    pub reset: &'static str,
+}
+
+/// What a failed `no-transaction` migration leaves, for its error.
+pub const RECORDED_FAILED: &str =
+    "; recorded as failed (statements before it stay applied): settle it with `strata repair`";
+
+fn has_timeouts(run: &MigrationRun<'_>) -> bool {
+    run.lock_timeout.is_some() || run.statement_timeout.is_some()
 }
 
 /// This module's queries on one engine. The bounds sqlx needs are stated once, on the block.
@@ -54,6 +71,9 @@ where
         run: &MigrationRun<'_>,
         error: &dyn Fn(sqlx::Error) -> DbError,
     ) -> Result<RunOutcome, DbError> {
+        if let Some(statements) = run.statements {
+            return Self::run_outside(conn, spelling, run, statements, error).await;
+        }
         let started = Instant::now();
         sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
         let result = async {
@@ -63,6 +83,10 @@ where
                 return Ok(RunOutcome::AlreadyApplied);
             }
             let failed = |e: sqlx::Error| DbError::migration(run.id, e, "");
+            if let Some(timeouts) = spelling.timeouts.as_ref().filter(|_| has_timeouts(run)) {
+                let set = (timeouts.set)(true, run.lock_timeout, run.statement_timeout);
+                sqlx::raw_sql(&set).execute(&mut *conn).await.map_err(failed)?;
+            }
             sqlx::raw_sql(run.sql).execute(&mut *conn).await.map_err(failed)?;
             if let Some(check) = spelling.check {
                 let violations = sqlx::query::<DB>(check).fetch_all(&mut *conn).await.map_err(failed)?;
@@ -80,6 +104,44 @@ where
             (Ok(outcome), Ok(())) => Ok(outcome),
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(DbError::migration(run.id, e, "")),
+        }
+    }
+
+    /// `-- strata:no-transaction`: each statement on its own, then the history row; a failure is
+    /// recorded as `failed`, since what ran before it cannot be taken back.
+    async fn run_outside(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        run: &MigrationRun<'_>,
+        statements: &[String],
+        error: &dyn Fn(sqlx::Error) -> DbError,
+    ) -> Result<RunOutcome, DbError> {
+        let started = Instant::now();
+        sqlx::raw_sql(spelling.history_ddl).execute(&mut *conn).await.map_err(error)?;
+        if sqlx::query::<DB>(spelling.find).bind(run.id).fetch_optional(&mut *conn).await.map_err(error)?.is_some() {
+            return Ok(RunOutcome::AlreadyApplied);
+        }
+        let timeouts = spelling.timeouts.as_ref().filter(|_| has_timeouts(run));
+        if let Some(timeouts) = timeouts {
+            let set = (timeouts.set)(false, run.lock_timeout, run.statement_timeout);
+            sqlx::raw_sql(&set).execute(&mut *conn).await.map_err(|e| DbError::migration(run.id, e, ""))?;
+        }
+        let mut outcome = Ok(());
+        for statement in statements {
+            if let Err(e) = sqlx::raw_sql(statement).execute(&mut *conn).await {
+                outcome = Err(e);
+                break;
+            }
+        }
+        if let Some(timeouts) = timeouts {
+            sqlx::raw_sql(timeouts.reset).execute(&mut *conn).await.map_err(error)?;
+        }
+        let took = started.elapsed().as_millis() as i64;
+        let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
+        Self::insert(conn, spelling, run, state, took).await.map_err(error)?;
+        match outcome {
+            Ok(()) => Ok(RunOutcome::Applied),
+            Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
         }
     }
 

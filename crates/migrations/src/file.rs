@@ -31,6 +31,23 @@ pub struct Migration {
     pub hazards: BTreeSet<Hazard>,
     /// `-- strata:allow <hazard> <reason>`: a reviewed exception to the lint policy.
     pub allows: BTreeMap<Hazard, String>,
+    /// How the migration runs: `no-transaction`, `timeout`, `irreversible` in its header.
+    pub directives: Directives,
+}
+
+/// Header directives of a (typically hand-written) migration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directives {
+    /// `-- strata:no-transaction`: statements run one by one outside a transaction
+    /// (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE ... ADD VALUE`, `VACUUM`); a failure leaves the
+    /// migration `failed`, to be settled with `strata repair`.
+    pub no_transaction: bool,
+    /// `-- strata:timeout lock=5s statement=10min`: this migration's bounds, instead of the
+    /// environment's.
+    pub lock_timeout: Option<std::time::Duration>,
+    pub statement_timeout: Option<std::time::Duration>,
+    /// `-- strata:irreversible <reason>` in the up header: no down; rollback refuses with it.
+    pub irreversible: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +76,12 @@ impl Migration {
         self.up_path.replace(".up.sql", ".down.sql")
     }
 
-    /// Why the migration cannot be reverted, when its down file says
+    /// Why the migration cannot be reverted, when its up header or its down file says
     /// `-- strata:irreversible <reason>`.
     pub fn irreversible(&self) -> Option<&str> {
+        if let Some(reason) = &self.directives.irreversible {
+            return Some(reason);
+        }
         self.down.as_deref()?.lines().find_map(|l| l.strip_prefix("-- strata:irreversible")).map(str::trim)
     }
 
@@ -82,6 +102,7 @@ impl Migration {
             requires: Vec::new(),
             hazards: BTreeSet::new(),
             allows: BTreeMap::new(),
+            directives: Directives::default(),
         };
         for (index, line) in up.lines().enumerate() {
             let error = |message: String| HeaderError { line: index + 1, message };
@@ -126,7 +147,29 @@ impl Migration {
                     }
                     migration.allows.insert(hazard, reason.trim().to_string());
                 }
-                other => return Err(error(format!("unknown header `strata:{other}`"))),
+                "no-transaction" => migration.directives.no_transaction = true,
+                "irreversible" => {
+                    if value.trim().is_empty() {
+                        return Err(error("`strata:irreversible` needs a reason: why this cannot be undone".to_string()));
+                    }
+                    migration.directives.irreversible = Some(value.trim().to_string());
+                }
+                "timeout" => {
+                    for item in value.split_whitespace() {
+                        let (bound, duration) = item.split_once('=').ok_or_else(|| {
+                            error(format!("bad timeout `{item}`, expected lock=<duration> or statement=<duration>"))
+                        })?;
+                        let duration = strata_core::duration::parse(duration).map_err(error)?;
+                        match bound {
+                            "lock" => migration.directives.lock_timeout = Some(duration),
+                            "statement" => migration.directives.statement_timeout = Some(duration),
+                            other => return Err(error(format!("unknown timeout `{other}` (lock or statement)"))),
+                        }
+                    }
+                }
+                other => return Err(error(format!(
+                    "unknown header `strata:{other}` (id, requires, hazards, allow, no-transaction, timeout, irreversible)"
+                ))),
             }
         }
         migration.up = up;

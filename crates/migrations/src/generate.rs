@@ -93,9 +93,18 @@ pub fn desired(
 
 /// The committed migrations of every layer the project has, each folder checked against its sum.
 pub fn load_all(project: &Project, source: &dyn Source) -> Result<BTreeMap<LayerId, Vec<Migration>>, MigrationError> {
+    load_all_with_drafts(project, source, &Default::default())
+}
+
+/// [`load_all`], where `drafts` (migration files not yet committed to git) may differ from sums.
+pub fn load_all_with_drafts(
+    project: &Project,
+    source: &dyn Source,
+    drafts: &std::collections::BTreeSet<String>,
+) -> Result<BTreeMap<LayerId, Vec<Migration>>, MigrationError> {
     let mut all = BTreeMap::new();
     for layer in project.all_layers() {
-        let migrations = super::load_layer(source, &layer)?;
+        let migrations = super::load_layer_with_drafts(source, &layer, drafts)?;
         all.insert(layer, migrations);
     }
     Ok(all)
@@ -178,6 +187,7 @@ fn next_migration(
         requires,
         hazards: up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
         allows: BTreeMap::new(),
+        directives: Default::default(),
     };
     migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
     let header = migration.header();

@@ -2,12 +2,13 @@
 
 pub mod file;
 pub mod generate;
+pub mod hand;
 pub mod lint;
 pub mod order;
 pub mod releases;
 pub mod sum;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use file::{Migration, MigrationKey};
 
@@ -46,6 +47,16 @@ const OTHER_FILES: [&str; 2] = [sum::SUM_FILE, "releases.yaml"];
 
 /// The migrations of one layer, in sequence order, after checking the folder against its sum.
 pub fn load_layer(source: &dyn Source, layer: &LayerId) -> Result<Vec<Migration>, MigrationError> {
+    load_layer_with_drafts(source, layer, &BTreeSet::new())
+}
+
+/// [`load_layer`], where the files of `drafts` (repository paths of migrations not yet committed
+/// to git) may differ from the sum: a hand-written migration is written before `commit` sums it.
+pub fn load_layer_with_drafts(
+    source: &dyn Source,
+    layer: &LayerId,
+    drafts: &BTreeSet<String>,
+) -> Result<Vec<Migration>, MigrationError> {
     let dir = layer.migrations_dir();
     let mut files: Vec<(String, String)> = Vec::new();
     for entry in source.list(&dir)? {
@@ -72,7 +83,9 @@ pub fn load_layer(source: &dyn Source, layer: &LayerId) -> Result<Vec<Migration>
     match source.read(&format!("{dir}/{}", sum::SUM_FILE))? {
         None => return Err(MigrationError::MissingSum { dir }),
         Some(text) => {
-            sum::verify(&text, &files).map_err(|mismatch| MigrationError::Sum { dir: dir.clone(), mismatch })?
+            let is_draft = |name: &str| drafts.contains(&format!("{dir}/{name}"));
+            sum::verify_with_drafts(&text, &files, &is_draft)
+                .map_err(|mismatch| MigrationError::Sum { dir: dir.clone(), mismatch })?
         }
     }
     parse_folder(layer, &dir, files)

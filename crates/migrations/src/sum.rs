@@ -82,6 +82,17 @@ impl std::fmt::Display for SumMismatch {
 
 /// Checks a folder's files against its sum file text.
 pub fn verify(sum_text: &str, files: &[(String, String)]) -> Result<(), SumMismatch> {
+    verify_with_drafts(sum_text, files, &|_| false)
+}
+
+/// [`verify`], where files for which `is_draft` holds (hand-written migrations not yet committed
+/// to git) may be edited, added or dropped: the chain is checked up to the first draft, and every
+/// other file the sum names after it must still be there. `commit` rewrites the sum.
+pub fn verify_with_drafts(
+    sum_text: &str,
+    files: &[(String, String)],
+    is_draft: &dyn Fn(&str) -> bool,
+) -> Result<(), SumMismatch> {
     let normalized_text = normalized(sum_text);
     let mut lines = normalized_text.lines();
     let total = lines
@@ -97,8 +108,19 @@ pub fn verify(sum_text: &str, files: &[(String, String)]) -> Result<(), SumMisma
         recorded.push((name.to_string(), hash.to_string()));
     }
     let actual = chain(files);
+    let drafting = actual.iter().chain(&recorded).any(|(name, _)| is_draft(name));
     for i in 0..recorded.len().max(actual.len()) {
-        match (recorded.get(i), actual.get(i)) {
+        let (r, a) = (recorded.get(i), actual.get(i));
+        if drafting && [r, a].into_iter().flatten().any(|(name, _)| is_draft(name)) {
+            // Past a draft the chain differs by design; what the sum names must still exist.
+            let later = recorded.get(i..).unwrap_or_default();
+            let missing = later.iter().find(|(name, _)| !is_draft(name) && !files.iter().any(|(n, _)| n == name));
+            return match missing {
+                Some((name, _)) => Err(SumMismatch::Removed(name.clone())),
+                None => Ok(()),
+            };
+        }
+        match (r, a) {
             (Some((r, _)), Some((a, _))) if r != a => {
                 // The sorted lists diverge here: whichever name sorts first is the odd one out.
                 return Err(if a < r { SumMismatch::Added(a.clone()) } else { SumMismatch::Removed(r.clone()) });
@@ -122,6 +144,28 @@ mod tests {
 
     fn files(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter().map(|(n, c)| (n.to_string(), c.to_string())).collect()
+    }
+
+    #[test]
+    fn a_draft_may_change_but_what_was_committed_before_it_may_not() {
+        let committed = files(&[("0001_init.up.sql", "CREATE TABLE a (id INTEGER);\n"), ("releases.yaml", "- x\n")]);
+        let mut with_draft = committed.clone();
+        with_draft.push(("0002_backfill.up.sql".into(), "-- header\n".into()));
+        let sum = render(&with_draft);
+        let draft = |name: &str| name.starts_with("0002_");
+        // The draft is edited: fine.
+        with_draft[2].1 = "UPDATE a SET id = 1;\n".into();
+        assert_eq!(verify(&sum, &with_draft), Err(SumMismatch::Edited("0002_backfill.up.sql".into())));
+        assert_eq!(verify_with_drafts(&sum, &with_draft, &draft), Ok(()));
+        // A committed file before it is edited: refused as ever.
+        let mut edited = with_draft.clone();
+        edited[0].1 = "CREATE TABLE a (id TEXT);\n".into();
+        assert_eq!(verify_with_drafts(&sum, &edited, &draft), Err(SumMismatch::Edited("0001_init.up.sql".into())));
+        // A committed file after it in the sum (releases.yaml) removed: refused.
+        let removed: Vec<(String, String)> = with_draft.iter().filter(|(n, _)| n != "releases.yaml").cloned().collect();
+        assert_eq!(verify_with_drafts(&sum, &removed, &draft), Err(SumMismatch::Removed("releases.yaml".into())));
+        // A draft not in the sum at all (written by hand): fine too.
+        assert_eq!(verify_with_drafts(&render(&committed), &with_draft, &draft), Ok(()));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use strata_migrations::generate::{generate, load_all};
+use strata_migrations::generate::generate;
 use strata_migrations::releases::{self, inconsistencies, NeedsVersion};
 use strata_migrations::Migration;
 use strata_project::placement::check_placement;
@@ -38,7 +38,7 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     let project = Project::load(&source)?;
     let mut problems = cycles(&project);
     // Migrations are read (and their sums checked) for the release consistency check.
-    let migrations = load_all(&project, &source)?;
+    let migrations = crate::work_tree::migrations(repo_dir, &project)?;
     problems.extend(inconsistencies(&project, &migrations).iter().map(ToString::to_string));
     problems.extend(misplaced_values(&project, &migrations));
     problems.extend(shared_places(&project));
@@ -114,4 +114,19 @@ pub fn unresolved(project: &Project) -> Vec<String> {
         .keys()
         .filter_map(|id| resolve_tenant_with(project, &resolver, id).err().map(|e| e.to_string()))
         .collect()
+}
+
+/// Why a layer's declared schema and its migrations differ, and the two ways out: the declared
+/// schema changed (commit it), or a hand-written migration changed the schema without it.
+pub fn differs(pending: &Migration) -> String {
+    let layer = &pending.key.layer;
+    let steps: Vec<&str> =
+        pending.up.lines().filter(|l| l.starts_with("-- ") && !l.starts_with("-- strata:")).map(|l| &l[3..]).collect();
+    format!(
+        "{layer}: its declared schema ({}/{}/) and its migrations replayed differ; commit would write {} ({}). If you changed the declared schema, run `strata commit`; if a hand-written migration made this change, update the declared schema to match it",
+        layer.kind.folder(),
+        layer.name,
+        pending.up_path,
+        steps.join("; ")
+    )
 }

@@ -2,11 +2,11 @@
 //! records and committed to git with the sources. Everything that can fail on bad input happens
 //! before any file is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use strata_dialect::plan::Hazard;
-use strata_migrations::generate::{generate, load_all, write, GenerateError};
+use strata_migrations::generate::{generate, resum, write, GenerateError};
 use strata_migrations::lint::lint;
 use strata_migrations::releases::{Bump, NeedsVersion};
 use strata_migrations::{releases, Migration};
@@ -37,6 +37,8 @@ pub struct Committed {
     pub commit: Option<String>,
     /// Layers whose `version:` `--bump` raised.
     pub bumped: Vec<Bumped>,
+    /// Hand-written migrations (up files) this commit records for the first time.
+    pub hand_written: Vec<String>,
 }
 
 /// A manifest whose `version:` `--bump` raised.
@@ -53,13 +55,16 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
     let source = WorkTree::new(&root);
     let mut project = Project::load(&source)?;
-    let mut all = load_all(&project, &source)?;
+    // Hand-written migrations not yet in git may differ from their sums; they are summed below.
+    let drafts = crate::work_tree::drafts(&root);
+    let mut all = strata_migrations::generate::load_all_with_drafts(&project, &source, &drafts)?;
     let mut new = generate(&project, all.clone(), options.message.as_deref())?;
     for migration in &mut new {
         for (hazard, reason) in &options.allow {
             migration.allow(*hazard, reason);
         }
     }
+    refuse_undoing_drafts(&project, &all, &new, &drafts)?;
     refuse_lint_errors(&project, &new)?;
     let (bumped, manifests): (Vec<Bumped>, Vec<String>) = match options.bump {
         Some(bump) => {
@@ -77,9 +82,13 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     let mut files = releases::files(&project, &recorded);
     files.extend(bumped.iter().map(|b| b.manifest.clone()).zip(manifests));
     write(&root, &new, &files)?;
+    for dir in drafts.iter().filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir)).collect::<BTreeSet<_>>() {
+        resum(&root, dir)?;
+    }
     let message = commit_message(options.message.as_deref(), &new, &bumped);
     let commit = git::commit_paths(&repo, &git::MANAGED_PATHS, &message)?;
-    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()), bumped })
+    let hand_written = drafts.into_iter().filter(|path| path.ends_with(".up.sql")).collect();
+    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()), bumped, hand_written })
 }
 
 /// Raises the version of each layer in `needing`, in `project` and in the text of its manifest
@@ -103,6 +112,41 @@ fn bump_versions(
         bumped.push((Bumped { manifest: needed.path.clone(), from: needed.version.clone(), to: next }, text));
     }
     Ok(bumped)
+}
+
+/// A hand-written migration that changes the schema without the declared schema saying so would
+/// be undone by the migration generated after it: refused, saying which files to update.
+/// Told apart from a declarative change that merely waits (numbered after the draft) by what
+/// `commit` would write without the drafts: the steps only their presence adds undo them.
+fn refuse_undoing_drafts(
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    new: &[Migration],
+    drafts: &BTreeSet<String>,
+) -> Result<(), Error> {
+    if drafts.is_empty() {
+        return Ok(());
+    }
+    let mut without = all.clone();
+    for migrations in without.values_mut() {
+        migrations.retain(|m| !drafts.contains(&m.up_path));
+    }
+    let plain = generate(project, without, None)?;
+    let steps = |m: &Migration| -> BTreeSet<String> {
+        m.up.lines().filter(|l| l.starts_with("-- ") && !l.starts_with("-- strata:")).map(str::to_string).collect()
+    };
+    let undoing: Vec<String> = new
+        .iter()
+        .filter(|m| {
+            let before = plain.iter().find(|p| p.key.layer == m.key.layer).map(steps).unwrap_or_default();
+            !steps(m).is_subset(&before)
+        })
+        .map(crate::check::differs)
+        .collect();
+    match undoing.is_empty() {
+        true => Ok(()),
+        false => Err(Error::Policy(format!("{}; nothing was written or committed", undoing.join("\n")))),
+    }
 }
 
 /// The lint policy holds at `commit` as at `verify`: a new migration with a hazard the policy makes

@@ -6,12 +6,14 @@
 pub mod check;
 pub mod commit;
 pub mod inspect;
+pub mod new_migration;
 pub mod place;
 pub mod plan;
 pub mod rollout;
 pub mod seeds;
 pub mod snapshot;
 pub mod verify;
+pub mod work_tree;
 
 /// Every failure the library reports, by area. Each message names the file (and line) it is about.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Error;
-use strata_migrations::generate::{generate, load_all};
+use strata_migrations::generate::generate;
 use strata_migrations::lint::{lint, Finding};
 use strata_migrations::order::dag_order;
 use strata_migrations::releases::NeedsVersion;
@@ -13,7 +13,6 @@ use strata_migrations::Migration;
 use strata_project::project::{LayerId, LayerKind, Project};
 use strata_project::resolve::resolve_tenant_with;
 use strata_project::resolve::solver::Resolver;
-use strata_project::source::Source;
 
 /// A migration `commit` would write, with its lint verdicts.
 #[derive(Debug, Clone)]
@@ -92,14 +91,14 @@ pub struct PendingPlan {
     pub needs_version: Vec<NeedsVersion>,
 }
 
-/// The pending plan of the repository in `source`, for every tenant or only `only`.
-pub fn pending(project: &Project, source: &dyn Source, only: Option<&str>) -> Result<PendingPlan, Error> {
+/// The pending plan of the work tree at `repo_dir`, for every tenant or only `only`.
+pub fn pending(project: &Project, repo_dir: &std::path::Path, only: Option<&str>) -> Result<PendingPlan, Error> {
     if let Some(id) = only {
         if !project.tenants.contains_key(id) {
             return Err(Error::Usage(format!("unknown tenant '{id}' (no tenants/{id}/tenant.yaml)")));
         }
     }
-    let mut all = load_all(project, source)?;
+    let mut all = crate::work_tree::migrations(repo_dir, project)?;
     let new = generate(project, all.clone(), None)?;
     let mut needs_version = crate::check::needing_versions(project, &all, &new);
     for migration in &new {

@@ -46,6 +46,19 @@ pub fn resolve_commit<'r>(repo: &'r Repository, reference: &str) -> Result<Commi
         .map_err(|_| GitError::UnknownRef { reference: reference.to_string() })
 }
 
+/// Migration files the work tree has that HEAD does not (new, untracked or only staged): drafts,
+/// such as a hand-written pair from `strata migration new` whose SQL is still being written.
+pub fn draft_migrations(repo: &Repository) -> Result<std::collections::BTreeSet<String>, GitError> {
+    let mut options = StatusOptions::new();
+    options.include_untracked(true).recurse_untracked_dirs(true).pathspec("migrations");
+    let statuses = repo.statuses(Some(&mut options))?;
+    Ok(statuses
+        .iter()
+        .filter(|entry| entry.status().intersects(Status::WT_NEW | Status::INDEX_NEW))
+        .filter_map(|entry| entry.path().map(str::to_string))
+        .collect())
+}
+
 /// The user's configured identity, else a neutral one, so that a fresh machine can still commit.
 fn signature(repo: &Repository) -> Result<Signature<'static>, GitError> {
     match repo.signature() {

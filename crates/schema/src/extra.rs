@@ -57,6 +57,9 @@ pub enum Statement {
         names: Vec<ObjectName>,
         if_exists: bool,
     },
+    /// `DO $$ ... $$` (an anonymous procedural block): it runs as written in a hand-written
+    /// migration and changes no object the model can see.
+    Do,
 }
 
 /// `OWNED BY table.column` or `OWNED BY NONE`.
@@ -121,6 +124,12 @@ pub fn parse(dialect: Dialect, tokens: &[TokenWithSpan]) -> Option<Statement> {
 }
 
 fn statement(p: &mut Parser) -> Result<Statement, ParserError> {
+    if p.parse_keyword(Keyword::DO) {
+        while p.peek_token().token != Token::EOF {
+            p.next_token();
+        }
+        return Ok(Statement::Do);
+    }
     if p.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
         let _ = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
         let _ = p.parse_keyword(Keyword::ONLY);

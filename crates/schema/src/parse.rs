@@ -19,6 +19,45 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// The statements of `sql` as the text it holds, each without its `;`, comments and blank text
+/// between them dropped: what a `-- strata:no-transaction` migration sends one at a time (a
+/// server runs a multi-statement string in one implicit transaction). Strings, quoted names,
+/// dollar-quoted bodies and comments are tokens, so a `;` inside them does not split.
+pub fn split_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, SyntaxError> {
+    let parser_dialect = dialect.parser();
+    let tokens = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), sql)
+        .tokenize_with_location()
+        .map_err(|e| SyntaxError { line: e.location.line, message: e.message })?;
+    // Byte offset of each line's start, to turn (line, column in characters) into a slice.
+    let starts: Vec<usize> = std::iter::once(0).chain(sql.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let offset = |location: sqlparser::tokenizer::Location| -> usize {
+        let start = starts.get((location.line.max(1) - 1) as usize).copied().unwrap_or(sql.len());
+        let line = &sql[start..];
+        start + line.char_indices().nth((location.column.max(1) - 1) as usize).map_or(line.len(), |(i, _)| i)
+    };
+    let mut statements = Vec::new();
+    let mut begin: Option<usize> = None;
+    let mut end = 0;
+    for token in &tokens {
+        match &token.token {
+            Token::SemiColon => {
+                if let Some(from) = begin.take() {
+                    statements.push(sql[from..end].to_string());
+                }
+            }
+            Token::Whitespace(_) | Token::EOF => {}
+            _ => {
+                begin.get_or_insert(offset(token.span.start));
+                end = offset(token.span.end);
+            }
+        }
+    }
+    if let Some(from) = begin {
+        statements.push(sql[from..end].to_string());
+    }
+    Ok(statements)
+}
+
 /// One statement and the line it starts on (1-based).
 #[derive(Debug, Clone)]
 pub struct Located {
@@ -266,4 +305,20 @@ fn session_statement(dialect: Dialect, parser: &Parser) -> Option<&'static str> 
 /// `COMMENT ON TABLE | COLUMN | VIEW | MATERIALIZED VIEW`: comments the model keeps.
 fn commented_object_is_modelled(words: &[String]) -> bool {
     matches!(words.get(2).map(String::as_str), Some("TABLE" | "COLUMN" | "VIEW" | "MATERIALIZED"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_split_at_semicolons_outside_strings_bodies_and_comments() {
+        let sql = "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY a_idx ON a (x);\n\
+                   DO $$ BEGIN PERFORM 1; END $$;\n-- a; comment\nUPDATE a SET note = 'x; y' -- trailing\n;\n\n  ";
+        assert_eq!(
+            split_statements(Dialect::Postgres, sql).unwrap(),
+            ["CREATE INDEX CONCURRENTLY a_idx ON a (x)", "DO $$ BEGIN PERFORM 1; END $$", "UPDATE a SET note = 'x; y'",]
+        );
+        assert_eq!(split_statements(Dialect::Sqlite, "SELECT 'é';VACUUM").unwrap(), ["SELECT 'é'", "VACUUM"]);
+    }
 }

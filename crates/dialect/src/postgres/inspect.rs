@@ -38,7 +38,7 @@ const CONSTRAINTS: &str = "SELECT c.relname AS table_name, con.conname AS name, 
 /// Indexes that do not back a primary key, unique or exclusion constraint (those are constraints).
 const INDEXES: &str = "SELECT c.relname AS table_name, pg_get_indexdef(i.indexrelid) AS def \
     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-    WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint con \
+    WHERE n.nspname = $1 AND i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_constraint con \
       WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) \
     AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid) \
     ORDER BY c.relname, 2";
@@ -102,6 +102,16 @@ const PARTITIONING: &str = "SELECT c.relname::text AS table_name, \
 
 /// (object, DDL) pairs in an order that loads.
 type Definitions = Vec<(String, String)>;
+
+/// Indexes a failed `CREATE INDEX CONCURRENTLY` left behind: present but INVALID, unused by
+/// queries and still maintained by writes. The model leaves them out; `repair` names them.
+const INVALID_INDEXES: &str = "SELECT ic.relname AS name FROM pg_index i \
+    JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace \
+    WHERE n.nspname = $1 AND NOT i.indisvalid ORDER BY 1";
+
+pub async fn invalid_indexes(conn: &mut PgConnection, schema_name: &str) -> Result<Vec<String>, InspectError> {
+    rows(conn, INVALID_INDEXES, schema_name).await?.iter().map(|row| column(row, "name")).collect()
+}
 
 pub async fn inspect(conn: &mut PgConnection, schema_name: &str) -> Result<Schema, InspectError> {
     let mut ddl = enums(&rows(conn, ENUMS, schema_name).await?)?;

@@ -5,7 +5,7 @@ mod inspect;
 mod plan;
 mod routine;
 
-pub use inspect::inspect;
+pub use inspect::{inspect, invalid_indexes};
 use strata_core::Dialect;
 use strata_schema::{Engine, Table};
 

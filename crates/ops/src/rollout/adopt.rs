@@ -219,6 +219,9 @@ impl Adopter<'_> {
                 sql: sqls.get(index).map(Cow::as_ref).unwrap_or_default(),
                 commit_sha: &self.view.commit_sha,
                 schema_hash: &replayed.hashes[index],
+                statements: None,
+                lock_timeout: None,
+                statement_timeout: None,
             });
         }
         for (seed, checksum) in seeds.iter().zip(&seed_checksums) {
@@ -230,6 +233,9 @@ impl Adopter<'_> {
                 sql: "",
                 commit_sha: &self.view.commit_sha,
                 schema_hash: final_hash,
+                statements: None,
+                lock_timeout: None,
+                statement_timeout: None,
             });
         }
         db.baseline(&runs).await.map_err(|e| e.to_string())?;

@@ -497,6 +497,15 @@ impl Fleet<'_> {
             };
             let layer = migration.key.layer.to_string();
             let checksum = view.checksum(migration);
+            let directives = &migration.directives;
+            // Sent one at a time: a server runs a multi-statement string in one transaction.
+            let statements = match directives.no_transaction {
+                true => Some(
+                    strata_schema::parse::split_statements(dialect, sql)
+                        .map_err(|e| fail(&applied, format!("{}:{}: {}", migration.up_path, e.line, e.message)))?,
+                ),
+                false => None,
+            };
             let run = MigrationRun {
                 id: &id,
                 layer: &layer,
@@ -505,6 +514,9 @@ impl Fleet<'_> {
                 sql,
                 commit_sha: &view.commit_sha,
                 schema_hash,
+                statements: statements.as_deref(),
+                lock_timeout: directives.lock_timeout,
+                statement_timeout: directives.statement_timeout,
             };
             self.record(db, &run, &mut applied).await?;
         }
@@ -526,6 +538,9 @@ impl Fleet<'_> {
                 sql: &sql,
                 commit_sha: &view.commit_sha,
                 schema_hash: &final_hash,
+                statements: None,
+                lock_timeout: None,
+                statement_timeout: None,
             };
             self.record(db, &run, &mut applied).await?;
         }

@@ -34,6 +34,9 @@ pub struct RepairReport {
     pub missing_for_after: Vec<String>,
     /// What was recorded, if a mark was given.
     pub recorded: Option<String>,
+    /// PostgreSQL indexes left INVALID by a failed `CREATE INDEX CONCURRENTLY`: not in the live
+    /// schema the states are compared with, but there, and to be dropped before it runs again.
+    pub invalid_indexes: Vec<String>,
 }
 
 pub async fn repair(
@@ -64,10 +67,11 @@ pub async fn repair(
         live_matches_after: false,
         missing_for_after: Vec::new(),
         recorded: None,
+        invalid_indexes: Vec::new(),
     };
     let Some(failed) = history.iter().find(|r| r.state == HistoryState::Failed) else { return Ok(report) };
     report.migration = Some(failed.id.clone());
-    let position = order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
+    order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
         Error::Usage(format!(
             "{} failed on tenant {tenant_id} but commit {} does not contain it",
             failed.id,
@@ -76,9 +80,17 @@ pub async fn repair(
     })?;
     let dialect = view.project.config.dialect;
     let context = RenderContext::for_tenant(tenant, Some(&env.name));
-    let before = replay(dialect, &order[..position], &context)?.schema;
-    let after = replay(dialect, &order[..=position], &context)?.schema;
+    // The tenant's schema as its history says, without and with the failed migration: what ran
+    // is not a prefix of the order when a later layer's migrations ran before it (apply order).
+    let done: std::collections::BTreeSet<&str> =
+        history.iter().filter(|r| r.state.is_done()).map(|r| r.id.as_str()).collect();
+    let before: Vec<_> = order.iter().copied().filter(|m| done.contains(m.id().as_str())).collect();
+    let after: Vec<_> =
+        order.iter().copied().filter(|m| done.contains(m.id().as_str()) || m.id() == failed.id).collect();
+    let before = replay(dialect, &before, &context)?.schema;
+    let after = replay(dialect, &after, &context)?.schema;
     let live: Schema = db.inspect().await?;
+    report.invalid_indexes = db.invalid_indexes().await?;
     report.live_matches_before = hash::root(&live) == hash::root(&before);
     report.live_matches_after = hash::root(&live) == hash::root(&after);
     report.missing_for_after = match plan(dialect, &diff(&live, &after)) {

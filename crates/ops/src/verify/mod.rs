@@ -16,7 +16,7 @@ use crate::Error;
 use strata_core::Dialect;
 use strata_migrations::generate::generate;
 use strata_migrations::lint::lint;
-use strata_migrations::{load_layer, Migration};
+use strata_migrations::{load_layer_with_drafts, Migration};
 use strata_project::project::{LayerId, Project};
 use strata_project::source::WorkTree;
 
@@ -206,7 +206,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         unresolved,
     );
 
-    let (all, sum_problems) = load_every_layer(&project, &source);
+    let (all, sum_problems) = load_every_layer(&project, &source, &crate::work_tree::drafts(repo_dir));
     let sums_ok = sum_problems.is_empty();
     let folders = all.values().filter(|m| !m.is_empty()).count();
     report.verdict(
@@ -267,11 +267,8 @@ fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<Laye
             let details: Vec<String> = new
                 .iter()
                 .map(|m| match needing.iter().find(|n| n.layer == m.key.layer) {
-                    Some(needed) => format!("{needed}; then `strata commit` writes {}", m.up_path),
-                    None => format!(
-                        "{} has declarative changes without a migration (commit would write {}); run `strata commit`",
-                        m.key.layer, m.up_path
-                    ),
+                    Some(needed) => format!("{needed}. {}", crate::check::differs(m)),
+                    None => crate::check::differs(m),
                 })
                 .collect();
             report.verdict(
@@ -295,11 +292,15 @@ fn uncommitted_check(report: &mut Report, project: &Project, all: &BTreeMap<Laye
 }
 
 /// Every layer's migrations, each folder checked against its sum; the problems of those that fail.
-fn load_every_layer(project: &Project, source: &WorkTree) -> (BTreeMap<LayerId, Vec<Migration>>, Vec<String>) {
+fn load_every_layer(
+    project: &Project,
+    source: &WorkTree,
+    drafts: &std::collections::BTreeSet<String>,
+) -> (BTreeMap<LayerId, Vec<Migration>>, Vec<String>) {
     let mut all = BTreeMap::new();
     let mut problems = Vec::new();
     for layer in project.all_layers() {
-        match load_layer(source, &layer) {
+        match load_layer_with_drafts(source, &layer, drafts) {
             Ok(migrations) => {
                 all.insert(layer, migrations);
             }

@@ -155,7 +155,7 @@ impl Replay<'_> {
         for (index, migration) in order.iter().enumerate() {
             let check_down = downs_done.insert(migration.id());
             let before = if check_down { Some(scratch.inspect().await?) } else { None };
-            if let Err(problem) = self.execute(&mut scratch, &migration.up_path, &migration.up).await {
+            if let Err(problem) = self.execute(&mut scratch, migration, &migration.up_path, &migration.up).await {
                 report.problems.push(format!("{}: {problem}", self.group));
                 return scratch.discard().await;
             }
@@ -165,7 +165,7 @@ impl Replay<'_> {
                 scratch.discard().await?;
                 scratch = Scratch::create(self.dialect(), self.dev_url).await?;
                 for earlier in &order[..=index] {
-                    if let Err(problem) = self.execute(&mut scratch, &earlier.up_path, &earlier.up).await {
+                    if let Err(problem) = self.execute(&mut scratch, earlier, &earlier.up_path, &earlier.up).await {
                         report.problems.push(format!("{}: {problem}", self.group));
                         return scratch.discard().await;
                     }
@@ -185,10 +185,27 @@ impl Replay<'_> {
         Ok(())
     }
 
-    /// Renders and runs one file; its path and the engine's message on failure.
-    async fn execute(&self, scratch: &mut Scratch, path: &str, text: &str) -> Result<(), String> {
-        let sql = render(self.dialect(), path, text, &self.context).map_err(|e| e.to_string())?;
-        scratch.execute(&sql).await.map_err(|e| format!("{path} fails on a scratch {} database: {e}", self.dialect()))
+    /// Renders and runs one file of `migration` as `apply` would (statement by statement under
+    /// `-- strata:no-transaction`); its path and the engine's message on failure.
+    async fn execute(
+        &self,
+        scratch: &mut Scratch,
+        migration: &Migration,
+        path: &str,
+        text: &str,
+    ) -> Result<(), String> {
+        let dialect = self.dialect();
+        let sql = render(dialect, path, text, &self.context).map_err(|e| e.to_string())?;
+        let failed = |e: String| format!("{path} fails on a scratch {dialect} database: {e}");
+        if !migration.directives.no_transaction {
+            return scratch.execute(&sql).await.map_err(failed);
+        }
+        let statements = strata_schema::parse::split_statements(dialect, &sql)
+            .map_err(|e| format!("{path}:{}: {}", e.line, e.message))?;
+        for statement in statements {
+            scratch.execute(&statement).await.map_err(failed)?;
+        }
+        Ok(())
     }
 
     /// Runs the down file, compares with `before`, and runs the up again. `false` when the down
@@ -210,7 +227,7 @@ impl Replay<'_> {
             return Ok(true);
         }
         report.downs_checked += 1;
-        if let Err(problem) = self.execute(scratch, &path, down).await {
+        if let Err(problem) = self.execute(scratch, migration, &path, down).await {
             report.down_problems.push(problem);
             return Ok(false);
         }
@@ -224,7 +241,7 @@ impl Replay<'_> {
             ));
             return Ok(false);
         }
-        if let Err(problem) = self.execute(scratch, &migration.up_path, &migration.up).await {
+        if let Err(problem) = self.execute(scratch, migration, &migration.up_path, &migration.up).await {
             report.down_problems.push(format!("{problem} (after its down ran)"));
             return Ok(false);
         }

@@ -387,6 +387,11 @@ impl Interpreter {
                 }
                 Ok(Vec::new())
             }
+            extra::Statement::Do if self.mode == super::Mode::Replay => Ok(Vec::new()),
+            extra::Statement::Do => Err(ApplyError::Unsupported(
+                "a DO block belongs in a hand-written migration (strata migration new), not in schema files"
+                    .to_string(),
+            )),
             extra::Statement::DropAggregate { name, types, if_exists } => {
                 let name = self.object_name(name)?;
                 let types: Vec<String> = types.iter().map(|t| normalize::data_type(self.dialect, t).0).collect();

@@ -243,12 +243,10 @@ impl Interpreter {
                 }
                 Ok(Vec::new())
             }
-            Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) | Statement::Pragma { .. }
-                if self.mode == Mode::Replay =>
-            {
-                Ok(Vec::new())
-            }
-            Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_) => Err(ApplyError::Unsupported(
+            // A migration's data statements run as written and change no object: a backfill, a
+            // data move, a check (`SELECT`), a procedure, statistics.
+            statement if is_data(statement) && self.mode == Mode::Replay => Ok(Vec::new()),
+            statement if is_data(statement) => Err(ApplyError::Unsupported(
                 "data statements belong in seed/*.sql or a hand-written migration, not in schema files".to_string(),
             )),
             other => {
@@ -258,6 +256,26 @@ impl Interpreter {
             }
         }
     }
+}
+
+/// Statements that read or write rows (or statistics) and leave every object as it was.
+fn is_data(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::Insert(_)
+            | Statement::Update { .. }
+            | Statement::Delete(_)
+            | Statement::Merge(_)
+            | Statement::Query(_)
+            | Statement::Call(_)
+            | Statement::Truncate(_)
+            | Statement::Analyze(_)
+            | Statement::Vacuum(_)
+            | Statement::Pragma { .. }
+            | Statement::Lock(_)
+            | Statement::LockTables { .. }
+            | Statement::Copy { .. }
+    )
 }
 
 /// A table that a statement names but the model does not have.

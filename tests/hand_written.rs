@@ -83,11 +83,7 @@ async fn concurrently(server: &Server, repo: &Repo, prefix: &str) {
     ok(repo, &url, &["verify", "--base", "HEAD~1", "--dev-url", &url]);
     let run = strata(repo, &url, &["apply", "--env", "local"]);
     assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("uml: applied module.donations/0004_unique_campaign_names"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("uml: applied module.donations/0004_unique_campaign_names"), "{}", run.stdout);
     assert!(run.stdout.contains("nrna: FAILED") && run.stdout.contains("recorded as failed"), "{}", run.stdout);
     assert_eq!(
         server.texts_in(&uml, "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'campaigns_name_key'").await,

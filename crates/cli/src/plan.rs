@@ -103,6 +103,9 @@ pub struct MigrationJson {
     pub irreversible: Option<String>,
     pub hazards: Vec<String>,
     pub lint: Vec<Finding>,
+    /// Runs statement by statement outside a transaction (online steps, `-- strata:no-transaction`);
+    /// else in one transaction, whose locks wait at most the environment's `timeouts.lock`.
+    pub no_transaction: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -147,6 +150,7 @@ impl PlanJson {
                     irreversible: why,
                     hazards: m.hazards.iter().map(ToString::to_string).collect(),
                     lint: p.findings.clone(),
+                    no_transaction: m.directives.no_transaction,
                 }
             })
             .collect();
@@ -275,6 +279,13 @@ fn text(context: &Context, plan: &PlanJson, out: &mut dyn Write) -> Result<(), E
         };
         writeln!(out, "{}{hazards}", style.bold(&m.id)).map_err(io)?;
         writeln!(out, "  {}", style.dim(&m.path)).map_err(io)?;
+        let runs = match (m.no_transaction, plan.dialect.as_str()) {
+            (true, _) => "online: statement by statement, outside a transaction; writes go on",
+            // SQLite's one writer waits for the database lock (`--lock-timeout`), not table locks.
+            (false, "sqlite") => "in one transaction",
+            (false, _) => "in one transaction; its locks wait at most the environment's timeouts.lock",
+        };
+        writeln!(out, "  {}", style.dim(runs)).map_err(io)?;
         writeln!(out, "  up:").map_err(io)?;
         for line in m.up.lines() {
             writeln!(out, "    {line}").map_err(io)?;

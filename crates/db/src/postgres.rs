@@ -156,9 +156,10 @@ impl PgTenant {
         Queries::<Postgres>::baseline(&mut self.conn, &SPELLING, runs, &target, &|e| query_error(&target, e)).await
     }
 
-    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+    pub async fn revert(&mut self, id: &str, sql: &str, statements: Option<&[String]>) -> Result<(), DbError> {
         let target = self.target.clone();
-        Queries::<Postgres>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
+        Queries::<Postgres>::revert(&mut self.conn, &SPELLING, (id, sql, statements), &|e| query_error(&target, e))
+            .await
     }
 
     /// Runs one migration and records it in one transaction. A lock timeout names the session

@@ -87,9 +87,9 @@ impl SqliteTenant {
         Queries::<Sqlite>::baseline(&mut self.conn, &SPELLING, runs, &target, &|e| query_error(&target, e)).await
     }
 
-    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+    pub async fn revert(&mut self, id: &str, sql: &str, statements: Option<&[String]>) -> Result<(), DbError> {
         let target = self.target();
-        Queries::<Sqlite>::revert(&mut self.conn, &SPELLING, id, sql, &|e| query_error(&target, e)).await
+        Queries::<Sqlite>::revert(&mut self.conn, &SPELLING, (id, sql, statements), &|e| query_error(&target, e)).await
     }
 
     /// Runs one migration and records it, atomically, under the database's write lock.

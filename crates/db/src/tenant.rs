@@ -188,10 +188,12 @@ impl TenantDb {
     }
 
     /// Runs a down migration (rendered for the tenant) and forgets the migration.
-    pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
+    /// Runs a down migration and forgets its migration; `statements` (a `no-transaction`
+    /// migration's down) run one at a time, and a failure leaves the migration `failed`.
+    pub async fn revert(&mut self, id: &str, sql: &str, statements: Option<&[String]>) -> Result<(), DbError> {
         self.step("running a down migration", async |engine| match engine {
-            Engine::Sqlite(db) => db.revert(id, sql).await,
-            Engine::Postgres(db) => db.revert(id, sql).await,
+            Engine::Sqlite(db) => db.revert(id, sql, statements).await,
+            Engine::Postgres(db) => db.revert(id, sql, statements).await,
             Engine::Mysql(db) => db.revert(id, sql).await,
         })
         .await

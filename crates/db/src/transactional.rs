@@ -199,10 +199,25 @@ where
     pub async fn revert(
         conn: &mut DB::Connection,
         spelling: &Spelling,
-        id: &str,
-        sql: &str,
+        (id, sql, statements): (&str, &str, Option<&[String]>),
         error: &dyn Fn(sqlx::Error) -> DbError,
     ) -> Result<(), DbError> {
+        if let Some(statements) = statements {
+            for statement in statements {
+                if let Err(e) = sqlx::raw_sql(statement).execute(&mut *conn).await {
+                    let failed = HistoryState::Failed.as_str();
+                    sqlx::query::<DB>(spelling.set_state)
+                        .bind(failed)
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(error)?;
+                    return Err(DbError::migration(format!("{id} (down)"), e, RECORDED_FAILED));
+                }
+            }
+            sqlx::query::<DB>(spelling.delete).bind(id).execute(&mut *conn).await.map_err(error)?;
+            return Ok(());
+        }
         sqlx::raw_sql(spelling.begin).execute(&mut *conn).await.map_err(error)?;
         let result = async {
             sqlx::raw_sql(sql)

@@ -5,6 +5,7 @@
 mod catalog;
 pub mod ddl;
 pub mod mysql;
+pub mod online;
 pub mod plan;
 pub mod postgres;
 pub mod sql;

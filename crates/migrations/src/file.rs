@@ -205,6 +205,9 @@ impl Migration {
         for (hazard, reason) in &self.allows {
             header.push_str(&format!("-- strata:allow {hazard} {reason}\n"));
         }
+        if self.directives.no_transaction {
+            header.push_str("-- strata:no-transaction\n");
+        }
         header
     }
 }

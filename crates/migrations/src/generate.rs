@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::{order::dag_order, sum, Migration, MigrationError, MigrationKey};
 use strata_core::Dialect;
+use strata_dialect::online::{online_down, plan_online, Online};
 use strata_dialect::plan::{plan, PlanError, Step};
 use strata_project::compose::{render, restore_symbols, ComposeError, Composition, RenderContext};
 use strata_project::project::{LayerId, Project};
@@ -136,36 +137,69 @@ pub fn generate(
     }
     let mut new = Vec::new();
     for (layer, layers, limits) in work {
-        if let Some(migration) = next_migration(project, &all, &layer, &layers, &limits, message)? {
-            all.entry(layer).or_default().push(migration.clone());
+        for migration in next_migrations(project, &all, &layer, &layers, &limits, message)? {
+            all.entry(layer.clone()).or_default().push(migration.clone());
             new.push(migration);
         }
     }
     Ok(new)
 }
 
-fn next_migration(
+/// The next migrations of a layer: one, or on PostgreSQL with online steps (`online: true`, or an
+/// index declared `CONCURRENTLY`) the transactional part and then a `no-transaction` one with the
+/// online steps.
+fn next_migrations(
     project: &Project,
     all: &BTreeMap<LayerId, Vec<Migration>>,
     layer: &LayerId,
     layers: &[LayerId],
     limits: &BTreeMap<LayerId, u32>,
     message: Option<&str>,
-) -> Result<Option<Migration>, GenerateError> {
+) -> Result<Vec<Migration>, GenerateError> {
     let dialect = project.config.dialect;
     let desired = desired(project, all, layers, limits, &RenderContext::Symbolic)?;
     let current = replay(dialect, &dag_order(layers, all, limits)?, &RenderContext::Symbolic)?;
     let renames = project.renames(layer);
     let up_changes = diff_with_renames(&current.schema, &desired.schema, &renames);
     if up_changes.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    let up_steps = plan(dialect, &up_changes)?;
+    let online = Online { everything: project.config.online, declared_concurrent: &desired.schema.concurrent_indexes };
+    let planned = plan_online(dialect, &up_changes, online)?;
     // Some changes have no automatic reverse (PostgreSQL cannot remove an enum label): the down
-    // file then says so, and rollback refuses it instead of guessing.
-    let down_steps = down_steps(dialect, &current.schema, &desired.schema, &renames);
-    let existing = all.get(layer).map(Vec::as_slice).unwrap_or_default();
-    let seq = existing.len() as u32 + 1;
+    // file then says so, and rollback refuses it instead of guessing. What the online migration
+    // built, its own down drops.
+    let down = down_steps(dialect, &current.schema, &desired.schema, &renames).map(|steps| {
+        steps
+            .into_iter()
+            .filter(|s| !planned.online_indexes.iter().any(|i| s.summary == format!("drop index {i}")))
+            .collect()
+    });
+    let existing = all.get(layer).map_or(0, Vec::len) as u32;
+    let mut made = Vec::new();
+    if !planned.steps.is_empty() {
+        made.push(migration(project, all, (layer, layers), (existing + 1, false), message, (&planned.steps, down))?);
+    }
+    if !planned.online.is_empty() {
+        let seq = existing + 1 + made.len() as u32;
+        let down = Ok(online_down(dialect, &planned.online_indexes));
+        let message = message.map(|m| format!("{m} online"));
+        made.push(migration(project, all, (layer, layers), (seq, true), message.as_deref(), (&planned.online, down))?);
+    }
+    Ok(made)
+}
+
+/// One generated migration of `layer` numbered `seq`, from its up steps and down steps (or why
+/// it has no down).
+fn migration(
+    project: &Project,
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    (layer, layers): (&LayerId, &[LayerId]),
+    (seq, no_transaction): (u32, bool),
+    message: Option<&str>,
+    (up_steps, down_steps): (&[Step], Result<Vec<Step>, PlanError>),
+) -> Result<Migration, GenerateError> {
+    let dialect = project.config.dialect;
     let slug = match (seq, message) {
         (1, _) => "init".to_string(),
         (_, Some(message)) => super::file::slugify(message),
@@ -187,16 +221,16 @@ fn next_migration(
         requires,
         hazards: up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
         allows: BTreeMap::new(),
-        directives: Default::default(),
+        directives: super::file::Directives { no_transaction, ..Default::default() },
     };
     migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
     let header = migration.header();
-    migration.up = format!("{header}{}", body(dialect, &up_steps));
+    migration.up = format!("{header}{}", body(dialect, up_steps));
     migration.down = Some(match down_steps {
         Ok(steps) => format!("{header}{}", body(dialect, &steps)),
         Err(why) => format!("{header}-- strata:irreversible {why}\n"),
     });
-    Ok(Some(migration))
+    Ok(migration)
 }
 
 /// The steps of the up migration from `current` to `desired`, as `commit` plans them.

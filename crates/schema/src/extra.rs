@@ -57,6 +57,11 @@ pub enum Statement {
         names: Vec<ObjectName>,
         if_exists: bool,
     },
+    /// `DROP INDEX CONCURRENTLY [IF EXISTS] name, ...` (PostgreSQL), which sqlparser does not read.
+    DropIndexConcurrently {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+    },
     /// `DO $$ ... $$` (an anonymous procedural block): it runs as written in a hand-written
     /// migration and changes no object the model can see.
     Do,
@@ -124,6 +129,11 @@ pub fn parse(dialect: Dialect, tokens: &[TokenWithSpan]) -> Option<Statement> {
 }
 
 fn statement(p: &mut Parser) -> Result<Statement, ParserError> {
+    if p.parse_keywords(&[Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY]) {
+        let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+        let names = p.parse_comma_separated(|p| p.parse_object_name(false))?;
+        return Ok(Statement::DropIndexConcurrently { names, if_exists });
+    }
     if p.parse_keyword(Keyword::DO) {
         while p.peek_token().token != Token::EOF {
             p.next_token();

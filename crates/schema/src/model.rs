@@ -30,6 +30,9 @@ pub struct Schema {
     /// `nextval`: pg_dump's way of writing a serial column, which the column becomes when the
     /// default comes. Not objects of their own: never compared or hashed.
     pub owned_sequences: BTreeMap<String, OwnedSequence>,
+    /// Indexes the declared schema creates `CONCURRENTLY` (PostgreSQL): how `commit` builds them
+    /// (online, outside a transaction), not part of the index. Never compared or hashed.
+    pub concurrent_indexes: std::collections::BTreeSet<String>,
 }
 
 /// `CREATE STATISTICS name (kinds) ON columns FROM table`.

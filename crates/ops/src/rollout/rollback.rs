@@ -31,6 +31,9 @@ pub struct RollbackReport {
 pub struct RollbackStep {
     pub id: String,
     pub sql: String,
+    /// `-- strata:no-transaction` migrations: the down's statements, run one at a time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<Vec<String>>,
 }
 
 /// How far back: to what a commit holds, or by a number of migrations.
@@ -96,7 +99,7 @@ pub async fn rollback(
         return Err(Error::Usage(format!("rollback of tenant {tenant_id} not confirmed; nothing was run")));
     }
     for step in &report.planned {
-        db.revert(&step.id, &step.sql).await?;
+        db.revert(&step.id, &step.sql, step.statements.as_deref()).await?;
         report.reverted.push(step.id.clone());
     }
     Ok(report)
@@ -127,7 +130,15 @@ fn downs(source: &Snapshot, tenant: &Tenant, env: &str, going: &[&HistoryRow]) -
         if let Some(why) = migration.irreversible() {
             return Err(Error::Usage(format!("{down_path}: {} is irreversible ({why})", row.id)));
         }
-        planned.push(RollbackStep { id: row.id.clone(), sql: render(dialect, &down_path, down, &context)? });
+        let sql = render(dialect, &down_path, down, &context)?;
+        let statements = match migration.directives.no_transaction {
+            true => Some(
+                strata_schema::parse::split_statements(dialect, &sql)
+                    .map_err(|e| Error::Usage(format!("{down_path}:{}: {}", e.line, e.message)))?,
+            ),
+            false => None,
+        };
+        planned.push(RollbackStep { id: row.id.clone(), sql, statements });
     }
     Ok(planned)
 }

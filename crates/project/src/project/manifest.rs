@@ -17,6 +17,11 @@ pub struct ProjectConfig {
     pub dialect: Dialect,
     #[serde(default)]
     pub lint: LintPolicy,
+    /// PostgreSQL: build new indexes on existing tables `CONCURRENTLY` and add foreign keys and
+    /// checks to them `NOT VALID` + `VALIDATE CONSTRAINT`, in a `no-transaction` migration after
+    /// the rest, so writes are not blocked while a table is read.
+    #[serde(default)]
+    pub online: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]

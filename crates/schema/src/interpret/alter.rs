@@ -74,6 +74,18 @@ impl Interpreter {
                 let table = table_mut(schema, table_name)?;
                 rename_constraint(table, &self.name(old_name), &self.name(new_name))?;
             }
+            // Validity is not modelled: a NOT VALID constraint is the same constraint, checked later.
+            AlterTableOperation::ValidateConstraint { name } => {
+                let name = self.name(name);
+                let table = table(schema, table_name)?;
+                // An unnamed constraint goes by the name the engine gave it.
+                let named = |c: &crate::Constraint| {
+                    c.name().map_or_else(|| crate::default_constraint_name(table, c) == name, |n| n == name)
+                };
+                if !table.constraints().iter().any(named) {
+                    return Err(ApplyError::Missing(ObjectRef::Constraint(table_name.to_string(), name)));
+                }
+            }
             AlterTableOperation::DetachPartitionOf { partition, .. } => {
                 let child = self.object_name(partition)?;
                 let table = schema
@@ -384,6 +396,12 @@ impl Interpreter {
                     if schema.statistics.remove(&name).is_none() && !if_exists {
                         return Err(ApplyError::Missing(ObjectRef::Statistics(name)));
                     }
+                }
+                Ok(Vec::new())
+            }
+            extra::Statement::DropIndexConcurrently { names, if_exists } => {
+                for name in names {
+                    self.drop(schema, ast::ObjectType::Index, *if_exists, &self.object_name(name)?)?;
                 }
                 Ok(Vec::new())
             }

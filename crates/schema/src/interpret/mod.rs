@@ -308,6 +308,29 @@ mod tests {
     use super::*;
     use crate::parse::{parse_statements, parse_with_session_statements};
 
+    #[test]
+    fn online_statements_replay_to_the_schema_they_make() {
+        let interpreter = Interpreter::new(crate::engine::as_written(Dialect::Postgres), Mode::Replay);
+        let mut schema = Schema::default();
+        let sql = "CREATE TABLE b (id bigint PRIMARY KEY);\n\
+                   CREATE TABLE a (id bigint PRIMARY KEY, b_id bigint, x int);\n\
+                   CREATE INDEX CONCURRENTLY a_x_idx ON a (x);\n\
+                   ALTER TABLE a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES b (id) NOT VALID;\n\
+                   ALTER TABLE a ADD CONSTRAINT a_x_check CHECK (x > 0) NOT VALID;\n\
+                   ALTER TABLE a VALIDATE CONSTRAINT a_b_fk;\n\
+                   ALTER TABLE a VALIDATE CONSTRAINT a_x_check;\n\
+                   DROP INDEX CONCURRENTLY IF EXISTS a_x_idx;";
+        for located in parse_statements(Dialect::Postgres, sql).unwrap() {
+            interpreter.apply(&mut schema, &located.statement).unwrap();
+        }
+        let a = &schema.tables["a"];
+        assert!(a.indexes.is_empty(), "{:?}", a.indexes);
+        assert_eq!(a.foreign_keys.len(), 1);
+        assert_eq!(a.checks.len(), 1);
+        let missing = parse_statements(Dialect::Postgres, "ALTER TABLE a VALIDATE CONSTRAINT nope").unwrap();
+        assert!(interpreter.apply(&mut schema, &missing[0].statement).is_err(), "an unknown constraint is named");
+    }
+
     fn build(mode: Mode, sql: &str) -> Result<Schema, ApplyError> {
         let interpreter = Interpreter::new(crate::engine::as_written(Dialect::Sqlite), mode);
         let mut schema = Schema::default();

@@ -401,6 +401,9 @@ impl Interpreter {
             ));
         };
         let name = self.object_name(name)?;
+        if create.concurrently && self.mode == super::Mode::Declarative {
+            schema.concurrent_indexes.insert(name.clone());
+        }
         if schema.index_owner(&name).is_some() {
             if create.if_not_exists {
                 return Ok(Vec::new());

@@ -137,7 +137,14 @@ fn on_sqlite_a_backfill_runs_an_irreversible_one_blocks_rollback_and_undeclared_
     assert!(out.contains("migrations/modules/donations/0003_currency.up.sql"), "numbered after it: {out}");
     repo.ok(&["verify", "--base", "HEAD~1"]);
     repo.ok(&["apply", "--env", "local"]);
-    let rollback = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "2", "--yes"]);
+    // The backfill of the new column, for the row that was there before.
+    let created = repo.ok(&["migration", "new", "module.donations", "backfill currency"]);
+    write_up(&repo, &created, "UPDATE campaigns SET currency = 'NPR' WHERE currency IS NULL;\n");
+    repo.ok(&["commit", "--bump", "patch", "-m", "backfill currency"]);
+    repo.ok(&["verify", "--base", "HEAD~1"]);
+    repo.ok(&["apply", "--env", "local"]);
+    assert_eq!(repo.column("nrna", "SELECT currency FROM campaigns"), ["NPR"]);
+    let rollback = repo.run(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "3", "--yes"]);
     assert_ne!(rollback.code, 0);
     assert!(rollback.stderr.contains("the archived rows are deleted"), "{}", rollback.stderr);
 

@@ -205,13 +205,7 @@ fn migration(
         (_, Some(message)) => super::file::slugify(message),
         _ => super::file::slugify(&up_steps.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>().join(" ")),
     };
-    let requires = layers
-        .iter()
-        .filter(|l| *l != layer)
-        .filter_map(|l| {
-            all.get(l).filter(|m| !m.is_empty()).map(|m| MigrationKey { layer: l.clone(), seq: m.len() as u32 })
-        })
-        .collect();
+    let requires = requires(all, layer, layers);
     let mut migration = Migration {
         key: MigrationKey { layer: layer.clone(), seq },
         slug,
@@ -231,6 +225,22 @@ fn migration(
         Err(why) => format!("{header}-- strata:irreversible {why}\n"),
     });
     Ok(migration)
+}
+
+/// What a new migration of `layer` builds on: the newest migration of every other layer it
+/// stands on (`layers`), generated or hand-written alike.
+pub(crate) fn requires(
+    all: &BTreeMap<LayerId, Vec<Migration>>,
+    layer: &LayerId,
+    layers: &[LayerId],
+) -> Vec<MigrationKey> {
+    layers
+        .iter()
+        .filter(|l| *l != layer)
+        .filter_map(|l| {
+            all.get(l).filter(|m| !m.is_empty()).map(|m| MigrationKey { layer: l.clone(), seq: m.len() as u32 })
+        })
+        .collect()
 }
 
 /// The steps of the up migration from `current` to `desired`, as `commit` plans them.

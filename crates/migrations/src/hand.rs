@@ -43,14 +43,7 @@ pub fn new_pair(
         _ => resolve::layer_closure(project, layer)?,
     };
     let seq = all.get(layer).map_or(0, Vec::len) as u32 + 1;
-    // What it builds on: the newest migration of every other layer it stands on, as `commit` says.
-    let requires = layers
-        .iter()
-        .filter(|l| *l != layer)
-        .filter_map(|l| {
-            all.get(l).filter(|m| !m.is_empty()).map(|m| MigrationKey { layer: l.clone(), seq: m.len() as u32 })
-        })
-        .collect();
+    let requires = super::generate::requires(all, layer, &layers);
     let slug = match slugify(name) {
         slug if slug.is_empty() => "hand_written".to_string(),
         slug => slug,

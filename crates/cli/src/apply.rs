@@ -55,6 +55,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         max_failures: args.max_failures,
         shard: args.shard,
         only_failed: args.only_failed,
+        state_dir: context.state_dir.clone(),
     };
     let mut print_error = None;
     let mut progress = Progress::Off;
@@ -100,6 +101,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             dry_run_groups(&report, out)?;
         }
         summary(&report, waves, out)?;
+        for warning in &report.warnings {
+            writeln!(out, "warning: {warning}").map_err(io)?;
+        }
     }
     Ok(if report.failed() > 0 || report.halted.is_some() { ExitStatus::RolloutFailed } else { ExitStatus::Ok })
 }

@@ -105,6 +105,10 @@ pub struct Cli {
     /// Colour in text output.
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub color: style::ColorChoice,
+    /// Where strata remembers the last rollouts (default: `.strata/` in the repository, or
+    /// STRATA_STATE_DIR); for a read-only checkout.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -161,6 +165,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         json: cli.json,
         quiet: cli.quiet,
         style: style::Style { color: cli.color.enabled() },
+        state_dir: cli.state_dir.clone(),
     };
     match &cli.command {
         Command::Init(args) => init::run(&context, args, out),
@@ -217,6 +222,8 @@ pub struct Context {
     pub json: bool,
     pub quiet: bool,
     pub style: style::Style,
+    /// `--state-dir`.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `--format` of the report commands; the global `--json` means `--format json`.

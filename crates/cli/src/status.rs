@@ -8,7 +8,12 @@ use strata_ops::rollout::status::status;
 use strata_ops::snapshot::short;
 
 pub fn run(context: &Context, target: &EnvArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let report = runtime()?.block_on(status(&context.repo, &target.env, &target.commit, &target.tenants))?;
+    let report = runtime()?.block_on(status(
+        &context.repo,
+        (&target.env, &target.commit),
+        &target.tenants,
+        context.state_dir.as_deref(),
+    ))?;
     if context.json {
         print_json(out, &report)?;
         return Ok(ExitStatus::Ok);

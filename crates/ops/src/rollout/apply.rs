@@ -89,6 +89,8 @@ pub struct ApplyOptions {
     pub only_failed: bool,
     /// No tenant starts once this much time has passed; the running ones finish.
     pub deadline: Option<Duration>,
+    /// `--state-dir`: where the last rollout is remembered (see [`super::state_dir`]).
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 /// Where the rollout's own time went, summed over tenants (they overlap when concurrent).
@@ -155,6 +157,8 @@ pub struct ApplyReport {
     pub waves: Vec<WaveReport>,
     pub timings: Timings,
     pub tenants: Vec<TenantOutcome>,
+    /// What went wrong besides the tenants (the state directory could not be written).
+    pub warnings: Vec<String>,
 }
 
 impl ApplyReport {
@@ -197,7 +201,8 @@ pub async fn apply(
     let started = Instant::now();
     let view = Snapshot::load(repo_dir, &options.reference)?;
     let env = view.project.environment(&options.env)?;
-    let last_run = super::last_run_path(&view.root, &env.name, options.shard);
+    let state = super::state_dir(&view.root, options.state_dir.as_deref());
+    let last_run = super::last_run_path(&state, &env.name, options.shard);
     let tenants = select(&view, env, options, &last_run)?;
     let rollout = &env.manifest.rollout;
     let max_failures = options.max_failures.or(rollout.max_failures);
@@ -227,8 +232,15 @@ pub async fn apply(
     };
     let (outcomes, wave_reports, halted) = fleet.run_waves(&waves, limits, halted, on_event).await;
     fleet.peeker.close().await;
+    // The tenants' histories are the record; this file is a convenience for `--only-failed` and
+    // `status`, so failing to write it (a read-only checkout) is a warning, not a failed rollout.
+    let mut warnings = Vec::new();
     if !options.dry_run {
-        record_last_run(&last_run, &view.commit_sha, &outcomes)?;
+        if let Err(e) = record_last_run(&last_run, &view.commit_sha, &outcomes) {
+            warnings.push(format!(
+                "{e}: the rollout is not remembered for --only-failed and status; point --state-dir or STRATA_STATE_DIR at a writable folder"
+            ));
+        }
     }
     Ok(ApplyReport {
         format_version: 1,
@@ -244,6 +256,7 @@ pub async fn apply(
         waves: wave_reports,
         timings: fleet.timings.take(),
         tenants: outcomes,
+        warnings,
     })
 }
 

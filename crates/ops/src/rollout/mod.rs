@@ -17,13 +17,24 @@ pub mod waves;
 
 pub use apply::{apply, default_concurrency, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
 
+/// Where strata keeps what it remembers between runs (the last rollouts): `chosen`
+/// (`--state-dir`), else `STRATA_STATE_DIR`, else `.strata/` in the repository; a relative path
+/// is the repository's. A container with a read-only checkout points it at a writable volume.
+pub fn state_dir(root: &Path, chosen: Option<&Path>) -> PathBuf {
+    let from_env = std::env::var_os("STRATA_STATE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    match chosen.map(Path::to_path_buf).or(from_env) {
+        Some(dir) => root.join(dir),
+        None => root.join(".strata"),
+    }
+}
+
 /// Where the last rollout of an environment (and shard) is remembered, for `--only-failed`.
-pub fn last_run_path(root: &Path, env: &str, shard: Option<shard::Shard>) -> PathBuf {
+pub fn last_run_path(state: &Path, env: &str, shard: Option<shard::Shard>) -> PathBuf {
     let name = match shard {
         Some(s) => format!("{env}.shard-{}-of-{}.json", s.index, s.count),
         None => format!("{env}.json"),
     };
-    root.join(".strata/rollouts").join(name)
+    state.join("rollouts").join(name)
 }
 
 use std::collections::BTreeMap;
@@ -40,10 +51,11 @@ pub struct LastRun {
 }
 
 impl LastRun {
-    /// The last rollouts of `env` recorded under `root` (the whole environment's and each
-    /// shard's); unreadable records are passed over: they are a convenience, not the history.
-    pub fn of_environment(root: &Path, env: &str) -> Vec<LastRun> {
-        let Ok(entries) = std::fs::read_dir(root.join(".strata/rollouts")) else { return Vec::new() };
+    /// The last rollouts of `env` recorded in the state directory `state` (the whole
+    /// environment's and each shard's); unreadable records are passed over: they are a
+    /// convenience, not the history.
+    pub fn of_environment(state: &Path, env: &str) -> Vec<LastRun> {
+        let Ok(entries) = std::fs::read_dir(state.join("rollouts")) else { return Vec::new() };
         entries
             .filter_map(Result::ok)
             .filter(|entry| {

@@ -40,23 +40,30 @@ pub struct StatusReport {
     pub tenants: Vec<TenantState>,
 }
 
-pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[String]) -> Result<StatusReport, Error> {
+pub async fn status(
+    repo_dir: &Path,
+    (env_name, reference): (&str, &str),
+    only: &[String],
+    state_dir: Option<&Path>,
+) -> Result<StatusReport, Error> {
     let view = Snapshot::load(repo_dir, reference)?;
     let env = view.project.environment(env_name)?;
     let mut tenants = Vec::new();
     // One query per tenant over a kept connection where the server is shared (as `apply` looks).
     let session = Session::new(env.manifest.timeouts, Duration::from_secs(5));
     let peeker = strata_db::peek::Peeker::new(session);
-    let rollouts = super::LastRun::of_environment(&view.root, &env.name);
+    let rollouts = super::LastRun::of_environment(&super::state_dir(&view.root, state_dir), &env.name);
     for tenant in view.select(env, only)? {
         let (order, seeds) = view.tenant_work(tenant)?;
         let target = view.target(env, tenant)?;
-        let history = match peeker.history(&target).await? {
-            Some(rows) => Some(rows),
-            None => match TenantDb::open(&target, false, &session).await? {
-                Some(mut db) => Some(db.history().await?),
-                None => None,
-            },
+        // A tenant whose history cannot be read (a server down, a damaged row) is that tenant's
+        // problem, said in its row; the others are still reported.
+        let history = match read_history(&peeker, &target, &session).await {
+            Ok(history) => history,
+            Err(e) => {
+                tenants.push(TenantState::unreadable(&tenant.id, e.to_string()));
+                continue;
+            }
         };
         let rows = history.as_deref().unwrap_or_default();
         let migrations = rows.iter().filter(|r| !r.id.starts_with(crate::snapshot::SEED_PREFIX));
@@ -79,6 +86,40 @@ pub async fn status(repo_dir: &Path, env_name: &str, reference: &str, only: &[St
     }
     peeker.close().await;
     Ok(StatusReport { format_version: 1, commit: view.commit_sha.clone(), environment: env.name.clone(), tenants })
+}
+
+/// A tenant's history, `None` when its database does not exist.
+async fn read_history(
+    peeker: &strata_db::peek::Peeker,
+    target: &strata_db::tenant::Target,
+    session: &Session,
+) -> Result<Option<Vec<strata_db::HistoryRow>>, strata_db::DbError> {
+    if let Some(rows) = peeker.history(target).await? {
+        return Ok(Some(rows));
+    }
+    match TenantDb::open(target, false, session).await? {
+        Some(mut db) => Ok(Some(db.history().await?)),
+        None => Ok(None),
+    }
+}
+
+impl TenantState {
+    /// A tenant whose history could not be read, and why.
+    fn unreadable(tenant: &str, why: String) -> Self {
+        TenantState {
+            tenant: tenant.to_string(),
+            provisioned: true,
+            applied: 0,
+            baselined: 0,
+            pending: 0,
+            failed: 0,
+            last_commit: None,
+            last_applied_at: None,
+            problem: Some(format!("its history cannot be read: {why}")),
+            last_failure: None,
+            changed_seeds: Vec::new(),
+        }
+    }
 }
 
 /// The failed row of a tenant's history, else its error in the last rollout recorded here.

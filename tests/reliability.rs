@@ -1,0 +1,95 @@
+//! #18, the defects found by trying to break strata, each with the test that reproduces it: one
+//! tenant's damaged history is that tenant's named problem in every command, and a state directory
+//! that cannot be written (a read-only checkout) does not turn a good rollout into a failure.
+
+mod util;
+
+use util::Repo;
+
+/// Damages one tenant's history the way a hand edit would: `seq` no longer an integer.
+fn damage_history(repo: &Repo, tenant: &str) {
+    repo.execute(tenant, "UPDATE strata_history SET seq = 'x' WHERE id LIKE 'template.%'");
+}
+
+#[test]
+fn a_damaged_history_is_that_tenants_named_problem_in_apply_status_and_drift() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local"]);
+    damage_history(&repo, "nrna");
+
+    let apply = repo.run(&["apply", "--env", "local"]);
+    assert_eq!(apply.code, 4, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains("nrna: FAILED") && apply.stdout.contains("decoding column \"seq\""),
+        "{}",
+        apply.stdout
+    );
+    assert!(apply.stdout.contains("demo: up to date") && apply.stdout.contains("uml: up to date"), "{}", apply.stdout);
+
+    // Before: status failed as a whole (exit 1) for the one tenant.
+    let status = repo.run(&["status", "--env", "local"]);
+    assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
+    assert!(status.stdout.contains("! nrna: its history cannot be read:"), "{}", status.stdout);
+    assert!(status.stdout.lines().any(|l| l.starts_with("demo ")), "{}", status.stdout);
+
+    let drift = repo.run(&["drift", "--env", "local"]);
+    assert_eq!(drift.code, 3, "{}", drift.stdout);
+    assert!(drift.stdout.contains("nrna: cannot check:") && drift.stdout.contains("uml: no drift"), "{}", drift.stdout);
+}
+
+#[test]
+fn a_state_directory_that_cannot_be_written_is_a_warning_after_the_report() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    // A folder under a regular file can never be made: as good as a read-only root, even for root.
+    repo.write("not-a-folder", "");
+    let report = repo.path().join("report.json");
+    let run = repo.run(&[
+        "apply",
+        "--env",
+        "local",
+        "--state-dir",
+        "not-a-folder/state",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "every tenant migrated is a success: {}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 tenants, 3 migrated"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("warning: ") && run.stdout.contains("--state-dir or STRATA_STATE_DIR"),
+        "{}",
+        run.stdout
+    );
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["summary"]["migrated"], 3);
+    assert_eq!(written["warnings"].as_array().map(Vec::len), Some(1));
+
+    // A state directory elsewhere keeps what .strata/ would: the last failure, for status and
+    // --only-failed.
+    repo.execute("uml", "CREATE TABLE blocker (id INTEGER)");
+    repo.write(
+        "templates/party/schema/02_committees.sql",
+        &format!("{}CREATE TABLE blocker (id INTEGER);\n", repo.read("templates/party/schema/02_committees.sql")),
+    );
+    repo.write(
+        "templates/party/template.yaml",
+        &repo.read("templates/party/template.yaml").replace("version: 1.0.0", "version: 1.1.0"),
+    );
+    repo.commit("a table uml already has");
+    let state = repo.path().join("elsewhere");
+    let failed = repo.run(&["apply", "--env", "local", "--state-dir", state.to_str().unwrap()]);
+    assert_eq!(failed.code, 4, "{}", failed.stdout);
+    assert!(state.join("rollouts/local.json").exists(), "remembered where it was told");
+    assert!(!repo.path().join(".strata/rollouts/local.json").exists(), "and not in .strata/");
+    let status = repo.ok(&["status", "--env", "local", "--state-dir", state.to_str().unwrap()]);
+    assert!(status.contains("! uml: the last rollout"), "{status}");
+    repo.execute("uml", "DROP TABLE blocker");
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["--repo", repo.path().to_str().unwrap(), "apply", "--env", "local", "--only-failed"])
+        .env("STRATA_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(again.contains("uml: applied template.party/0002_") && !again.contains("nrna"), "{again}");
+}

@@ -1,9 +1,11 @@
 //! #18, the defects found by trying to break strata, each with the test that reproduces it: one
-//! tenant's damaged history is that tenant's named problem in every command, and a state directory
-//! that cannot be written (a read-only checkout) does not turn a good rollout into a failure.
+//! tenant's damaged history is that tenant's named problem in every command, a state directory
+//! that cannot be written (a read-only checkout) does not turn a good rollout into a failure, and
+//! verify's scratch schemas neither collide nor pile up.
 
 mod util;
 
+use util::servers::{init_starter, ok, Server, MARIADB, POSTGRES};
 use util::Repo;
 
 /// Damages one tenant's history the way a hand edit would: `seq` no longer an integer.
@@ -92,4 +94,32 @@ fn a_state_directory_that_cannot_be_written_is_a_warning_after_the_report() {
         .unwrap();
     let again = String::from_utf8_lossy(&again.stdout);
     assert!(again.contains("uml: applied template.party/0002_") && !again.contains("nrna"), "{again}");
+}
+
+/// Two verifies at once on one dev server (in containers both were PID 1, and the scratch names
+/// were keyed by it) each get their own scratch; one a killed verify left long ago is dropped.
+async fn scratch_schemas_neither_collide_nor_pile_up(server: &Server) {
+    if !server.ready().await {
+        return;
+    }
+    let stale = format!("strata_dev_t1000_{:x}", std::process::id());
+    server.drop_prefixed(&stale).await;
+    server.create_tenant(&stale, "").await;
+    let repo = init_starter(server.dialect, &format!("unused_{}", std::process::id()));
+    repo.git_commit_all("a starter");
+    let url = server.url();
+    ok(&repo, &url, &["commit", "-m", "first release"]);
+    let (a, b) = repo.run_twice_at_once(&["verify", "--base", "HEAD~1", "--dev-url", &url]);
+    assert_eq!((a.code, b.code), (0, 0), "{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
+    assert_eq!(server.prefixed(&stale).await, Vec::<String>::new(), "the stale scratch is dropped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scratch_schemas_on_postgres() {
+    scratch_schemas_neither_collide_nor_pile_up(&POSTGRES).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scratch_databases_on_mariadb() {
+    scratch_schemas_neither_collide_nor_pile_up(&MARIADB).await;
 }

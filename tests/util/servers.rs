@@ -81,30 +81,40 @@ impl Server {
     /// Drops every schema (PostgreSQL) or database (MySQL) whose name starts with `prefix`: what a
     /// test made, and what an earlier, killed run of it left.
     pub async fn drop_prefixed(&self, prefix: &str) {
-        let pattern = format!("{}%", prefix.replace('_', "\\_"));
+        let names = self.prefixed(prefix).await;
         if self.postgres() {
             let mut conn = PgConnection::connect(&self.url()).await.expect("connect");
-            let names: Vec<String> = sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1")
-                .bind(&pattern)
-                .fetch_all(&mut conn)
-                .await
-                .expect("list schemas");
             for name in names {
                 let sql = format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
                 sqlx::raw_sql(&sql).execute(&mut conn).await.expect("drop schema");
             }
         } else {
             let mut conn = MySqlConnection::connect(&self.url()).await.expect("connect");
-            let names: Vec<String> = sqlx::query_scalar(
+            for name in names {
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn).await.expect("drop");
+            }
+        }
+    }
+
+    /// The schemas (PostgreSQL) or databases (MySQL) whose name starts with `prefix`.
+    pub async fn prefixed(&self, prefix: &str) -> Vec<String> {
+        let pattern = format!("{}%", prefix.replace('_', "\\_"));
+        if self.postgres() {
+            let mut conn = PgConnection::connect(&self.url()).await.expect("connect");
+            sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1")
+                .bind(&pattern)
+                .fetch_all(&mut conn)
+                .await
+                .expect("list schemas")
+        } else {
+            let mut conn = MySqlConnection::connect(&self.url()).await.expect("connect");
+            sqlx::query_scalar(
                 "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?",
             )
             .bind(&pattern)
             .fetch_all(&mut conn)
             .await
-            .expect("list databases");
-            for name in names {
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn).await.expect("drop");
-            }
+            .expect("list databases")
         }
     }
 }

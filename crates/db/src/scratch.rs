@@ -23,16 +23,56 @@ pub enum Scratch {
     Mysql { conn: MySqlConnection, database: String },
 }
 
-/// Scratch names are unique per process and call, so parallel CI jobs on one server never meet.
+/// What every scratch name starts with; the rest is `<seconds since 1970>_<random>`.
+const PREFIX: &str = "strata_dev_t";
+
+/// A scratch name no other verify picks: random (containers all run as PID 1), with the time it
+/// was made, so that one a killed verify left behind can be told stale and dropped.
 fn unique_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!("strata_dev_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    // std's hasher keys are random per process; the counter makes calls within it differ.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(NEXT.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    format!("{PREFIX}{}_{:016x}", now_seconds(), hasher.finish())
+}
+
+fn now_seconds() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Scratch schemas older than this were left by a verify that was killed: no verify runs so long.
+const STALE_AFTER_SECONDS: u64 = 6 * 3600;
+
+/// Whether a scratch name is stale.
+fn is_stale(name: &str, now: u64) -> bool {
+    let Some(rest) = name.strip_prefix(PREFIX) else { return false };
+    let seconds = rest.split('_').next().and_then(|s| s.parse::<u64>().ok());
+    seconds.is_some_and(|made| made + STALE_AFTER_SECONDS < now)
 }
 
 const LABEL: &str = "dev database";
 
 fn connect_error(e: sqlx::Error) -> DbError {
     DbError::connect(LABEL, e)
+}
+
+/// Drops the stale scratch schemas or databases `listed` names; best effort (another verify may
+/// be dropping the same one, or the user may lack the right), never the reason a verify fails.
+async fn drop_stale<C>(conn: &mut C, listed: &str, drop: impl Fn(&str) -> String)
+where
+    C: Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'r> String: sqlx::Decode<'r, C::Database> + sqlx::Type<C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+    (String,): for<'r> sqlx::FromRow<'r, <C::Database as sqlx::Database>::Row>,
+{
+    let Ok(names) = sqlx::query_as::<_, (String,)>(listed).fetch_all(&mut *conn).await else { return };
+    let now = now_seconds();
+    for (name,) in names.into_iter().filter(|(name,)| is_stale(name, now)) {
+        let _ = sqlx::raw_sql(&drop(&name)).execute(&mut *conn).await;
+    }
 }
 
 impl Scratch {
@@ -53,6 +93,11 @@ impl Scratch {
             }
             Dialect::Postgres => {
                 let mut conn = session::postgres_url(url()?, LABEL, &Timeouts::default()).await?;
+                let listed = "SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, 'strata_dev_t')";
+                drop_stale(&mut conn, listed, |name| {
+                    format!("DROP SCHEMA IF EXISTS {} CASCADE", dialect.quote_ident(name))
+                })
+                .await;
                 let schema = unique_name();
                 let quoted = dialect.quote_ident(&schema);
                 sqlx::raw_sql(&format!("CREATE SCHEMA {quoted}; SET search_path TO {quoted}"))
@@ -63,6 +108,9 @@ impl Scratch {
             }
             Dialect::Mysql => {
                 let mut conn = session::mysql(url()?, LABEL, &Timeouts::default()).await?;
+                let listed = "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE 'strata\\_dev\\_t%'";
+                drop_stale(&mut conn, listed, |name| format!("DROP DATABASE IF EXISTS {}", dialect.quote_ident(name)))
+                    .await;
                 let database = unique_name();
                 let quoted = dialect.quote_ident(&database);
                 sqlx::raw_sql(&format!("CREATE DATABASE {quoted}")).execute(&mut conn).await.map_err(connect_error)?;
@@ -108,5 +156,24 @@ impl Scratch {
                 conn.close().await.map_err(query)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_names_differ_and_age() {
+        let (a, b) = (unique_name(), unique_name());
+        assert_ne!(a, b);
+        assert!(a.starts_with(PREFIX) && a.len() <= 63, "a PostgreSQL and MySQL name: {a}");
+        let now = now_seconds();
+        assert!(!is_stale(&a, now), "a fresh one is kept");
+        assert!(is_stale(&a, now + STALE_AFTER_SECONDS + 1));
+        assert!(is_stale("strata_dev_t1000_00ff", now));
+        // Names of other tools, or of older strata versions (keyed by PID), are never touched.
+        assert!(!is_stale("strata_dev_1_0", now));
+        assert!(!is_stale("tenant_demo", now));
     }
 }

@@ -123,3 +123,72 @@ async fn scratch_schemas_on_postgres() {
 async fn scratch_databases_on_mariadb() {
     scratch_schemas_neither_collide_nor_pile_up(&MARIADB).await;
 }
+
+/// Two `strata commit` at once in one work tree numbered their migrations alike (`0002_a` and
+/// `0002_b`) and broke the stream. One holds the repository now; the other waits its turn or says
+/// who holds it, and the stream stays whole.
+#[test]
+fn two_commits_at_once_never_number_a_migration_twice() {
+    for round in 0..3 {
+        let repo = Repo::init();
+        repo.commit("first release");
+        let path = "modules/events/schema/01_events.sql";
+        repo.write(path, &repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"));
+        let spawn = |message: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+                .args(["--repo", repo.path().to_str().unwrap(), "commit", "--bump", "minor", "-m", message])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn("capacity a"), spawn("capacity b"));
+        let runs: Vec<util::Run> = [a, b].into_iter().map(|c| c.wait_with_output().unwrap().into()).collect();
+        for run in &runs {
+            let refused = run.stderr.contains("another strata commit is running in this repository");
+            assert!(run.code == 0 || refused, "round {round}: {}{}", run.stdout, run.stderr);
+        }
+        let files = std::fs::read_dir(repo.path().join("migrations/modules/events")).unwrap();
+        let second: Vec<String> = files
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with("0002_") && name.ends_with(".up.sql"))
+            .collect();
+        assert_eq!(second.len(), 1, "round {round}: one 0002, not {second:?}");
+        repo.ok(&["check"]);
+        assert_eq!(repo.git_status(), Vec::<String>::new(), "round {round}: nothing left half-committed");
+    }
+}
+
+/// A `COMMIT` inside a seed (or a migration strata runs in its transaction) committed rows without
+/// their history row. `check` refuses it, naming the file and line; a `no-transaction` migration
+/// may commit as it goes, and a savepoint rollback is no transaction control.
+#[test]
+fn transaction_control_in_a_seed_or_a_transactional_migration_is_refused_at_check() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    let seed = "templates/party/seed/01_roles.sql";
+    let original = repo.read(seed);
+    repo.write(seed, &format!("{original}COMMIT;\nINSERT INTO roles (name) VALUES ('late');\n"));
+    let check = repo.run(&["check"]);
+    assert_eq!(check.code, 3, "{}{}", check.stdout, check.stderr);
+    assert!(
+        check.stdout.contains("templates/party/seed/01_roles.sql:6: `COMMIT` ends strata's transaction early"),
+        "{}",
+        check.stdout
+    );
+    repo.write(seed, &original);
+
+    let created = repo.ok(&["migration", "new", "module.events", "batched backfill"]);
+    let up = created.lines().next().unwrap().to_string();
+    let header = repo.read(&up);
+    let batched =
+        "UPDATE events SET venue = 'tbd' WHERE venue IS NULL;\nCOMMIT;\nSAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n";
+    repo.write(&up, &format!("{header}{batched}"));
+    let check = repo.run(&["check"]);
+    assert_eq!(check.code, 3, "{}", check.stdout);
+    assert!(check.stdout.contains(&format!("{up}:")) && check.stdout.contains("`COMMIT`"), "{}", check.stdout);
+    assert!(!check.stdout.contains("`ROLLBACK`"), "a savepoint rollback is fine: {}", check.stdout);
+    repo.write(&up, &format!("{header}-- strata:no-transaction\n{batched}"));
+    let check = repo.run(&["check"]);
+    assert!(!check.stdout.contains("ends strata's transaction"), "{}", check.stdout);
+}

@@ -41,6 +41,7 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     let migrations = crate::work_tree::migrations(repo_dir, &project)?;
     problems.extend(inconsistencies(&project, &migrations).iter().map(ToString::to_string));
     problems.extend(misplaced_values(&project, &migrations));
+    problems.extend(transaction_control(&project, &migrations));
     problems.extend(shared_places(&project));
     let unresolved = unresolved(&project);
     let unresolved_tenants = unresolved.len();
@@ -90,6 +91,51 @@ pub fn needing_versions(
         *counts.entry(migration.key.layer.clone()).or_default() += 1;
     }
     releases::needing_versions(project, &counts)
+}
+
+/// `BEGIN`, `COMMIT` or `ROLLBACK` in a seed or a migration that runs in strata's transaction:
+/// it would end that transaction early, leaving rows or DDL committed without their history row.
+/// A `no-transaction` migration may hold them (its statements run one by one anyway).
+pub fn transaction_control(project: &Project, migrations: &BTreeMap<LayerId, Vec<Migration>>) -> Vec<String> {
+    let mut files: Vec<(String, &str)> = Vec::new();
+    for layer in project.all_layers() {
+        if let Some(layer_files) = project.layer_files(&layer) {
+            files.extend(layer_files.seed.iter().map(|f| (f.path.clone(), f.text.as_str())));
+        }
+    }
+    for migration in migrations.values().flatten().filter(|m| !m.directives.no_transaction) {
+        files.push((migration.up_path.clone(), &migration.up));
+        files.extend(migration.down.as_deref().map(|text| (migration.down_path(), text)));
+    }
+    let dialect = project.config.dialect;
+    let mut problems = Vec::new();
+    for (path, text) in files {
+        let Ok(statements) = strata_schema::parse::split_statements(dialect, text) else { continue };
+        for statement in statements.iter().filter(|s| is_transaction_control(s)) {
+            let line = text.find(statement.as_str()).map_or(1, |at| text[..at].matches('\n').count() + 1);
+            let word = statement.split_whitespace().next().unwrap_or_default().to_uppercase();
+            problems.push(format!(
+                "{path}:{line}: `{word}` ends strata's transaction early, leaving what ran before it without its history row; remove it (a migration that must commit as it goes says `-- strata:no-transaction`)"
+            ));
+        }
+    }
+    problems
+}
+
+/// `BEGIN [WORK|TRANSACTION]`, `START TRANSACTION`, `COMMIT`, `ROLLBACK` (not `ROLLBACK TO` a
+/// savepoint), `END [WORK|TRANSACTION]` as whole statements.
+fn is_transaction_control(statement: &str) -> bool {
+    let words: Vec<String> = statement.split_whitespace().map(str::to_uppercase).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["BEGIN"]
+            | ["BEGIN", "WORK" | "TRANSACTION"]
+            | ["START", "TRANSACTION", ..]
+            | ["COMMIT", ..]
+            | ["ABORT", ..]
+            | ["END", "WORK" | "TRANSACTION"]
+    ) || (words.first() == Some(&"ROLLBACK") && !words.contains(&"TO"))
 }
 
 /// Environments where two tenants render the same target, or a target leaves its place.

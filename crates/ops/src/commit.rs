@@ -51,6 +51,7 @@ pub struct Bumped {
 
 pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Error> {
     let repo = git::open(repo_dir)?;
+    let _held = git::lock(&repo)?;
     git::check_committable(&repo, options.allow_dirty)?;
     let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
     let source = WorkTree::new(&root);

@@ -17,6 +17,8 @@ pub enum GitError {
     Dirty(Vec<String>),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    #[error("{path}: {why}; wait for it to finish")]
+    Locked { path: String, why: String },
 }
 
 /// Repository paths `strata commit` stages: manifests, layer sources, migrations and the JSON
@@ -57,6 +59,32 @@ pub fn draft_migrations(repo: &Repository) -> Result<std::collections::BTreeSet<
         .filter(|entry| entry.status().intersects(Status::WT_NEW | Status::INDEX_NEW))
         .filter_map(|entry| entry.path().map(str::to_string))
         .collect())
+}
+
+/// An exclusive hold on a repository for `strata commit`: two commits in one work tree would both
+/// number their migration 0003. The operating system releases it when the process ends, even
+/// when it is killed, so it never goes stale.
+pub struct RepositoryLock {
+    _file: std::fs::File,
+}
+
+/// Takes the repository's commit lock (`.git/strata-commit.lock`), or says who holds it.
+pub fn lock(repo: &Repository) -> Result<RepositoryLock, GitError> {
+    let path = repo.path().join("strata-commit.lock");
+    let held = |why: String| GitError::Locked { path: path.display().to_string(), why };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| held(e.to_string()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(RepositoryLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(held("another strata commit is running in this repository".into()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(held(e.to_string())),
+    }
 }
 
 /// The user's configured identity, else a neutral one, so that a fresh machine can still commit.

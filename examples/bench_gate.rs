@@ -53,7 +53,7 @@ CREATE TABLE m{i:03}_notes (id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGE
 /// also requires the previous module of its template.
 fn module_yaml(i: usize) -> String {
     let mut yaml = format!("name: m{i:03}\nversion: 1.0.0\nrequires:\n  template.t{}: \"^1\"\n", i % TEMPLATES);
-    if i >= TEMPLATES && i % 4 == 0 {
+    if i >= TEMPLATES && i.is_multiple_of(4) {
         yaml.push_str(&format!("  m{:03}: \"^1\"\n", i - TEMPLATES));
     }
     yaml

@@ -69,9 +69,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 /// The way [`parse`] reads it back: `1500ms`, `5s`, `10min`.
 pub fn show(duration: Duration) -> String {
     let ms = duration.as_millis();
-    if ms % 60_000 == 0 && ms > 0 {
+    if ms.is_multiple_of(60_000) && ms > 0 {
         format!("{}min", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

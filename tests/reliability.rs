@@ -192,3 +192,29 @@ fn transaction_control_in_a_seed_or_a_transactional_migration_is_refused_at_chec
     let check = repo.run(&["check"]);
     assert!(!check.stdout.contains("ends strata's transaction"), "{}", check.stdout);
 }
+
+/// Rolled back to before its first migration and applied again, a tenant had its tables back with
+/// no seed rows: the `seed:` history row survived the rollback. A layer rolled back past its first
+/// migration now forgets its seeds, and the next apply seeds it again.
+#[test]
+fn a_tenant_rolled_back_to_nothing_is_seeded_again_by_the_next_apply() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local"]);
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM roles"), ["3"]);
+    let out = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--to", "HEAD~1", "--yes"]);
+    assert!(out.contains("nrna: forgot seed:template.party/01_roles.sql"), "{out}");
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history"), ["0"]);
+    repo.ok(&["apply", "--env", "local"]);
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM roles"), ["3"], "seeded again");
+
+    // A rollback that leaves the layer's tables keeps its seed: its rows are still there.
+    let path = "modules/events/schema/01_events.sql";
+    repo.write(path, &repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"));
+    repo.ok(&["commit", "--bump", "minor", "-m", "capacity"]);
+    repo.ok(&["apply", "--env", "local"]);
+    let out = repo.ok(&["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1", "--yes"]);
+    assert!(!out.contains("forgot"), "{out}");
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("nrna: applied module.events/0002_capacity\n"));
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM roles"), ["3"], "never seeded twice");
+}

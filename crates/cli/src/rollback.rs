@@ -60,6 +60,10 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     for id in &report.reverted {
         writeln!(out, "{}: reverted {id}", report.tenant).map_err(io)?;
     }
+    for id in &report.reseeded {
+        writeln!(out, "{}: forgot {id} (its layer has no tables left; the next apply seeds it again)", report.tenant)
+            .map_err(io)?;
+    }
     writeln!(out, "{}: {} rolled back", report.tenant, strata_core::count(report.reverted.len(), "migration"))
         .map_err(io)?;
     Ok(ExitStatus::Ok)

@@ -25,6 +25,9 @@ pub struct RollbackReport {
     pub planned: Vec<RollbackStep>,
     /// Migration ids reverted, in the order they were reverted.
     pub reverted: Vec<String>,
+    /// Seeds forgotten because their layer was rolled back past its first migration: the next
+    /// apply runs them again.
+    pub reseeded: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -75,7 +78,9 @@ pub async fn rollback(
         .await?
         .ok_or_else(|| Error::Usage(format!("{} does not exist", target.label())))?;
     let history = db.history().await?;
-    // Seed data is not taken back: a seed ran once and its rows are the tenant's now.
+    // Seed rows are the tenant's data: rollback runs no seed backwards. But a layer rolled back
+    // past its first migration has no tables left for them, so its seeds are forgotten (below)
+    // and the next apply seeds it again.
     let migrations: Vec<&HistoryRow> = history.iter().filter(|r| !r.id.starts_with(SEED_PREFIX)).collect();
     let going: Vec<&HistoryRow> = match goal {
         Goal::Commit(to) => {
@@ -89,8 +94,14 @@ pub async fn rollback(
         Goal::Steps(steps) => migrations.iter().rev().take(*steps).copied().collect(),
     };
     let planned = downs(&source, tenant, &env.name, &going)?;
-    let mut report =
-        RollbackReport { format_version: 1, tenant: tenant_id.to_string(), dry_run, planned, reverted: Vec::new() };
+    let mut report = RollbackReport {
+        format_version: 1,
+        tenant: tenant_id.to_string(),
+        dry_run,
+        planned,
+        reverted: Vec::new(),
+        reseeded: Vec::new(),
+    };
     let everything = !going.is_empty() && going.len() == migrations.len();
     if dry_run || report.planned.is_empty() {
         return Ok(report);
@@ -102,7 +113,29 @@ pub async fn rollback(
         db.revert(&step.id, &step.sql, step.statements.as_deref()).await?;
         report.reverted.push(step.id.clone());
     }
+    for seed in seeds_of_emptied_layers(&history, &report.reverted) {
+        db.settle(&seed, None).await?;
+        report.reseeded.push(seed);
+    }
     Ok(report)
+}
+
+/// The seed rows (`seed:<layer>/...`) of every layer none of whose migrations the tenant has left.
+fn seeds_of_emptied_layers(history: &[HistoryRow], reverted: &[String]) -> Vec<String> {
+    let layer_of = |id: &str| id.split_once('/').map(|(layer, _)| layer.to_string());
+    let left: BTreeSet<String> = history
+        .iter()
+        .filter(|r| !r.id.starts_with(SEED_PREFIX) && !reverted.contains(&r.id))
+        .filter_map(|r| layer_of(&r.id))
+        .collect();
+    let emptied: BTreeSet<String> =
+        reverted.iter().filter_map(|id| layer_of(id)).filter(|l| !left.contains(l)).collect();
+    history
+        .iter()
+        .filter_map(|r| Some((r, layer_of(r.id.strip_prefix(SEED_PREFIX)?)?)))
+        .filter(|(_, layer)| emptied.contains(layer))
+        .map(|(r, _)| r.id.clone())
+        .collect()
 }
 
 /// The down file of each migration that goes, rendered for the tenant; refused (nothing run) where

@@ -218,3 +218,31 @@ fn a_tenant_rolled_back_to_nothing_is_seeded_again_by_the_next_apply() {
     assert!(repo.ok(&["apply", "--env", "local"]).contains("nrna: applied module.events/0002_capacity\n"));
     assert_eq!(repo.column("nrna", "SELECT count(*) FROM roles"), ["3"], "never seeded twice");
 }
+
+/// On PostgreSQL a history whose `seq` was changed to text (a hand edit) is that tenant's named
+/// problem too, said as a damaged history rather than as a server that does not answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_history_on_postgres_is_named_as_such() {
+    let server = &POSTGRES;
+    if !server.ready().await {
+        return;
+    }
+    let prefix = format!("damaged_{}", std::process::id());
+    server.drop_prefixed("damaged_").await;
+    let repo = init_starter("postgres", &prefix);
+    repo.git_commit_all("a prefix of its own");
+    let url = server.url();
+    ok(&repo, &url, &["commit", "-m", "first release"]);
+    ok(&repo, &url, &["apply", "--env", "local"]);
+    server.execute_in(&format!("{prefix}_uml"), "ALTER TABLE strata_history ALTER COLUMN seq TYPE text").await;
+    let status = ok(&repo, &url, &["status", "--env", "local"]);
+    assert!(
+        status.contains("! uml: its history cannot be read:") && status.contains("decoding column \"seq\""),
+        "{status}"
+    );
+    assert!(!status.contains("is the server"), "not a connection problem: {status}");
+    let apply = util::servers::strata(&repo, &url, &["apply", "--env", "local"]);
+    assert_eq!(apply.code, 4, "{}", apply.stdout);
+    assert!(apply.stdout.contains("uml: FAILED") && apply.stdout.contains("nrna: up to date"), "{}", apply.stdout);
+    server.drop_prefixed(&prefix).await;
+}

@@ -108,6 +108,12 @@ impl Peeker {
                 self.give_back(target, conn);
                 Ok(None)
             }
+            // A row that does not decode (a damaged history): the connection is fine, the
+            // tenant's history is not.
+            Err(e @ (sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_))) => {
+                self.give_back(target, conn);
+                Err(DbError::query(label, e))
+            }
             Err(e) => Err(connect(label, e)),
         }
     }

@@ -246,3 +246,38 @@ async fn a_damaged_history_on_postgres_is_named_as_such() {
     assert!(apply.stdout.contains("uml: FAILED") && apply.stdout.contains("nrna: up to date"), "{}", apply.stdout);
     server.drop_prefixed(&prefix).await;
 }
+
+/// On MySQL a seed ran autocommitted before its history row: a failing (or killed) seed left rows
+/// that the rerun inserted again, or a `failed` row only `repair` could settle. A seed is data,
+/// which InnoDB takes back: it now commits with its history row or not at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_seed_on_mariadb_leaves_no_rows_and_reruns_cleanly() {
+    let server = &MARIADB;
+    if !server.ready().await {
+        return;
+    }
+    let prefix = format!("seedtx_{}", std::process::id());
+    server.drop_prefixed("seedtx_").await;
+    let repo = init_starter("mysql", &prefix);
+    let seed = "templates/party/seed/01_roles.sql";
+    let good = repo.read(seed);
+    // The second statement fails on the unique name: the first one's rows must not stay.
+    repo.write(seed, &format!("{good}INSERT INTO roles (name, description) VALUES ('admin', 'twice');\n"));
+    repo.git_commit_all("a prefix of its own, a seed that fails half way");
+    let url = server.url();
+    ok(&repo, &url, &["commit", "-m", "first release"]);
+    let failed = util::servers::strata(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    assert_eq!(failed.code, 4, "{}{}", failed.stdout, failed.stderr);
+    assert!(failed.stdout.contains("rolled back: none of its rows stay"), "{}", failed.stdout);
+    let uml = format!("{prefix}_uml");
+    assert_eq!(server.texts_in(&uml, "SELECT CAST(count(*) AS CHAR) FROM roles").await, ["0"]);
+    assert_eq!(
+        server.texts_in(&uml, "SELECT CAST(count(*) AS CHAR) FROM strata_history WHERE id LIKE 'seed:%'").await,
+        ["0"]
+    );
+    repo.write(seed, &good);
+    ok(&repo, &url, &["commit", "-m", "the seed fixed"]);
+    ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    assert_eq!(server.texts_in(&uml, "SELECT CAST(count(*) AS CHAR) FROM roles").await, ["3"], "once");
+    server.drop_prefixed(&prefix).await;
+}

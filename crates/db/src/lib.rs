@@ -141,6 +141,8 @@ pub struct MigrationRun<'a> {
     /// `-- strata:timeout`: this migration's bounds in place of the environment's.
     pub lock_timeout: Option<std::time::Duration>,
     pub statement_timeout: Option<std::time::Duration>,
+    /// A seed: data only, so on MySQL too it commits with its history row or not at all.
+    pub seed: bool,
 }
 
 /// Whether a run did the work or found another runner had done it meanwhile.

@@ -179,6 +179,30 @@ impl MySqlTenant {
         Ok(Some(restore))
     }
 
+    /// A seed is data, which InnoDB can take back: it commits with its history row or not at all,
+    /// so a kill or a failing statement never leaves rows that a rerun would insert again.
+    async fn run_seed(&mut self, run: &MigrationRun<'_>, started: Instant) -> Result<RunOutcome, DbError> {
+        sqlx::raw_sql("START TRANSACTION").execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        let ran = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;
+        let recorded = match ran {
+            Ok(_) => {
+                let took = started.elapsed().as_millis() as i64;
+                Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, HistoryState::Applied, took).await
+            }
+            Err(e) => Err(e),
+        };
+        match recorded {
+            Ok(()) => {
+                sqlx::raw_sql("COMMIT").execute(&mut self.conn).await.map_err(|e| DbError::migration(run.id, e, ""))?;
+                Ok(RunOutcome::Applied)
+            }
+            Err(e) => {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
+                Err(DbError::migration(run.id, e, " (rolled back: none of its rows stay)"))
+            }
+        }
+    }
+
     /// Runs one migration; MySQL cannot roll DDL back, so a failure is recorded as `failed`.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();
@@ -192,6 +216,9 @@ impl MySqlTenant {
             Some(Ok(state)) if state.is_done() => return Ok(RunOutcome::AlreadyApplied),
             Some(_) => return Err(DbError::FailedBefore { target: self.target.clone(), id: run.id.to_string() }),
             None => {}
+        }
+        if run.seed {
+            return self.run_seed(run, started).await;
         }
         let restore = self.set_timeouts(run).await.map_err(|e| DbError::migration(run.id, e, ""))?;
         let outcome = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;

@@ -222,6 +222,7 @@ impl Adopter<'_> {
                 statements: None,
                 lock_timeout: None,
                 statement_timeout: None,
+                seed: false,
             });
         }
         for (seed, checksum) in seeds.iter().zip(&seed_checksums) {
@@ -236,6 +237,7 @@ impl Adopter<'_> {
                 statements: None,
                 lock_timeout: None,
                 statement_timeout: None,
+                seed: true,
             });
         }
         db.baseline(&runs).await.map_err(|e| e.to_string())?;

@@ -530,6 +530,7 @@ impl Fleet<'_> {
                 statements: statements.as_deref(),
                 lock_timeout: directives.lock_timeout,
                 statement_timeout: directives.statement_timeout,
+                seed: false,
             };
             self.record(db, &run, &mut applied).await?;
         }
@@ -554,6 +555,7 @@ impl Fleet<'_> {
                 statements: None,
                 lock_timeout: None,
                 statement_timeout: None,
+                seed: true,
             };
             self.record(db, &run, &mut applied).await?;
         }

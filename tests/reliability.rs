@@ -281,3 +281,41 @@ async fn a_failing_seed_on_mariadb_leaves_no_rows_and_reruns_cleanly() {
     assert_eq!(server.texts_in(&uml, "SELECT CAST(count(*) AS CHAR) FROM roles").await, ["3"], "once");
     server.drop_prefixed(&prefix).await;
 }
+
+/// After a kill, MySQL tenants whose DDL had run but whose history said `failed` needed `repair`
+/// one tenant at a time, though their live schema plainly matched the state after the
+/// migration. apply now settles that by itself and says so; only a schema between the two states
+/// is left to `repair`.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_settles_a_failed_migration_the_live_schema_shows_done() {
+    let server = &MARIADB;
+    if !server.ready().await {
+        return;
+    }
+    let prefix = format!("settle_{}", std::process::id());
+    server.drop_prefixed("settle_").await;
+    let repo = init_starter("mysql", &prefix);
+    repo.git_commit_all("a prefix of its own");
+    let url = server.url();
+    ok(&repo, &url, &["commit", "-m", "first release"]);
+    ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml", "--tenant", "nrna"]);
+    // As a kill between the DDL and its history row leaves it.
+    let failed = "UPDATE strata_history SET state = 'failed' WHERE id = 'module.donations/0001_init'";
+    server.execute_in(&format!("{prefix}_uml"), failed).await;
+    // And one whose schema is neither: part of it undone by hand.
+    server.execute_in(&format!("{prefix}_nrna"), failed).await;
+    server.execute_in(&format!("{prefix}_nrna"), "DROP TABLE donations").await;
+
+    let run = util::servers::strata(&repo, &url, &["apply", "--env", "local", "--tenant", "uml", "--tenant", "nrna"]);
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("uml: note: module.donations/0001_init had failed, but the live schema matches the state after it: recorded as applied"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("nrna: FAILED") && run.stdout.contains("create table donations"), "{}", run.stdout);
+    assert!(run.stdout.contains("settle it with `strata repair --env local --tenant nrna`"), "{}", run.stdout);
+    let status = ok(&repo, &url, &["status", "--env", "local", "--tenant", "uml"]);
+    assert!(!status.contains('!'), "uml is settled: {status}");
+    server.drop_prefixed(&prefix).await;
+}

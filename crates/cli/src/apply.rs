@@ -81,6 +81,11 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             if !context.json && (!context.quiet || outcome.status == TenantStatus::Failed) {
                 say(&progress, tenant_line(outcome, args.dry_run));
             }
+            if !context.json {
+                for note in &outcome.notes {
+                    say(&progress, format!("{}: note: {note}", outcome.tenant));
+                }
+            }
         }
     };
     let report = runtime()?.block_on(rollout::apply(&context.repo, &options, &mut on_event))?;

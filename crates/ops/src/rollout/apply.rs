@@ -52,6 +52,9 @@ pub struct TenantOutcome {
     /// Ids applied (or, in a dry run, that would be).
     pub applied: Vec<String>,
     pub error: Option<String>,
+    /// What apply settled on its own (a failed migration the live schema shows done, or not
+    /// begun), said so that nothing happens silently.
+    pub notes: Vec<String>,
     pub duration_ms: u128,
     /// Dry run: each pending migration's id and its SQL rendered for the tenant.
     #[serde(skip)]
@@ -67,6 +70,7 @@ impl TenantOutcome {
             status: TenantStatus::Skipped,
             applied: Vec::new(),
             error: None,
+            notes: Vec::new(),
             duration_ms: 0,
             sql: Vec::new(),
         }
@@ -181,6 +185,8 @@ struct Fleet<'a> {
     peeker: Peeker,
     replays: Replays,
     timings: RefCell<Timings>,
+    /// Per tenant, what it settled on its own (see [`TenantOutcome::notes`]).
+    notes: RefCell<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// What a rollout tells its caller as it goes.
@@ -220,6 +226,7 @@ pub async fn apply(
         peeker: Peeker::new(Session::new(env.manifest.timeouts, options.lock_timeout)),
         replays: Replays::default(),
         timings: RefCell::new(Timings::default()),
+        notes: RefCell::default(),
     };
     let deadline = options.deadline.map(|d| (started + d, d));
     let limits = Limits { concurrency, max_failures, deadline };
@@ -406,6 +413,7 @@ impl Fleet<'_> {
             status,
             applied,
             error,
+            notes: self.notes.borrow_mut().remove(&tenant.id).unwrap_or_default(),
             duration_ms: started.elapsed().as_millis(),
             sql,
         }
@@ -422,8 +430,12 @@ impl Fleet<'_> {
             let peeked = self.peeker.history(&target).await;
             spent(&self.timings, since, |t| &mut t.database_ms);
             if let Some(history) = peeked.map_err(|e| fail(e.to_string()))? {
-                check_history(self.view, tenant, &order, &history).map_err(fail)?;
-                if everything_done(&order, &seeds, &history) {
+                // A failed migration is settled on the full path, under the tenant's lock.
+                let failed = history.iter().any(|r| r.state == strata_db::HistoryState::Failed);
+                if !failed {
+                    check_history(self.view, tenant, &order, &history).map_err(fail)?;
+                }
+                if !failed && everything_done(&order, &seeds, &history) {
                     self.timings.borrow_mut().one_query_tenants += 1;
                     return Ok(Vec::new());
                 }
@@ -487,6 +499,11 @@ impl Fleet<'_> {
                 format!("{} does not exist and {} does not set create_missing: true", target.label(), env.path),
             ));
         }
+        let settled = match db.as_mut().filter(|_| !options.dry_run) {
+            Some(db) => self.settle_failed(tenant, order, history, db).await.map_err(|e| fail(&applied, e))?,
+            None => None,
+        };
+        let history = settled.as_deref().unwrap_or(history);
         check_history(view, tenant, order, history).map_err(|e| fail(&applied, e))?;
         // An unmarked edit of a seed the tenant ran refuses the tenant before anything runs.
         let seed_runs = crate::seeds::to_run(seeds, history).map_err(|e| fail(&applied, e))?;
@@ -560,6 +577,52 @@ impl Fleet<'_> {
             self.record(db, &run, &mut applied).await?;
         }
         Ok(applied)
+    }
+
+    /// A migration that failed earlier (MySQL DDL, a `no-transaction` step) is settled here when
+    /// the live schema says what happened: all of it took effect (recorded as applied) or none of
+    /// it did (forgotten, to run again). Only a live schema between the two is left to `repair`.
+    /// Returns the history afterwards, when it changed.
+    async fn settle_failed(
+        &self,
+        tenant: &Tenant,
+        order: &[&Migration],
+        history: &[strata_db::HistoryRow],
+        db: &mut TenantDb,
+    ) -> Result<Option<Vec<strata_db::HistoryRow>>, String> {
+        let failed = history
+            .iter()
+            .find(|r| r.state == strata_db::HistoryState::Failed && !r.id.starts_with(crate::snapshot::SEED_PREFIX));
+        let Some(failed) = failed.filter(|f| order.iter().any(|m| m.id() == f.id)) else { return Ok(None) };
+        let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
+        let dialect = self.view.project.config.dialect;
+        let standing = super::repair::standing(dialect, (order, history), &failed.id, &context, db)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (state, note) = match (standing.matches_after, standing.matches_before) {
+            (true, _) => (
+                Some(strata_db::HistoryState::Applied),
+                format!(
+                    "{} had failed, but the live schema matches the state after it: recorded as applied",
+                    failed.id
+                ),
+            ),
+            (false, true) => (None, format!("{} had failed before any of it took effect: it runs again", failed.id)),
+            (false, false) => {
+                let mut why = standing.missing_for_after;
+                why.extend(standing.invalid_indexes.iter().map(|i| format!("index {i} is INVALID")));
+                return Err(format!(
+                    "{} failed earlier and the live schema matches neither the state before it nor after it ({}); settle it with `strata repair --env {} --tenant {}`",
+                    failed.id,
+                    why.join("; "),
+                    self.env.name,
+                    tenant.id
+                ));
+            }
+        };
+        db.settle(&failed.id, state).await.map_err(|e| e.to_string())?;
+        self.notes.borrow_mut().entry(tenant.id.clone()).or_default().push(note);
+        db.history().await.map(Some).map_err(|e| e.to_string())
     }
 
     /// Runs one migration or seed with its history row; `applied` gains its id unless another

@@ -16,6 +16,46 @@ use strata_migrations::generate::replay;
 use strata_project::compose::RenderContext;
 use strata_schema::{diff, hash, Schema};
 
+/// Where a tenant's live schema stands against its failed migration.
+pub(crate) struct Standing {
+    /// Nothing of it took effect: it can run again.
+    pub matches_before: bool,
+    /// All of it took effect: it can be recorded as applied.
+    pub matches_after: bool,
+    /// What the live schema lacks or has beyond the state after it, as plan steps.
+    pub missing_for_after: Vec<String>,
+    /// Indexes a failed `CREATE INDEX CONCURRENTLY` left INVALID (PostgreSQL).
+    pub invalid_indexes: Vec<String>,
+}
+
+/// Compares the live schema with the tenant's schema as its history says, without and with the
+/// failed migration `failed`: what ran is not a prefix of the order when a later layer's
+/// migrations ran before it (apply order).
+pub(crate) async fn standing(
+    dialect: strata_core::Dialect,
+    (order, history): (&[&strata_migrations::Migration], &[strata_db::HistoryRow]),
+    failed: &str,
+    context: &RenderContext,
+    db: &mut TenantDb,
+) -> Result<Standing, Error> {
+    let done: std::collections::BTreeSet<&str> =
+        history.iter().filter(|r| r.state.is_done()).map(|r| r.id.as_str()).collect();
+    let before: Vec<_> = order.iter().copied().filter(|m| done.contains(m.id().as_str())).collect();
+    let after: Vec<_> = order.iter().copied().filter(|m| done.contains(m.id().as_str()) || m.id() == failed).collect();
+    let before = replay(dialect, &before, context)?.schema;
+    let after = replay(dialect, &after, context)?.schema;
+    let live: Schema = db.inspect().await?;
+    let invalid_indexes = db.invalid_indexes().await?;
+    // An INVALID index is left out of the live schema but is there: never "nothing took effect".
+    let matches_before = hash::root(&live) == hash::root(&before) && invalid_indexes.is_empty();
+    let matches_after = hash::root(&live) == hash::root(&after);
+    let missing_for_after = match plan(dialect, &diff(&live, &after)) {
+        Ok(steps) => steps.into_iter().map(|s| s.summary).collect(),
+        Err(e) => vec![e.to_string()],
+    };
+    Ok(Standing { matches_before, matches_after, missing_for_after, invalid_indexes })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
     Applied,
@@ -78,25 +118,12 @@ pub async fn repair(
             super::short(&view.commit_sha)
         ))
     })?;
-    let dialect = view.project.config.dialect;
     let context = RenderContext::for_tenant(tenant, Some(&env.name));
-    // The tenant's schema as its history says, without and with the failed migration: what ran
-    // is not a prefix of the order when a later layer's migrations ran before it (apply order).
-    let done: std::collections::BTreeSet<&str> =
-        history.iter().filter(|r| r.state.is_done()).map(|r| r.id.as_str()).collect();
-    let before: Vec<_> = order.iter().copied().filter(|m| done.contains(m.id().as_str())).collect();
-    let after: Vec<_> =
-        order.iter().copied().filter(|m| done.contains(m.id().as_str()) || m.id() == failed.id).collect();
-    let before = replay(dialect, &before, &context)?.schema;
-    let after = replay(dialect, &after, &context)?.schema;
-    let live: Schema = db.inspect().await?;
-    report.invalid_indexes = db.invalid_indexes().await?;
-    report.live_matches_before = hash::root(&live) == hash::root(&before);
-    report.live_matches_after = hash::root(&live) == hash::root(&after);
-    report.missing_for_after = match plan(dialect, &diff(&live, &after)) {
-        Ok(steps) => steps.into_iter().map(|s| s.summary).collect(),
-        Err(e) => vec![e.to_string()],
-    };
+    let standing = standing(view.project.config.dialect, (&order, &history), &failed.id, &context, &mut db).await?;
+    report.invalid_indexes = standing.invalid_indexes;
+    report.live_matches_before = standing.matches_before;
+    report.live_matches_after = standing.matches_after;
+    report.missing_for_after = standing.missing_for_after;
     if let Some(mark) = mark {
         let (consistent, state, word) = match mark {
             Mark::Applied => (report.live_matches_after, Some(HistoryState::Applied), "applied"),

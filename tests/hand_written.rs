@@ -7,7 +7,7 @@
 
 mod util;
 
-use util::servers::{init_starter, ok, strata, Server, MARIADB, POSTGRES};
+use util::servers::{first_release, ok, strata, Server, MARIADB, POSTGRES};
 use util::Repo;
 
 /// Appends SQL to the up file `migration new` wrote (its first line of output).
@@ -18,15 +18,8 @@ fn write_up(repo: &Repo, created: &str, sql: &str) -> String {
 }
 
 async fn a_backfill_fills_the_rows_that_were_there(server: &Server) {
-    if !server.ready().await {
-        return;
-    }
-    let prefix = format!("hand_{}_{}", server.dialect, std::process::id());
-    server.drop_prefixed(&format!("hand_{}_", server.dialect)).await;
-    let repo = init_starter(server.dialect, &prefix);
-    repo.git_commit_all("test tenants get a prefix of their own");
+    let Some((repo, prefix)) = first_release(server, &format!("hand_{}", server.dialect)).await else { return };
     let url = server.url();
-    ok(&repo, &url, &["commit", "-m", "first release"]);
     ok(&repo, &url, &["apply", "--env", "local"]);
     let nrna = format!("{prefix}_nrna");
     server.execute_in(&nrna, "INSERT INTO campaigns (name) VALUES ('spring appeal')").await;

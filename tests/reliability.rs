@@ -5,7 +5,7 @@
 
 mod util;
 
-use util::servers::{init_starter, ok, Server, MARIADB, POSTGRES};
+use util::servers::{first_release, init_starter, ok, Server, MARIADB, POSTGRES};
 use util::Repo;
 
 /// Damages one tenant's history the way a hand edit would: `seq` no longer an integer.
@@ -99,16 +99,11 @@ fn a_state_directory_that_cannot_be_written_is_a_warning_after_the_report() {
 /// Two verifies at once on one dev server (in containers both were PID 1, and the scratch names
 /// were keyed by it) each get their own scratch; one a killed verify left long ago is dropped.
 async fn scratch_schemas_neither_collide_nor_pile_up(server: &Server) {
-    if !server.ready().await {
-        return;
-    }
+    let Some((repo, _)) = first_release(server, &format!("scratch_{}", server.dialect)).await else { return };
     let stale = format!("strata_dev_t1000_{:x}", std::process::id());
     server.drop_prefixed(&stale).await;
     server.create_tenant(&stale, "").await;
-    let repo = init_starter(server.dialect, &format!("unused_{}", std::process::id()));
-    repo.git_commit_all("a starter");
     let url = server.url();
-    ok(&repo, &url, &["commit", "-m", "first release"]);
     let (a, b) = repo.run_twice_at_once(&["verify", "--base", "HEAD~1", "--dev-url", &url]);
     assert_eq!((a.code, b.code), (0, 0), "{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
     assert_eq!(server.prefixed(&stale).await, Vec::<String>::new(), "the stale scratch is dropped");
@@ -224,15 +219,8 @@ fn a_tenant_rolled_back_to_nothing_is_seeded_again_by_the_next_apply() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_history_on_postgres_is_named_as_such() {
     let server = &POSTGRES;
-    if !server.ready().await {
-        return;
-    }
-    let prefix = format!("damaged_{}", std::process::id());
-    server.drop_prefixed("damaged_").await;
-    let repo = init_starter("postgres", &prefix);
-    repo.git_commit_all("a prefix of its own");
+    let Some((repo, prefix)) = first_release(server, "damaged").await else { return };
     let url = server.url();
-    ok(&repo, &url, &["commit", "-m", "first release"]);
     ok(&repo, &url, &["apply", "--env", "local"]);
     server.execute_in(&format!("{prefix}_uml"), "ALTER TABLE strata_history ALTER COLUMN seq TYPE text").await;
     let status = ok(&repo, &url, &["status", "--env", "local"]);
@@ -289,15 +277,8 @@ async fn a_failing_seed_on_mariadb_leaves_no_rows_and_reruns_cleanly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_settles_a_failed_migration_the_live_schema_shows_done() {
     let server = &MARIADB;
-    if !server.ready().await {
-        return;
-    }
-    let prefix = format!("settle_{}", std::process::id());
-    server.drop_prefixed("settle_").await;
-    let repo = init_starter("mysql", &prefix);
-    repo.git_commit_all("a prefix of its own");
+    let Some((repo, prefix)) = first_release(server, "settle").await else { return };
     let url = server.url();
-    ok(&repo, &url, &["commit", "-m", "first release"]);
     ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml", "--tenant", "nrna"]);
     // As a kill between the DDL and its history row leaves it.
     let failed = "UPDATE strata_history SET state = 'failed' WHERE id = 'module.donations/0001_init'";

@@ -153,3 +153,18 @@ pub fn ok(repo: &Repo, url: &str, args: &[&str]) -> String {
     assert_eq!(run.code, 0, "strata {args:?}:\n{}{}", run.stdout, run.stderr);
     run.stdout
 }
+
+/// A starter of `server`'s dialect whose tenants are named `<name>_<pid>_<tenant>` (what an earlier
+/// run of the same test left dropped first), committed as "first release"; `None` when the server
+/// is not there. Returns the repository and the tenants' prefix.
+pub async fn first_release(server: &Server, name: &str) -> Option<(Repo, String)> {
+    if !server.ready().await {
+        return None;
+    }
+    let prefix = format!("{name}_{}", std::process::id());
+    server.drop_prefixed(&format!("{name}_")).await;
+    let repo = init_starter(server.dialect, &prefix);
+    repo.git_commit_all("test tenants get a prefix of their own");
+    ok(&repo, &server.url(), &["commit", "-m", "first release"]);
+    Some((repo, prefix))
+}

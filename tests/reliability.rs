@@ -300,3 +300,24 @@ async fn apply_settles_a_failed_migration_the_live_schema_shows_done() {
     assert!(!status.contains('!'), "uml is settled: {status}");
     server.drop_prefixed(&prefix).await;
 }
+
+/// A concurrency of 0 was taken (and quietly made 1); option values and environment settings that
+/// cannot mean anything are refused before anything runs, naming the option or the file.
+#[test]
+fn a_concurrency_of_zero_is_refused_before_anything_runs() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    let run = repo.run(&["apply", "--env", "local", "--concurrency", "0"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("'--concurrency <CONCURRENCY>': must be at least 1"), "{}", run.stderr);
+    assert!(!repo.tenant_db("demo").exists(), "nothing ran");
+    let environment = "environments/local.yaml";
+    repo.write(environment, &format!("{}rollout: {{ concurrency: 0 }}\n", repo.read(environment)));
+    let check = repo.run(&["check"]);
+    assert_ne!(check.code, 0);
+    assert!(
+        check.stderr.contains("environments/local.yaml: rollout.concurrency must be at least 1"),
+        "{}",
+        check.stderr
+    );
+}

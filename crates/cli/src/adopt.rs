@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, default_value = "30s", value_parser = strata_core::duration::parse)]
     pub lock_timeout: Duration,
     /// Tenants compared at once (default: rollout.concurrency of the environment, else twice the cores).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub concurrency: Option<usize>,
 }
 

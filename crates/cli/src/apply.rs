@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long, value_parser = strata_core::duration::parse)]
     pub deadline: Option<Duration>,
     /// Tenants migrated at once (default: rollout.concurrency of the environment, else twice the cores).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub concurrency: Option<usize>,
     /// Halt the rollout once this many tenants have failed (default: rollout.max_failures).
     #[arg(long)]

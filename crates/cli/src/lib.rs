@@ -255,6 +255,15 @@ fn io(e: std::io::Error) -> Error {
     Error::Output(e)
 }
 
+/// `--concurrency`: a number of tenants at once, so at least one (0 would start nothing).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Prints a value as pretty JSON.
 fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
     let text =

@@ -199,6 +199,7 @@ pub struct EnvironmentManifest {
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub concurrency: Option<usize>,
     #[serde(default)]
     pub max_failures: Option<usize>,

@@ -256,6 +256,10 @@ fn load_environments(source: &dyn Source) -> Result<BTreeMap<String, Environment
             strata_core::url::check_is_reference(url)
                 .map_err(|message| ProjectError::Invalid { path: path.clone(), message })?;
         }
+        if manifest.rollout.concurrency == Some(0) {
+            let message = "rollout.concurrency must be at least 1 (0 would start no tenant)".to_string();
+            return Err(ProjectError::Invalid { path, message });
+        }
         environments.insert(name.clone(), Environment { name, path, manifest });
     }
     Ok(environments)

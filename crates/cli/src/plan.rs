@@ -133,7 +133,7 @@ fn irreversible(down: &str) -> Option<String> {
 }
 
 impl PlanJson {
-    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed], hand_written: Vec<String>) -> Self {
+    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed]) -> Self {
         let migrations: Vec<MigrationJson> = plan
             .migrations
             .iter()
@@ -202,7 +202,7 @@ impl PlanJson {
                     message: seed.to_string(),
                 })
                 .collect(),
-            hand_written,
+            hand_written: plan.hand_written.clone(),
         }
     }
 }
@@ -211,9 +211,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     let source = WorkTree::new(&context.repo);
     let project = Project::load(&source)?;
     let plan = pending(&project, &context.repo, args.tenant.as_deref())?;
-    let drafts = strata_ops::work_tree::drafts(&context.repo);
-    let hand_written = drafts.into_iter().filter(|p| p.ends_with(".up.sql")).collect();
-    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?, hand_written);
+    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?);
     match context.format(args.format) {
         Format::Json => print_json(out, &json)?,
         Format::Markdown => write!(out, "{}", render_template("plan.md", MARKDOWN, &json)?).map_err(io)?,

@@ -96,6 +96,24 @@ fn concurrent_index(d: Dialect, table: &str, index: &Index) -> Step {
     step(format!("create index {} on {table} concurrently (online)", index.name), sql, hazards)
 }
 
+/// `changes` without dropping the indexes named in `indexes`: the down of the transactional part
+/// leaves them to the online migration's own down.
+pub fn without_index_drops(changes: Vec<Change>, indexes: &[String]) -> Vec<Change> {
+    changes
+        .into_iter()
+        .filter_map(|change| match change {
+            Change::AlterTable { from, to, changes } => {
+                let kept: Vec<TableChange> = changes
+                    .into_iter()
+                    .filter(|c| !matches!(c, TableChange::DropIndex(index) if indexes.contains(&index.name)))
+                    .collect();
+                (!kept.is_empty()).then_some(Change::AlterTable { from, to, changes: kept })
+            }
+            other => Some(other),
+        })
+        .collect()
+}
+
 /// The down of the online steps: each index they built, dropped `CONCURRENTLY` (a validated
 /// constraint needs no undoing; the transactional part's down drops it).
 pub fn online_down(d: Dialect, indexes: &[String]) -> Vec<Step> {

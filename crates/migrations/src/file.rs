@@ -85,6 +85,30 @@ impl Migration {
         self.down.as_deref()?.lines().find_map(|l| l.strip_prefix("-- strata:irreversible")).map(str::trim)
     }
 
+    /// A new migration of `key`'s layer, its up path set and its files still empty: what
+    /// `commit` generates and `migration new` writes by hand start alike.
+    pub fn new(
+        key: MigrationKey,
+        slug: String,
+        requires: Vec<MigrationKey>,
+        hazards: BTreeSet<Hazard>,
+        directives: Directives,
+    ) -> Self {
+        let mut migration = Migration {
+            key,
+            slug,
+            up_path: String::new(),
+            up: String::new(),
+            down: None,
+            requires,
+            hazards,
+            allows: BTreeMap::new(),
+            directives,
+        };
+        migration.up_path = format!("{}/{}.up.sql", migration.key.layer.migrations_dir(), migration.stem());
+        migration
+    }
+
     /// Reads the header of an up file whose name gave `key` and `slug`.
     pub fn from_up_file(
         key: MigrationKey,

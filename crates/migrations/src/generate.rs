@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::{order::dag_order, sum, Migration, MigrationError, MigrationKey};
 use strata_core::Dialect;
-use strata_dialect::online::{online_down, plan_online, Online};
+use strata_dialect::online::{online_down, plan_online, without_index_drops, Online};
 use strata_dialect::plan::{plan, PlanError, Step};
 use strata_project::compose::{render, restore_symbols, ComposeError, Composition, RenderContext};
 use strata_project::project::{LayerId, Project};
@@ -169,12 +169,8 @@ fn next_migrations(
     // Some changes have no automatic reverse (PostgreSQL cannot remove an enum label): the down
     // file then says so, and rollback refuses it instead of guessing. What the online migration
     // built, its own down drops.
-    let down = down_steps(dialect, &current.schema, &desired.schema, &renames).map(|steps| {
-        steps
-            .into_iter()
-            .filter(|s| !planned.online_indexes.iter().any(|i| s.summary == format!("drop index {i}")))
-            .collect()
-    });
+    let down_changes = down_changes(&current.schema, &desired.schema, &renames);
+    let down = plan(dialect, &without_index_drops(down_changes, &planned.online_indexes));
     let existing = all.get(layer).map_or(0, Vec::len) as u32;
     let mut made = Vec::new();
     if !planned.steps.is_empty() {
@@ -205,19 +201,13 @@ fn migration(
         (_, Some(message)) => super::file::slugify(message),
         _ => super::file::slugify(&up_steps.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>().join(" ")),
     };
-    let requires = requires(all, layer, layers);
-    let mut migration = Migration {
-        key: MigrationKey { layer: layer.clone(), seq },
+    let mut migration = Migration::new(
+        MigrationKey { layer: layer.clone(), seq },
         slug,
-        up_path: String::new(),
-        up: String::new(),
-        down: None,
-        requires,
-        hazards: up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
-        allows: BTreeMap::new(),
-        directives: super::file::Directives { no_transaction, ..Default::default() },
-    };
-    migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
+        requires(all, layer, layers),
+        up_steps.iter().flat_map(|s| s.hazards.iter().copied()).collect(),
+        super::file::Directives { no_transaction, ..Default::default() },
+    );
     let header = migration.header();
     migration.up = format!("{header}{}", body(dialect, up_steps));
     migration.down = Some(match down_steps {
@@ -260,7 +250,12 @@ pub fn down_steps(
     desired: &Schema,
     renames: &Renames,
 ) -> Result<Vec<Step>, PlanError> {
-    plan(dialect, &diff_with_renames(desired, current, &renames.reversed()))
+    plan(dialect, &down_changes(current, desired, renames))
+}
+
+/// The changes that take `desired` back to `current`, renames reversed.
+fn down_changes(current: &Schema, desired: &Schema, renames: &Renames) -> Vec<strata_schema::Change> {
+    diff_with_renames(desired, current, &renames.reversed())
 }
 
 /// The body of a migration file as `commit` writes it: each step under its summary comment.

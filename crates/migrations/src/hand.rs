@@ -48,18 +48,8 @@ pub fn new_pair(
         slug if slug.is_empty() => "hand_written".to_string(),
         slug => slug,
     };
-    let mut migration = Migration {
-        key: MigrationKey { layer: layer.clone(), seq },
-        slug,
-        up_path: String::new(),
-        up: String::new(),
-        down: None,
-        requires,
-        hazards: Default::default(),
-        allows: BTreeMap::new(),
-        directives: Default::default(),
-    };
-    migration.up_path = format!("{}/{}.up.sql", layer.migrations_dir(), migration.stem());
+    let key = MigrationKey { layer: layer.clone(), seq };
+    let mut migration = Migration::new(key, slug, requires, Default::default(), Default::default());
     let header = migration.header();
     migration.up = format!("{header}{UP_BODY}");
     migration.down = Some(format!("{header}{DOWN_BODY}"));

@@ -89,6 +89,8 @@ pub struct PendingPlan {
     pub unaffected: usize,
     /// Layers (of the tenants considered) whose change needs a new version before `commit`.
     pub needs_version: Vec<NeedsVersion>,
+    /// Up files of hand-written migrations not yet committed: `commit` records them as written.
+    pub hand_written: Vec<String>,
 }
 
 /// The pending plan of the work tree at `repo_dir`, for every tenant or only `only`.
@@ -98,7 +100,9 @@ pub fn pending(project: &Project, repo_dir: &std::path::Path, only: Option<&str>
             return Err(Error::Usage(format!("unknown tenant '{id}' (no tenants/{id}/tenant.yaml)")));
         }
     }
-    let mut all = crate::work_tree::migrations(repo_dir, project)?;
+    let drafts = crate::work_tree::drafts(repo_dir);
+    let source = strata_project::source::WorkTree::new(repo_dir);
+    let mut all = strata_migrations::generate::load_all_with_drafts(project, &source, &drafts)?;
     let new = generate(project, all.clone(), None)?;
     let mut needs_version = crate::check::needing_versions(project, &all, &new);
     for migration in &new {
@@ -139,7 +143,8 @@ pub fn pending(project: &Project, repo_dir: &std::path::Path, only: Option<&str>
         .filter(|m| only.is_none() || reached.contains(&m.id()))
         .map(|migration| PendingMigration { findings: lint(dialect, &project.config.lint, &migration), migration })
         .collect();
-    Ok(PendingPlan { migrations, groups, tenants: tenants.len(), unaffected, needs_version })
+    let hand_written = drafts.into_iter().filter(|path| path.ends_with(".up.sql")).collect();
+    Ok(PendingPlan { migrations, groups, tenants: tenants.len(), unaffected, needs_version, hand_written })
 }
 
 /// Seed files the work tree changed since HEAD: what `apply` will rerun, keep or refuse on tenants

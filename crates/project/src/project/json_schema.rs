@@ -48,11 +48,6 @@ pub fn schema_of(path: &str) -> Option<&'static str> {
     }
 }
 
-/// A semver range as written in YAML (`">=1.0, <2"`, `"^1"`, `"*"`), described for the schema.
-#[derive(JsonSchema)]
-#[schemars(description = "a semver range: \">=1.0, <2\", \"^1.2\", \"~1.0\", \"*\"")]
-pub struct VersionRange(#[allow(dead_code)] String);
-
 /// The line that points an editor at the schema of the YAML file at `path` (relative to the
 /// repository), or `None` for files strata does not read.
 pub fn modeline(path: &str) -> Option<String> {
@@ -63,6 +58,14 @@ pub fn modeline(path: &str) -> Option<String> {
 
 pub(super) fn dialect(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "description": "the SQL dialect of every tenant", "enum": ["sqlite", "postgres", "mysql"] })
+}
+
+/// Names to semver ranges as written in YAML (`membership: ">=1.0, <2"`).
+pub(super) fn ranges(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "additionalProperties": { "type": "string", "description": "a semver range: \">=1.0, <2\", \"^1.2\", \"~1.0\", \"*\"" }
+    })
 }
 
 pub(super) fn renames(_: &mut SchemaGenerator) -> Schema {

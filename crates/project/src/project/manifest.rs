@@ -80,7 +80,7 @@ pub struct LayerManifest {
     pub modules: Vec<String>,
     /// module name (or `template.<name>`) -> semver range
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, super::json_schema::VersionRange>")]
+    #[schemars(schema_with = "super::json_schema::ranges")]
     pub requires: BTreeMap<String, semver::VersionReq>,
     #[serde(default)]
     pub conflicts: Vec<String>,
@@ -95,9 +95,7 @@ pub struct LayerManifest {
 #[serde(untagged)]
 pub enum ModuleSelection {
     List(Vec<String>),
-    Ranges(
-        #[schemars(with = "BTreeMap<String, super::json_schema::VersionRange>")] BTreeMap<String, semver::VersionReq>,
-    ),
+    Ranges(#[schemars(schema_with = "super::json_schema::ranges")] BTreeMap<String, semver::VersionReq>),
 }
 
 impl Default for ModuleSelection {

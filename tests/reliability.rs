@@ -321,3 +321,140 @@ fn a_concurrency_of_zero_is_refused_before_anything_runs() {
         check.stderr
     );
 }
+
+/// Changes one of a tenant's variables in its `tenant.yaml` (the work tree).
+fn set_var(repo: &Repo, tenant: &str, from: &str, to: &str) {
+    let path = format!("tenants/{tenant}/tenant.yaml");
+    let text = repo.read(&path);
+    assert!(text.contains(from), "{path} has {from}: {text}");
+    repo.write(&path, &text.replace(from, to));
+}
+
+/// Item 7: a changed variable used to reach nothing (`plan` "No changes", `apply` up to date,
+/// `drift` exit 3 forever). Now `plan` shows the step that converges the tenant, `apply` runs it
+/// once, before any pending migration, and a change back to an old value converges again.
+#[test]
+fn a_changed_tenant_variable_is_planned_and_converged_once_by_apply() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local"]);
+    repo.execute("nrna", "INSERT INTO donations (amount_cents) VALUES (500)");
+    let default_of =
+        |tenant| repo.column(tenant, "SELECT dflt_value FROM pragma_table_info('donations') WHERE name = 'currency'");
+
+    set_var(&repo, "nrna", "currency: \"USD\"", "currency: \"EUR\"");
+    let plan = repo.ok(&["plan"]);
+    assert!(
+        plan.contains("changed variables: tenants/nrna/tenant.yaml: apply converges the tenant's schema"),
+        "{plan}"
+    );
+    assert!(plan.contains("DEFAULT 'EUR'"), "{plan}");
+    let json: serde_json::Value = serde_json::from_str(&repo.ok(&["plan", "--format", "json"])).unwrap();
+    let tenants: Vec<&str> =
+        json["rerendered"].as_array().unwrap().iter().map(|r| r["tenant"].as_str().unwrap()).collect();
+    assert_eq!(tenants, ["nrna"], "only the tenant whose value changed");
+    repo.ok(&["commit", "-m", "nrna takes euros"]);
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains("nrna: applied vars:"), "{out}");
+    assert!(out.contains("nrna: note: tenants/nrna/tenant.yaml: its variables changed"), "{out}");
+    assert!(out.contains("uml: up to date") && out.contains("demo: up to date"), "{out}");
+    assert_eq!(default_of("nrna"), ["'EUR'"]);
+    assert_eq!(default_of("uml"), ["'NPR'"], "another tenant is untouched");
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM donations"), ["1"], "the rows survive");
+    assert_eq!(repo.run(&["drift", "--env", "local"]).code, 0, "no drift once converged");
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("3 up to date"), "the step runs once");
+
+    // A second change on top, with a new migration in the same commit: the converging step runs
+    // first, and the new migration renders with the new value.
+    set_var(&repo, "nrna", "currency: \"EUR\"", "currency: \"GBP\"");
+    let path = "modules/donations/schema/01_donations.sql";
+    repo.write(path, &repo.read(path).replace("  currency TEXT", "  note TEXT,\n  currency TEXT"));
+    repo.ok(&["commit", "--bump", "minor", "-m", "pounds, and a note"]);
+    let out = repo.ok(&["apply", "--env", "local"]);
+    let line = out.lines().find(|l| l.starts_with("nrna: applied ")).unwrap_or_default();
+    assert!(
+        line.starts_with("nrna: applied vars:") && line.ends_with(", module.donations/0002_pounds_and_a_note"),
+        "{out}"
+    );
+    assert_eq!(default_of("nrna"), ["'GBP'"]);
+
+    // Back to the first value: the oldest rows' hashes are not mistaken for today's state.
+    set_var(&repo, "nrna", "currency: \"GBP\"", "currency: \"USD\"");
+    repo.ok(&["commit", "-m", "back to dollars"]);
+    assert!(repo.ok(&["apply", "--env", "local"]).contains("nrna: applied vars:"));
+    assert_eq!(default_of("nrna"), ["'USD'"]);
+    let steps = repo.column("nrna", "SELECT id FROM strata_history WHERE id LIKE 'vars:%'");
+    assert_eq!(steps.len(), 3, "one step per change: {steps:?}");
+    assert_eq!(repo.run(&["drift", "--env", "local"]).code, 0);
+    assert!(repo.ok(&["status", "--env", "local"]).contains("3 up to date, 0 behind"));
+}
+
+/// A variable that names a table would, changed, drop the old table with its rows: `check`,
+/// `verify` and `plan` say so before the merge, and `apply` refuses that tenant only.
+#[test]
+fn a_variable_change_that_would_drop_data_is_refused_before_and_at_apply() {
+    let repo = Repo::init();
+    repo.write(
+        "tenants/nrna/patches/02_ledger.sql",
+        "CREATE TABLE {{ tenant.vars.ledger | sql_ident }} (id INTEGER PRIMARY KEY);\n",
+    );
+    set_var(&repo, "nrna", "currency: \"USD\"", "currency: \"USD\", ledger: \"ledger_a\"");
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local"]);
+    repo.execute("nrna", "INSERT INTO ledger_a (id) VALUES (1)");
+
+    set_var(&repo, "nrna", "ledger_a", "ledger_b");
+    let refusal = "tenants/nrna/tenant.yaml: with its new variables the tenant's migrations render to a schema without data it has (drop table ledger_a)";
+    let check = repo.run(&["check"]);
+    assert_eq!(check.code, 3, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains(refusal), "{}", check.stdout);
+    assert!(repo.ok(&["plan"]).contains(refusal));
+    repo.git_commit_all("rename nrna's ledger by its variable");
+    let verify = repo.run(&["verify", "--base", "HEAD~1"]);
+    assert_ne!(verify.code, 0);
+    assert!(verify.stdout.contains(refusal), "{}", verify.stdout);
+    let apply = repo.run(&["apply", "--env", "local"]);
+    assert_eq!(apply.code, 4, "{}{}", apply.stdout, apply.stderr);
+    assert!(apply.stdout.contains(&format!("nrna: FAILED after 0 migrations: {refusal}")), "{}", apply.stdout);
+    assert!(apply.stdout.contains("2 up to date, 1 failed"), "{}", apply.stdout);
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM ledger_a"), ["1"], "nothing was dropped");
+}
+
+/// Item 7 on a server: the converging step is planned for the engine, runs in the tenant's
+/// schema or database only, and leaves no drift.
+async fn a_changed_variable_converges_on(server: &Server, name: &str) {
+    let Some((repo, prefix)) = first_release(server, name).await else { return };
+    let url = server.url();
+    ok(&repo, &url, &["apply", "--env", "local"]);
+    set_var(&repo, "nrna", "currency: \"USD\"", "currency: \"EUR\"");
+    ok(&repo, &url, &["commit", "-m", "nrna takes euros"]);
+    let out = ok(&repo, &url, &["apply", "--env", "local"]);
+    assert!(out.contains("nrna: applied vars:") && out.contains("2 up to date"), "{out}");
+    let current = match server.postgres() {
+        true => "current_schema()",
+        false => "DATABASE()",
+    };
+    let default_in = |tenant: &str| {
+        let query = format!(
+            "SELECT CAST(column_default AS CHAR(64)) FROM information_schema.columns WHERE table_schema = {current} AND table_name = 'donations' AND column_name = 'currency'"
+        );
+        let schema = format!("{prefix}_{tenant}");
+        async move { server.texts_in(&schema, &query).await.concat() }
+    };
+    assert!(default_in("nrna").await.contains("EUR"), "{}", default_in("nrna").await);
+    assert!(default_in("uml").await.contains("NPR"), "{}", default_in("uml").await);
+    let drift = util::servers::strata(&repo, &url, &["drift", "--env", "local"]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+    assert!(ok(&repo, &url, &["apply", "--env", "local"]).contains("3 up to date"));
+    server.drop_prefixed(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_variable_converges_on_postgres() {
+    a_changed_variable_converges_on(&POSTGRES, "varspg").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_variable_converges_on_mariadb() {
+    a_changed_variable_converges_on(&MARIADB, "varsmy").await;
+}

@@ -11,6 +11,7 @@ use crate::{Error, ExitStatus};
 use strata_migrations::lint::Finding;
 use strata_migrations::releases::{NeedsVersion, NewVersionReason};
 use strata_ops::plan::{changed_seeds_since_head, pending, PendingPlan};
+use strata_ops::rerender::Rerendered;
 use strata_ops::seeds::ChangedSeed;
 use strata_project::project::Project;
 use strata_project::source::WorkTree;
@@ -43,6 +44,33 @@ pub struct PlanJson {
     pub changed_seeds: Vec<ChangedSeedJson>,
     /// Hand-written migrations (up files) not yet committed: `commit` records them as written.
     pub hand_written: Vec<String>,
+    /// Tenants whose changed variables change their schema: the step `apply` converges them with.
+    pub rerendered: Vec<RerenderedJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RerenderedJson {
+    pub tenant: String,
+    pub file: String,
+    /// The converging step's SQL as this tenant gets it (empty when refused).
+    pub sql: String,
+    pub hazards: Vec<String>,
+    /// Why `apply` will refuse to converge it.
+    pub refused: Option<String>,
+}
+
+impl RerenderedJson {
+    fn new(found: &Rerendered) -> Self {
+        let hazards: std::collections::BTreeSet<String> =
+            found.steps.iter().flat_map(|s| &s.hazards).map(ToString::to_string).collect();
+        RerenderedJson {
+            tenant: found.tenant.clone(),
+            file: found.file.clone(),
+            sql: body(&strata_ops::rerender::body(&found.steps)),
+            hazards: hazards.into_iter().collect(),
+            refused: found.refused.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -133,7 +161,7 @@ fn irreversible(down: &str) -> Option<String> {
 }
 
 impl PlanJson {
-    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed]) -> Self {
+    pub fn new(project: &Project, plan: &PendingPlan, seeds: &[ChangedSeed], rerendered: &[Rerendered]) -> Self {
         let migrations: Vec<MigrationJson> = plan
             .migrations
             .iter()
@@ -203,6 +231,7 @@ impl PlanJson {
                 })
                 .collect(),
             hand_written: plan.hand_written.clone(),
+            rerendered: rerendered.iter().map(RerenderedJson::new).collect(),
         }
     }
 }
@@ -211,7 +240,8 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     let source = WorkTree::new(&context.repo);
     let project = Project::load(&source)?;
     let plan = pending(&project, &context.repo, args.tenant.as_deref())?;
-    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?);
+    let rerendered = strata_ops::rerender::since(&project, &context.repo, "HEAD", args.tenant.as_deref());
+    let json = PlanJson::new(&project, &plan, &changed_seeds_since_head(&context.repo)?, &rerendered);
     match context.format(args.format) {
         Format::Json => print_json(out, &json)?,
         Format::Markdown => write!(out, "{}", render_template("plan.md", MARKDOWN, &json)?).map_err(io)?,
@@ -249,6 +279,18 @@ fn text(context: &Context, plan: &PlanJson, out: &mut dyn Write) -> Result<(), E
     for seed in &plan.changed_seeds {
         let line = format!("seed {}", seed.message);
         writeln!(out, "{}", if seed.mark.is_none() { style.red(&line) } else { style.yellow(&line) }).map_err(io)?;
+    }
+    for found in &plan.rerendered {
+        match &found.refused {
+            Some(why) => writeln!(out, "{}", style.red(&format!("changed variables: {why}"))).map_err(io)?,
+            None => {
+                writeln!(out, "changed variables: {}: apply converges the tenant's schema with", found.file)
+                    .map_err(io)?;
+                for line in found.sql.lines() {
+                    writeln!(out, "  {line}").map_err(io)?;
+                }
+            }
+        }
     }
     if plan.migrations.is_empty() {
         writeln!(out, "No changes: the declarative schema of {} matches its committed migrations.", plan.project)

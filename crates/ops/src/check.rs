@@ -57,6 +57,9 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
         Err(_) => Vec::new(),
     };
     problems.extend(needing_versions(&project, &migrations, &new).iter().map(ToString::to_string));
+    // A changed variable whose converging step `apply` would refuse (it drops data).
+    let rerendered = crate::rerender::since(&project, repo_dir, "HEAD", None);
+    problems.extend(rerendered.into_iter().filter_map(|r| r.refused));
     Ok(CheckReport { project, problems, unresolved_tenants })
 }
 

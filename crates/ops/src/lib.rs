@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod new_migration;
 pub mod place;
 pub mod plan;
+pub mod rerender;
 pub mod rollout;
 pub mod seeds;
 pub mod snapshot;

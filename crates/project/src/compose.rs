@@ -187,7 +187,10 @@ pub fn restore_symbols(dialect: Dialect, sql: &str) -> String {
         let sentinel = format!("{SENTINEL}{path}__");
         restored = restored
             .replace(&dialect.quote_literal(&sentinel), &format!("{{{{ {path} | sql_literal }}}}"))
-            .replace(&dialect.quote_ident(&sentinel), &format!("{{{{ {path} | sql_ident }}}}"));
+            .replace(&dialect.quote_ident(&sentinel), &format!("{{{{ {path} | sql_ident }}}}"))
+            // What is left is a step's summary comment (`-- create table …`), where a tera tag
+            // would be refused: the name of the value reads as well.
+            .replace(&sentinel, &path);
     }
     restored
 }
@@ -451,6 +454,12 @@ mod tests {
         assert_eq!(
             restore_symbols(Dialect::Sqlite, &rendered),
             "CREATE TABLE t (c TEXT DEFAULT {{ tenant.vars.currency | sql_literal }});"
+        );
+        // A summary comment names the value, which a tera tag in a comment could not.
+        let comment = "-- create table __strata_var__tenant.vars.ledger__\nCREATE TABLE \"__strata_var__tenant.vars.ledger__\" (id int);";
+        assert_eq!(
+            restore_symbols(Dialect::Sqlite, comment),
+            "-- create table tenant.vars.ledger\nCREATE TABLE {{ tenant.vars.ledger | sql_ident }} (id int);"
         );
     }
 }

@@ -20,6 +20,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use super::replays::{rendered, Replayed, Replays};
 use super::shard::Shard;
 use super::{check_history, LastRun};
+use crate::rerender::{self, Converge, Past};
 use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
 use strata_db::peek::Peeker;
@@ -184,6 +185,8 @@ struct Fleet<'a> {
     options: &'a ApplyOptions,
     peeker: Peeker,
     replays: Replays,
+    /// Tenants' variables at the commits that applied their migrations.
+    past: Past,
     timings: RefCell<Timings>,
     /// Per tenant, what it settled on its own (see [`TenantOutcome::notes`]).
     notes: RefCell<std::collections::BTreeMap<String, Vec<String>>>,
@@ -225,6 +228,7 @@ pub async fn apply(
         options,
         peeker: Peeker::new(Session::new(env.manifest.timeouts, options.lock_timeout)),
         replays: Replays::default(),
+        past: Past::new(&view.root),
         timings: RefCell::new(Timings::default()),
         notes: RefCell::default(),
     };
@@ -435,7 +439,10 @@ impl Fleet<'_> {
                 if !failed {
                     check_history(self.view, tenant, &order, &history).map_err(fail)?;
                 }
-                if !failed && everything_done(&order, &seeds, &history) {
+                if !failed
+                    && everything_done(&order, &seeds, &history)
+                    && !self.rerendered(tenant, &order, &history).await
+                {
                     self.timings.borrow_mut().one_query_tenants += 1;
                     return Ok(Vec::new());
                 }
@@ -508,12 +515,18 @@ impl Fleet<'_> {
         // An unmarked edit of a seed the tenant ran refuses the tenant before anything runs.
         let seed_runs = crate::seeds::to_run(seeds, history).map_err(|e| fail(&applied, e))?;
         let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
-        if seed_runs.is_empty() && order.iter().all(|m| done.contains(m.id().as_str())) {
-            return Ok(applied);
-        }
         let dialect = view.project.config.dialect;
         let context = RenderContext::for_tenant(tenant, Some(&env.name));
         let (sqls, replayed) = self.rendered(order, &context).await.map_err(|e| fail(&applied, e))?;
+        // Changed variables first: the pending migrations render with the new values, so the
+        // schema they start from must have them too.
+        let converge = self.converge(tenant, order, history, (&sqls, &replayed)).map_err(|e| fail(&applied, e))?;
+        if converge.is_none() && seed_runs.is_empty() && order.iter().all(|m| done.contains(m.id().as_str())) {
+            return Ok(applied);
+        }
+        if let Some(step) = &converge {
+            self.run_converge(tenant, step, history, db, dry_sql, &mut applied).await?;
+        }
         for ((migration, sql), schema_hash) in order.iter().zip(&sqls).zip(replayed.hashes.iter()) {
             let id = migration.id();
             if done.contains(id.as_str()) {
@@ -641,6 +654,97 @@ impl Fleet<'_> {
             Ok(RunOutcome::AlreadyApplied) => {}
             Err(e) => return Err((applied.clone(), e.to_string())),
         }
+        Ok(())
+    }
+
+    /// The cheap test for changed variables, on a tenant with nothing pending: does the last
+    /// recorded schema hash differ from what its migrations render to now? Only templated
+    /// migrations can, and their replay is shared by tenants that render alike.
+    async fn rerendered(&self, tenant: &Tenant, order: &[&Migration], history: &[strata_db::HistoryRow]) -> bool {
+        if !rerender::templated(order) {
+            return false;
+        }
+        let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
+        // A tenant whose migrations do not render goes the full path, which says why.
+        let Ok((sqls, replayed)) = self.rendered(order, &context).await else { return true };
+        let (positions, last) = rerender::applied(order, history);
+        let dialect = self.view.project.config.dialect;
+        rerender::hash_now(dialect, order, &sqls, &replayed.hashes, &positions)
+            .map_or(true, |now| rerender::recorded_differs(last, &now))
+    }
+
+    /// The step that converges a tenant whose applied migrations render differently now (its
+    /// variables changed), or nothing.
+    fn converge(
+        &self,
+        tenant: &Tenant,
+        order: &[&Migration],
+        history: &[strata_db::HistoryRow],
+        (sqls, replayed): (&[Cow<'_, str>], &Replayed),
+    ) -> Result<Option<Converge>, String> {
+        let (positions, last) = rerender::applied(order, history);
+        if positions.is_empty() || !rerender::templated(order) {
+            return Ok(None);
+        }
+        let dialect = self.view.project.config.dialect;
+        let now = rerender::hash_now(dialect, order, sqls, &replayed.hashes, &positions)?;
+        if !rerender::recorded_differs(last, &now) {
+            return Ok(None);
+        }
+        let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
+        rerender::converge(
+            dialect,
+            (tenant, &self.env.name),
+            (order, history),
+            &positions,
+            (&context, &now),
+            (&self.past, &self.view.commit_sha),
+        )
+    }
+
+    /// Runs (or, in a dry run, lists) a converging step, recorded under its `vars:` id, and says
+    /// so in the tenant's notes. A failed earlier attempt is forgotten first: the step is
+    /// computed again from the history, and the same id would otherwise be refused.
+    async fn run_converge(
+        &self,
+        tenant: &Tenant,
+        step: &Converge,
+        history: &[strata_db::HistoryRow],
+        db: &mut Option<TenantDb>,
+        dry_sql: &mut Vec<(String, String)>,
+        applied: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        let Some(db) = db.as_mut().filter(|_| !self.options.dry_run) else {
+            dry_sql.push((step.id.clone(), step.sql.clone()));
+            applied.push(step.id.clone());
+            return Ok(());
+        };
+        if history.iter().any(|r| r.id == step.id && !r.state.is_done()) {
+            db.settle(&step.id, None).await.map_err(|e| (applied.clone(), e.to_string()))?;
+        }
+        let layer = format!("tenant.{}", tenant.id);
+        let checksum = strata_migrations::sum::checksum(&step.sql);
+        let run = MigrationRun {
+            id: &step.id,
+            layer: &layer,
+            seq: 0,
+            checksum: &checksum,
+            sql: &step.sql,
+            commit_sha: &self.view.commit_sha,
+            schema_hash: &step.schema_hash,
+            statements: None,
+            lock_timeout: None,
+            statement_timeout: None,
+            seed: false,
+        };
+        self.record(db, &run, applied).await?;
+        let summaries: Vec<&str> = step.steps.iter().map(|s| s.summary.as_str()).collect();
+        self.notes.borrow_mut().entry(tenant.id.clone()).or_default().push(format!(
+            "{}: its variables changed since it applied its migrations; converged with {} ({})",
+            rerender::tenant_file(tenant),
+            step.id,
+            summaries.join("; ")
+        ));
         Ok(())
     }
 

@@ -68,7 +68,8 @@ impl LastRun {
 }
 use std::path::{Path, PathBuf};
 
-use crate::snapshot::{short, Snapshot, SEED_PREFIX};
+use crate::rerender::is_migration;
+use crate::snapshot::{short, Snapshot};
 use strata_db::HistoryRow;
 use strata_migrations::Migration;
 use strata_project::project::Tenant;
@@ -82,7 +83,7 @@ pub fn check_history(
     history: &[HistoryRow],
 ) -> Result<(), String> {
     let known: BTreeMap<String, &Migration> = order.iter().map(|m| (m.id(), *m)).collect();
-    for row in history.iter().filter(|r| !r.id.starts_with(SEED_PREFIX)) {
+    for row in history.iter().filter(|r| is_migration(&r.id)) {
         let Some(migration) = known.get(&row.id) else {
             return Err(format!(
                 "tenant {} has {} applied (from commit {}), which commit {} does not contain; apply a commit that has it, or roll back",

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::rerender::is_migration;
 use crate::snapshot::{Snapshot, SEED_PREFIX};
 use crate::Error;
 use strata_db::session::Session;
@@ -80,8 +81,9 @@ pub async fn rollback(
     let history = db.history().await?;
     // Seed rows are the tenant's data: rollback runs no seed backwards. But a layer rolled back
     // past its first migration has no tables left for them, so its seeds are forgotten (below)
-    // and the next apply seeds it again.
-    let migrations: Vec<&HistoryRow> = history.iter().filter(|r| !r.id.starts_with(SEED_PREFIX)).collect();
+    // and the next apply seeds it again. A converging step (`vars:`) is not run backwards either:
+    // the downs render with today's values, which it made true.
+    let migrations: Vec<&HistoryRow> = history.iter().filter(|r| is_migration(&r.id)).collect();
     let going: Vec<&HistoryRow> = match goal {
         Goal::Commit(to) => {
             let kept = Snapshot::load(repo_dir, to)?;
@@ -125,7 +127,7 @@ fn seeds_of_emptied_layers(history: &[HistoryRow], reverted: &[String]) -> Vec<S
     let layer_of = |id: &str| id.split_once('/').map(|(layer, _)| layer.to_string());
     let left: BTreeSet<String> = history
         .iter()
-        .filter(|r| !r.id.starts_with(SEED_PREFIX) && !reverted.contains(&r.id))
+        .filter(|r| is_migration(&r.id) && !reverted.contains(&r.id))
         .filter_map(|r| layer_of(&r.id))
         .collect();
     let emptied: BTreeSet<String> =

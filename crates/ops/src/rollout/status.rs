@@ -66,7 +66,7 @@ pub async fn status(
             }
         };
         let rows = history.as_deref().unwrap_or_default();
-        let migrations = rows.iter().filter(|r| !r.id.starts_with(crate::snapshot::SEED_PREFIX));
+        let migrations = rows.iter().filter(|r| crate::rerender::is_migration(&r.id));
         let applied = migrations.clone().filter(|r| r.state.is_done()).count();
         let baselined = migrations.filter(|r| r.state == HistoryState::Baselined).count();
         let known = rows.iter().filter(|r| order.iter().any(|m| m.id() == r.id)).count();

@@ -9,6 +9,7 @@ use std::path::Path;
 use git2::{BranchType, Repository};
 
 use strata_migrations::sum::{normalized, SUM_FILE};
+use strata_project::project::Project;
 use strata_project::source::{CommitTree, Source, WorkTree};
 
 /// The base a branch is compared with, and what differs.
@@ -66,7 +67,7 @@ fn migration_files(source: &dyn Source) -> Result<Vec<(String, String)>, String>
 }
 
 /// Compares the work tree's migrations with those at the merge base of HEAD and the base.
-pub fn compare(repo_dir: &Path, reference: Option<&str>) -> Result<BaseComparison, NoBase> {
+pub fn compare(repo_dir: &Path, project: &Project, reference: Option<&str>) -> Result<BaseComparison, NoBase> {
     let repo = strata_project::git::open(repo_dir).map_err(|e| e.to_string())?;
     let (name, base) = base_commit(&repo, reference)?;
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
@@ -103,6 +104,9 @@ pub fn compare(repo_dir: &Path, reference: Option<&str>) -> Result<BaseCompariso
     // A merged seed may have run: an edit must say whether tenants run it again or keep its rows.
     let seeds = crate::seeds::changed_seeds(&at_base, &work_tree)?;
     problems.extend(seeds.iter().filter(|seed| seed.mark.is_none()).map(ToString::to_string));
+    // A tenant's changed variables that `apply` would refuse to converge (a step drops data).
+    let rerendered = crate::rerender::since(project, repo_dir, &merge_base.id().to_string(), None);
+    problems.extend(rerendered.into_iter().filter_map(|r| r.refused));
     let short = merge_base.id().to_string()[..12].to_string();
     Ok(BaseComparison {
         base: format!("{name} (merge base {short})"),

@@ -223,7 +223,7 @@ pub async fn verify(repo_dir: &Path, options: &Options) -> Result<Report, Error>
         report.verdict(CheckName::Releases, "consistent", "inconsistent", problems);
     }
 
-    let base = history::compare(repo_dir, options.base.as_deref());
+    let base = history::compare(repo_dir, &project, options.base.as_deref());
     match &base {
         Ok(base) => {
             let summary = format!("against {}", base.base);

@@ -458,3 +458,78 @@ async fn a_changed_variable_converges_on_postgres() {
 async fn a_changed_variable_converges_on_mariadb() {
     a_changed_variable_converges_on(&MARIADB, "varsmy").await;
 }
+
+/// Item 1, found again by the figures: on MySQL (and in a `no-transaction` migration on
+/// PostgreSQL) the history row was written after the statements, so a kill between them left the
+/// DDL done and no row; the rerun ran it again and failed ("already exists"), and only the run
+/// after that settled it. The row is now written `running` first: the rerun sees the run was cut
+/// off and settles it against the live schema at once.
+async fn a_run_killed_between_its_ddl_and_its_outcome_is_settled_by_the_rerun(server: &Server, name: &str) {
+    let Some((repo, prefix)) = first_release(server, name).await else { return };
+    let url = server.url();
+    ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    let schema = "templates/party/schema/03_meetings.sql";
+    let core = repo.read(schema);
+    repo.write(schema, &format!("{core}CREATE TABLE audit_marks (id INTEGER PRIMARY KEY, note VARCHAR(64));\n"));
+    let created = ok(&repo, &url, &["migration", "new", "template.party", "audit marks"]);
+    let up = created.lines().next().expect("the up path").to_string();
+    let (header, sleep) = match server.postgres() {
+        true => ("-- strata:no-transaction\n", "SELECT pg_sleep(30);"),
+        false => ("", "SELECT SLEEP(30);"),
+    };
+    repo.write(
+        &up,
+        &format!(
+            "{}{header}CREATE TABLE audit_marks (id INTEGER PRIMARY KEY, note VARCHAR(64));\n{sleep}\n",
+            repo.read(&up)
+        ),
+    );
+    let down = up.replace(".up.sql", ".down.sql");
+    repo.write(&down, &format!("{}DROP TABLE audit_marks;\n", repo.read(&down)));
+    ok(&repo, &url, &["commit", "--bump", "minor", "-m", "audit marks"]);
+
+    // Killed while the migration sleeps: the table is made, the outcome never written.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["--repo", &repo.path().display().to_string(), "apply", "--env", "local", "--tenant", "uml"])
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("strata runs");
+    let uml = format!("{prefix}_uml");
+    let id = up.rsplit('/').next().unwrap_or_default().trim_end_matches(".up.sql").to_string();
+    let state = format!("SELECT CAST(state AS CHAR(16)) FROM strata_history WHERE id = 'template.party/{id}'");
+    let started = std::time::Instant::now();
+    while server.texts_in(&uml, &state).await.is_empty() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the migration never started");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(server.texts_in(&uml, &state).await.concat().trim(), "running");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    child.kill().expect("kill");
+    child.wait().expect("killed");
+
+    let status = ok(&repo, &url, &["status", "--env", "local", "--tenant", "uml"]);
+    assert!(status.contains(&format!("template.party/{id} was cut off")), "{status}");
+    let rerun = util::servers::strata(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    assert_eq!(rerun.code, 0, "one rerun settles it:\n{}{}", rerun.stdout, rerun.stderr);
+    assert!(
+        rerun.stdout.contains(&format!(
+            "uml: note: template.party/{id} was cut off, but the live schema matches the state after it: recorded as applied"
+        )),
+        "{}",
+        rerun.stdout
+    );
+    assert_eq!(server.texts_in(&uml, &state).await.concat().trim(), "applied");
+    server.drop_prefixed(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_run_on_mariadb_is_settled_by_the_rerun() {
+    a_run_killed_between_its_ddl_and_its_outcome_is_settled_by_the_rerun(&MARIADB, "cutmy").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_no_transaction_run_on_postgres_is_settled_by_the_rerun() {
+    a_run_killed_between_its_ddl_and_its_outcome_is_settled_by_the_rerun(&POSTGRES, "cutpg").await;
+}

@@ -75,6 +75,10 @@ pub enum HistoryState {
     Applied,
     Baselined,
     Failed,
+    /// Written before statements that commit on their own (MySQL's DDL, a `no-transaction`
+    /// migration) and replaced by the outcome: a row left `running` is a run that was cut off
+    /// (killed, its connection lost), settled like a failure.
+    Running,
 }
 
 impl HistoryState {
@@ -84,7 +88,13 @@ impl HistoryState {
             HistoryState::Applied => "applied",
             HistoryState::Baselined => "baselined",
             HistoryState::Failed => "failed",
+            HistoryState::Running => "running",
         }
+    }
+
+    /// Whether the row needs settling before anything else runs: it failed, or was cut off.
+    pub fn is_unsettled(self) -> bool {
+        matches!(self, HistoryState::Failed | HistoryState::Running)
     }
 
     /// Whether the tenant's schema has the migration (run here, or there before strata came).
@@ -98,7 +108,10 @@ impl HistoryState {
             "applied" => Ok(HistoryState::Applied),
             "baselined" => Ok(HistoryState::Baselined),
             "failed" => Ok(HistoryState::Failed),
-            other => Err(format!("strata_history.state holds {other:?}, which is not applied, baselined or failed")),
+            "running" => Ok(HistoryState::Running),
+            other => {
+                Err(format!("strata_history.state holds {other:?}, which is not applied, baselined, failed or running"))
+            }
         }
     }
 }

@@ -203,7 +203,10 @@ impl MySqlTenant {
         }
     }
 
-    /// Runs one migration; MySQL cannot roll DDL back, so a failure is recorded as `failed`.
+    /// Runs one migration; MySQL cannot roll DDL back, so its row is written `running` first and
+    /// then given the outcome: a failure stays `failed`, and a run cut off between the DDL and the
+    /// outcome (a kill, a lost connection) leaves `running`, which the next apply settles against
+    /// the live schema instead of running the DDL a second time.
     pub async fn run(&mut self, run: &MigrationRun<'_>) -> Result<RunOutcome, DbError> {
         let started = Instant::now();
         sqlx::raw_sql(HISTORY_DDL).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
@@ -220,14 +223,18 @@ impl MySqlTenant {
         if run.seed {
             return self.run_seed(run, started).await;
         }
+        Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, HistoryState::Running, 0)
+            .await
+            .map_err(|e| self.error(e))?;
         let restore = self.set_timeouts(run).await.map_err(|e| DbError::migration(run.id, e, ""))?;
         let outcome = sqlx::raw_sql(run.sql).execute(&mut self.conn).await;
         if let Some(restore) = restore {
             sqlx::raw_sql(&restore).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
         }
         let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
-        let took = started.elapsed().as_millis() as i64;
-        Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, state, took).await.map_err(|e| self.error(e))?;
+        Queries::<MySql>::set_outcome(&mut self.conn, &SPELLING, run.id, state, started)
+            .await
+            .map_err(|e| self.error(e))?;
         match outcome {
             Ok(_) => Ok(RunOutcome::Applied),
             Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
@@ -250,6 +257,7 @@ const SPELLING: Spelling = Spelling {
              VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
     delete: "DELETE FROM strata_history WHERE id = ?",
     set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
+    set_outcome: "UPDATE strata_history SET state = ?, duration_ms = ? WHERE id = ?",
     check: None,
     timeouts: None,
 };

@@ -208,6 +208,7 @@ const SPELLING: Spelling = Spelling {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     delete: "DELETE FROM strata_history WHERE id = $1",
     set_state: "UPDATE strata_history SET state = $1 WHERE id = $2",
+    set_outcome: "UPDATE strata_history SET state = $1, duration_ms = $2 WHERE id = $3",
     check: None,
     timeouts: Some(Timeouts { set: set_timeouts, reset: "RESET lock_timeout; RESET statement_timeout" }),
 };

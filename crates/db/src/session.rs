@@ -66,7 +66,16 @@ pub async fn postgres(options: &PgConnectOptions, target: &str, timeouts: &Timeo
         ("tcp_keepalives_interval", "10".to_string()),
         ("tcp_keepalives_count", "3".to_string()),
     ]);
-    let connect = async { PgConnection::connect_with(&options).await.map_err(|e| DbError::connect(target, e)) };
+    let connect = async {
+        let mut conn = PgConnection::connect_with(&options).await.map_err(|e| DbError::connect(target, e))?;
+        // A killed strata's statement would otherwise run to its end (a `pg_sleep`, an index
+        // build), holding the tenant's lock and its table locks with nobody to report to: the
+        // server checks every 2 s that the client is still there and cancels it. PostgreSQL 14
+        // has the setting; an older server refuses it, which costs nothing but the check, and it
+        // cannot travel in the startup packet, where that refusal would fail the connection.
+        let _ = sqlx::raw_sql("SET client_connection_check_interval = '2s'").execute(&mut conn).await;
+        Ok(conn)
+    };
     bounded(timeouts.connect, target, "connecting", connect).await
 }
 

@@ -113,6 +113,7 @@ const SPELLING: Spelling = Spelling {
              VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)",
     delete: "DELETE FROM strata_history WHERE id = ?",
     set_state: "UPDATE strata_history SET state = ? WHERE id = ?",
+    set_outcome: "UPDATE strata_history SET state = ?, duration_ms = ? WHERE id = ?",
     check: Some("PRAGMA foreign_key_check"),
     timeouts: None,
 };

@@ -26,6 +26,8 @@ pub struct Spelling {
     pub delete: &'static str,
     /// Two parameters: state, id.
     pub set_state: &'static str,
+    /// Three parameters: state, duration_ms, id: a `running` row's outcome.
+    pub set_outcome: &'static str,
     /// A query run before commit whose rows, if any, fail the migration (SQLite's
     /// `PRAGMA foreign_key_check`, since its rebuilds run with foreign keys off).
     pub check: Option<&'static str>,
@@ -107,8 +109,9 @@ where
         }
     }
 
-    /// `-- strata:no-transaction`: each statement on its own, then the history row; a failure is
-    /// recorded as `failed`, since what ran before it cannot be taken back.
+    /// `-- strata:no-transaction`: a `running` row first, each statement on its own, then the
+    /// outcome; a failure is recorded as `failed`, since what ran before it cannot be taken back,
+    /// and a run cut off in between leaves `running`, which the next apply settles.
     async fn run_outside(
         conn: &mut DB::Connection,
         spelling: &Spelling,
@@ -121,6 +124,7 @@ where
         if sqlx::query::<DB>(spelling.find).bind(run.id).fetch_optional(&mut *conn).await.map_err(error)?.is_some() {
             return Ok(RunOutcome::AlreadyApplied);
         }
+        Self::insert(conn, spelling, run, HistoryState::Running, 0).await.map_err(error)?;
         let timeouts = spelling.timeouts.as_ref().filter(|_| has_timeouts(run));
         if let Some(timeouts) = timeouts {
             let set = (timeouts.set)(false, run.lock_timeout, run.statement_timeout);
@@ -136,13 +140,29 @@ where
         if let Some(timeouts) = timeouts {
             sqlx::raw_sql(timeouts.reset).execute(&mut *conn).await.map_err(error)?;
         }
-        let took = started.elapsed().as_millis() as i64;
         let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
-        Self::insert(conn, spelling, run, state, took).await.map_err(error)?;
+        Self::set_outcome(conn, spelling, run.id, state, started).await.map_err(error)?;
         match outcome {
             Ok(()) => Ok(RunOutcome::Applied),
             Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
         }
+    }
+
+    /// Replaces a `running` row's state with the outcome, and records how long the run took.
+    pub async fn set_outcome(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        id: &str,
+        state: HistoryState,
+        started: Instant,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query::<DB>(spelling.set_outcome)
+            .bind(state.as_str())
+            .bind(started.elapsed().as_millis() as i64)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
     }
 
     /// One history row.

@@ -435,7 +435,7 @@ impl Fleet<'_> {
             spent(&self.timings, since, |t| &mut t.database_ms);
             if let Some(history) = peeked.map_err(|e| fail(e.to_string()))? {
                 // A failed migration is settled on the full path, under the tenant's lock.
-                let failed = history.iter().any(|r| r.state == strata_db::HistoryState::Failed);
+                let failed = history.iter().any(|r| r.state.is_unsettled());
                 if !failed {
                     check_history(self.view, tenant, &order, &history).map_err(fail)?;
                 }
@@ -603,29 +603,29 @@ impl Fleet<'_> {
         history: &[strata_db::HistoryRow],
         db: &mut TenantDb,
     ) -> Result<Option<Vec<strata_db::HistoryRow>>, String> {
-        let failed = history
-            .iter()
-            .find(|r| r.state == strata_db::HistoryState::Failed && !r.id.starts_with(crate::snapshot::SEED_PREFIX));
+        let failed = history.iter().find(|r| r.state.is_unsettled() && !r.id.starts_with(crate::snapshot::SEED_PREFIX));
         let Some(failed) = failed.filter(|f| order.iter().any(|m| m.id() == f.id)) else { return Ok(None) };
         let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
         let dialect = self.view.project.config.dialect;
         let standing = super::repair::standing(dialect, (order, history), &failed.id, &context, db)
             .await
             .map_err(|e| e.to_string())?;
+        // A `running` row is a run cut off (killed, its connection lost) before its outcome.
+        let what = match failed.state {
+            strata_db::HistoryState::Running => "was cut off",
+            _ => "had failed",
+        };
         let (state, note) = match (standing.matches_after, standing.matches_before) {
             (true, _) => (
                 Some(strata_db::HistoryState::Applied),
-                format!(
-                    "{} had failed, but the live schema matches the state after it: recorded as applied",
-                    failed.id
-                ),
+                format!("{} {what}, but the live schema matches the state after it: recorded as applied", failed.id),
             ),
-            (false, true) => (None, format!("{} had failed before any of it took effect: it runs again", failed.id)),
+            (false, true) => (None, format!("{} {what} before any of it took effect: it runs again", failed.id)),
             (false, false) => {
                 let mut why = standing.missing_for_after;
                 why.extend(standing.invalid_indexes.iter().map(|i| format!("index {i} is INVALID")));
                 return Err(format!(
-                    "{} failed earlier and the live schema matches neither the state before it nor after it ({}); settle it with `strata repair --env {} --tenant {}`",
+                    "{} {what} and the live schema matches neither the state before it nor after it ({}); settle it with `strata repair --env {} --tenant {}`",
                     failed.id,
                     why.join("; "),
                     self.env.name,

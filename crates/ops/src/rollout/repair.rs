@@ -109,7 +109,7 @@ pub async fn repair(
         recorded: None,
         invalid_indexes: Vec::new(),
     };
-    let Some(failed) = history.iter().find(|r| r.state == HistoryState::Failed) else { return Ok(report) };
+    let Some(failed) = history.iter().find(|r| r.state.is_unsettled()) else { return Ok(report) };
     report.migration = Some(failed.id.clone());
     order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
         Error::Usage(format!(

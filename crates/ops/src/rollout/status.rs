@@ -76,7 +76,7 @@ pub async fn status(
             applied,
             baselined,
             pending: order.len().saturating_sub(known),
-            failed: rows.iter().filter(|r| r.state == HistoryState::Failed).count(),
+            failed: rows.iter().filter(|r| r.state.is_unsettled()).count(),
             last_commit: rows.last().map(|r| r.commit_sha.clone()),
             last_applied_at: rows.last().map(|r| r.applied_at.clone()),
             problem: check_history(&view, tenant, &order, rows).err(),
@@ -124,9 +124,13 @@ impl TenantState {
 
 /// The failed row of a tenant's history, else its error in the last rollout recorded here.
 fn last_failure(rows: &[strata_db::HistoryRow], rollouts: &[super::LastRun], tenant: &str) -> Option<String> {
-    if let Some(row) = rows.iter().rev().find(|r| r.state == HistoryState::Failed) {
+    if let Some(row) = rows.iter().rev().find(|r| r.state.is_unsettled()) {
+        let what = match row.state {
+            HistoryState::Running => "was cut off",
+            _ => "failed",
+        };
         return Some(format!(
-            "{} failed at {} (commit {}); run `strata repair`",
+            "{} {what} at {} (commit {}); the next apply settles it when the live schema shows the outcome, else `strata repair`",
             row.id,
             row.applied_at,
             short(&row.commit_sha)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::progress::Progress;
@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, value_parser = super::at_least_one)]
     pub concurrency: Option<usize>,
     /// Halt the rollout once this many tenants have failed (default: rollout.max_failures).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub max_failures: Option<usize>,
     /// Only shard I of N (1-based) of the environment's tenants, by a stable hash of the tenant id.
     #[arg(long)]
@@ -44,6 +44,9 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    if let Some(path) = &args.report {
+        writable_report(path)?;
+    }
     let options = ApplyOptions {
         env: args.target.env.clone(),
         reference: args.target.commit.clone(),
@@ -111,6 +114,20 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         }
     }
     Ok(if report.failed() > 0 || report.halted.is_some() { ExitStatus::RolloutFailed } else { ExitStatus::Ok })
+}
+
+/// A report that can never be written (its folder is missing, or it names a folder) is refused
+/// before the rollout: found after it, every tenant would have migrated and the command failed.
+fn writable_report(path: &Path) -> Result<(), Error> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let why = if path.is_dir() {
+        "it is a folder; name a file"
+    } else if !folder.is_dir() {
+        "its folder does not exist"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!("--report {}: {why} (nothing was applied)", path.display())))
 }
 
 fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {

@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use strata_ops::Error;
+use strata_project::git::GitError;
 use strata_project::project::ProjectError;
 
 /// How the process ends (DESIGN §7), for every command alike.
@@ -54,11 +55,13 @@ impl ExitStatus {
         }
     }
 
-    /// The one classifier of errors: naming what does not exist (a tenant, an environment) is a
-    /// usage error; anything else is an error.
+    /// The one classifier of errors: naming what does not exist (a tenant, an environment, a
+    /// ref given to `--commit`, `--to` or `--base`) is a usage error; anything else is an error.
     pub fn of(error: &Error) -> Self {
         match error {
-            Error::Usage(_) | Error::Project(ProjectError::UnknownEnvironment { .. }) => ExitStatus::Usage,
+            Error::Usage(_)
+            | Error::Project(ProjectError::UnknownEnvironment { .. })
+            | Error::Git(GitError::UnknownRef { .. }) => ExitStatus::Usage,
             Error::Policy(_) => ExitStatus::Difference,
             _ => ExitStatus::Error,
         }

@@ -270,7 +270,13 @@ pub fn slugify(text: &str) -> String {
         .collect();
     let mut slug = String::new();
     for word in words {
-        if slug.len() + word.len() + 1 > 48 {
+        let room = 48usize.saturating_sub(slug.len() + usize::from(!slug.is_empty()));
+        if word.len() > room {
+            // A first word longer than a slug is cut to fit rather than dropped: the name says
+            // what it can instead of the anonymous `change`. (Words are ASCII: any cut is a char.)
+            if slug.is_empty() {
+                slug.push_str(&word[..room]);
+            }
             break;
         }
         if !slug.is_empty() {
@@ -331,5 +337,6 @@ mod tests {
         }
         assert_eq!(slugify("Add events.capacity + index!"), "add_events_capacity_index");
         assert_eq!(slugify("!!"), "change");
+        assert_eq!(slugify(&"a".repeat(300)), "a".repeat(48), "one long word is cut, not dropped");
     }
 }

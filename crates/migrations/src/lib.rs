@@ -28,6 +28,8 @@ pub enum MigrationError {
     MissingSum { dir: String },
     #[error("{path}: not a migration file name (expected NNNN_<slug>.up.sql or .down.sql)")]
     BadName { path: String },
+    #[error("{path}: a folder inside a migration folder, which holds only NNNN_<slug>.up.sql / .down.sql, strata.sum and releases.yaml; move it out")]
+    Folder { path: String },
     #[error("{dir}: migration {seq:04} is missing (sequences start at 0001 and have no gaps)")]
     Gap { dir: String, seq: u32 },
     #[error("{dir}: two migrations numbered {seq:04} ({a} and {b}), as when two branches each add one; renumber the one not yet merged: delete its files, run `strata rehash`, then `strata commit`")]
@@ -61,7 +63,7 @@ pub fn load_layer_with_drafts(
     let mut files: Vec<(String, String)> = Vec::new();
     for entry in source.list(&dir)? {
         if entry.is_dir {
-            return Err(MigrationError::BadName { path: format!("{dir}/{}", entry.name) });
+            return Err(MigrationError::Folder { path: format!("{dir}/{}", entry.name) });
         }
         if entry.name != sum::SUM_FILE {
             let text = source.read(&format!("{dir}/{}", entry.name))?.unwrap_or_default();

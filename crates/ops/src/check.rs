@@ -60,6 +60,9 @@ pub fn check(repo_dir: &Path) -> Result<CheckReport, Error> {
     // A changed variable whose converging step `apply` would refuse (it drops data).
     let rerendered = crate::rerender::since(&project, repo_dir, "HEAD", None);
     problems.extend(rerendered.into_iter().filter_map(|r| r.refused));
+    // One cause is found once per tenant it reaches (a requires cycle, a missing module): said once.
+    let mut seen = std::collections::BTreeSet::new();
+    problems.retain(|problem| seen.insert(problem.clone()));
     Ok(CheckReport { project, problems, unresolved_tenants })
 }
 
@@ -113,7 +116,15 @@ pub fn transaction_control(project: &Project, migrations: &BTreeMap<LayerId, Vec
     let dialect = project.config.dialect;
     let mut problems = Vec::new();
     for (path, text) in files {
-        let Ok(statements) = strata_schema::parse::split_statements(dialect, text) else { continue };
+        // A seed is run only by `apply`, on every tenant: what cannot even be split into
+        // statements (an unterminated string or comment) is said here, with its line, instead.
+        let statements = match strata_schema::parse::split_statements(dialect, text) {
+            Ok(statements) => statements,
+            Err(e) => {
+                problems.push(format!("{path}:{}: SQL syntax error: {}", e.line, e.message));
+                continue;
+            }
+        };
         for statement in statements.iter().filter(|s| is_transaction_control(s)) {
             let line = text.find(statement.as_str()).map_or(1, |at| text[..at].matches('\n').count() + 1);
             let word = statement.split_whitespace().next().unwrap_or_default().to_uppercase();

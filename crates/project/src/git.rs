@@ -9,8 +9,8 @@ use git2::{Commit, IndexAddOption, Oid, Repository, Signature, Status, StatusOpt
 pub enum GitError {
     #[error("{path} is not inside a git repository (run `git init` or `strata init`)")]
     NotARepository { path: String },
-    #[error("unknown ref '{reference}': no commit, branch or tag of that name in this repository")]
-    UnknownRef { reference: String },
+    #[error("unknown ref '{reference}': no commit, branch or tag of that name in this repository{}", shallow_note(*.shallow))]
+    UnknownRef { reference: String, shallow: bool },
     #[error("unmerged files; resolve the merge first: {}", .0.join(", "))]
     Unmerged(Vec<String>),
     #[error("changes outside strata's paths would be left out of the schema commit: {}; commit or stash them, or pass --allow-dirty", .0.join(", "))]
@@ -19,6 +19,15 @@ pub enum GitError {
     Git(#[from] git2::Error),
     #[error("{path}: {why}; wait for it to finish")]
     Locked { path: String, why: String },
+}
+
+/// A shallow clone (CI checks out one commit by default) lacks the history a ref may name.
+fn shallow_note(shallow: bool) -> &'static str {
+    if shallow {
+        "; this is a shallow clone, which may not hold it: fetch the history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+    } else {
+        ""
+    }
 }
 
 /// Repository paths `strata commit` stages: manifests, layer sources, migrations and the JSON
@@ -45,7 +54,7 @@ pub fn open(dir: &Path) -> Result<Repository, GitError> {
 pub fn resolve_commit<'r>(repo: &'r Repository, reference: &str) -> Result<Commit<'r>, GitError> {
     repo.revparse_single(reference)
         .and_then(|object| object.peel_to_commit())
-        .map_err(|_| GitError::UnknownRef { reference: reference.to_string() })
+        .map_err(|_| GitError::UnknownRef { reference: reference.to_string(), shallow: repo.is_shallow() })
 }
 
 /// Migration files the work tree has that HEAD does not (new, untracked or only staged): drafts,

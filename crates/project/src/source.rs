@@ -28,6 +28,15 @@ pub enum SourceError {
     LinkLoop { path: String },
     #[error("{path} is not valid UTF-8 text")]
     NotText { path: String },
+    /// A file's bytes that are not UTF-8, at the line of the first bad byte.
+    #[error("{path}:{line}: not valid UTF-8 text (save the file as UTF-8)")]
+    NotUtf8 { path: String, line: usize },
+    /// A NUL byte: no SQL or YAML holds one, and a parser shows it as nothing at all.
+    #[error("{path}:{line}: a NUL byte; strata reads text files, and text holds none")]
+    Nul { path: String, line: usize },
+    /// A pipe, a device or a folder where a file should be: reading a pipe would wait forever.
+    #[error("{path} is not a regular file (a folder, a pipe or a device); strata reads only files")]
+    NotAFile { path: String },
 }
 
 /// One entry of a folder listing.
@@ -43,7 +52,7 @@ pub trait Source {
     fn read(&self, path: &str) -> Result<Option<String>, SourceError>;
     /// The entries of a folder sorted by name; empty when the folder does not exist.
     fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError>;
-    /// For messages: "the work tree" or "commit 1a2b3c4".
+    /// For messages: the work tree's folder, or "commit 1a2b3c4".
     fn describe(&self) -> String;
 
     /// Files of `dir` whose names end in one of `extensions`, in lexical order (DESIGN §1).
@@ -62,8 +71,21 @@ pub trait Source {
     }
 }
 
+/// A file's text, without the byte order mark some Windows editors write first: YAML readers
+/// skip it, SQL parsers do not, and it is no part of what the file says.
 fn utf8(path: &str, bytes: Vec<u8>) -> Result<String, SourceError> {
-    String::from_utf8(bytes).map_err(|_| SourceError::NotText { path: path.to_string() })
+    let line_at = |bytes: &[u8], at: usize| bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        return Err(SourceError::Nul { path: path.to_string(), line: line_at(&bytes, at) });
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = line_at(e.as_bytes(), e.utf8_error().valid_up_to());
+        SourceError::NotUtf8 { path: path.to_string(), line }
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// The files on disk below a root folder.
@@ -99,7 +121,11 @@ impl WorkTree {
 impl Source for WorkTree {
     fn read(&self, path: &str) -> Result<Option<String>, SourceError> {
         self.inside(path)?;
-        match std::fs::read(self.root.join(path)) {
+        let full = self.root.join(path);
+        if std::fs::metadata(&full).is_ok_and(|m| !m.is_file()) {
+            return Err(SourceError::NotAFile { path: path.to_string() });
+        }
+        match std::fs::read(full) {
             Ok(bytes) => utf8(path, bytes).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(SourceError::Read { path: path.to_string(), source }),
@@ -122,8 +148,9 @@ impl Source for WorkTree {
         Ok(entries)
     }
 
+    /// The folder itself: `--repo` may have named one that is not a repository at all.
     fn describe(&self) -> String {
-        "the work tree".to_string()
+        self.root.display().to_string()
     }
 }
 

@@ -7,7 +7,7 @@
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, TokenWithSpan};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
 
 use super::extra;
 use strata_core::Dialect;
@@ -28,6 +28,7 @@ pub fn split_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, Synt
     let tokens = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), sql)
         .tokenize_with_location()
         .map_err(|e| SyntaxError { line: e.location.line, message: e.message })?;
+    unclosed_comment(sql, &tokens)?;
     // Byte offset of each line's start, to turn (line, column in characters) into a slice.
     let starts: Vec<usize> = std::iter::once(0).chain(sql.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let offset = |location: sqlparser::tokenizer::Location| -> usize {
@@ -56,6 +57,28 @@ pub fn split_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, Synt
         statements.push(sql[from..end].to_string());
     }
     Ok(statements)
+}
+
+/// SQLite reads a `/*` that is never closed as a comment to the end of the text, and so does
+/// sqlparser's SQLite dialect: every statement after it would vanish without a word. The other
+/// dialects' tokenizers refuse it; this refuses it on SQLite too. Terminated, the last comment
+/// is `/*` + its text + `*/` at the very end; unterminated, its text runs to the end instead.
+fn unclosed_comment(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), SyntaxError> {
+    let blank = |t: &&TokenWithSpan| {
+        matches!(t.token, Token::EOF | Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab))
+    };
+    match tokens.iter().rev().find(|t| !blank(t)) {
+        Some(TokenWithSpan { token: Token::Whitespace(Whitespace::MultiLineComment(text)), span })
+            if !sql.trim_end().ends_with(&format!("/*{text}*/")) =>
+        {
+            Err(SyntaxError {
+                line: span.start.line,
+                message: "a `/*` comment is never closed, so it would hide everything after it; close it with `*/`"
+                    .to_string(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// One statement and the line it starts on (1-based).
@@ -98,7 +121,13 @@ pub fn parse_with_session_statements(
     let parser_dialect = dialect.parser();
     let syntax = |e: sqlparser::parser::ParserError, line: u64| SyntaxError { line, message: e.to_string() };
     let (sql, mut session) = without_psql_commands(sql);
-    let mut parser = Parser::new(parser_dialect.as_ref()).try_with_sql(&sql).map_err(|e| syntax(e, 1))?;
+    // Tokenized here rather than by the parser, whose error would lose the line (an unterminated
+    // string is reported where it starts, not at line 1).
+    let tokens = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &sql)
+        .tokenize_with_location()
+        .map_err(|e| SyntaxError { line: e.location.line.max(1), message: e.to_string() })?;
+    unclosed_comment(&sql, &tokens)?;
+    let mut parser = Parser::new(parser_dialect.as_ref()).with_tokens_with_locations(tokens);
     let mut statements = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
@@ -310,6 +339,21 @@ fn commented_object_is_modelled(words: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_comment_or_string_is_refused_at_the_line_it_opens() {
+        let hidden = "CREATE TABLE a (id INTEGER);\n/* b follows\nCREATE TABLE b (id INTEGER);\n";
+        assert_eq!(parse_statements(Dialect::Sqlite, hidden).unwrap_err().line, 2);
+        assert_eq!(split_statements(Dialect::Sqlite, hidden).unwrap_err().line, 2);
+        // The other dialects' tokenizers refuse it themselves, at the end of the text.
+        assert!(
+            parse_statements(Dialect::Postgres, hidden).is_err() && parse_statements(Dialect::Mysql, hidden).is_err()
+        );
+        assert!(parse_statements(Dialect::Sqlite, "/*/").is_err(), "`/*/` opens a comment only");
+        assert!(parse_statements(Dialect::Sqlite, "CREATE TABLE a (id INTEGER); /* closed */ \n").is_ok());
+        let string = "CREATE TABLE a (id INTEGER);\n\nCREATE TABLE b (t TEXT DEFAULT 'x);\n";
+        assert_eq!(parse_statements(Dialect::Sqlite, string).unwrap_err().line, 3);
+    }
 
     #[test]
     fn statements_split_at_semicolons_outside_strings_bodies_and_comments() {

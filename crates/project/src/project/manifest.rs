@@ -90,9 +90,14 @@ pub struct LayerManifest {
     pub renames: Renames,
 }
 
-/// A tenant names its modules as a list (newest allowed) or as a map of version ranges.
+/// A tenant names its modules as a list (newest allowed) or as a map of version ranges. An input
+/// that is neither is said in those words, not as serde's "did not match any variant of untagged
+/// enum ModuleSelection".
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "`modules:` takes a list of module names ([donations, events]) or a map of module names to version ranges ({ donations: \"^1\" })"
+)]
 pub enum ModuleSelection {
     List(Vec<String>),
     Ranges(#[schemars(schema_with = "super::json_schema::ranges")] BTreeMap<String, semver::VersionReq>),
@@ -154,7 +159,7 @@ pub enum Isolation {
 
 /// Which tenants an environment holds: `"*"`, a list of ids, or `{ labels: {...} }`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "`tenants:` takes \"*\", a list of tenant ids or { labels: { key: value } }")]
 pub enum TenantSelector {
     All(String),
     Ids(Vec<String>),

@@ -103,6 +103,7 @@ impl Project {
         let config: ProjectConfig = parse_yaml("strata.yaml", &config_text)?;
         let templates = load_packages(source, LayerKind::Template)?;
         let modules = load_packages(source, LayerKind::Module)?;
+        check_conflicts(&templates, &modules)?;
         let environments = load_environments(source)?;
         let tenants = load_tenants(source, &environments)?;
         Ok(Self { config, templates, modules, tenants, environments })
@@ -160,11 +161,16 @@ impl Project {
     }
 }
 
-/// YAML into `T`; errors carry the file and serde-saphyr's line:column.
+/// YAML into `T`; errors carry the file and serde-saphyr's line:column. Its messages for users,
+/// not its default ones for developers, which advise changing parser options (`set
+/// DuplicateKeyPolicy in Options`, `use Option<String>`) that a user of strata cannot reach.
 pub fn parse_yaml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, ProjectError> {
     serde_saphyr::from_str(text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
-        let message = e.render_with_options(serde_saphyr::render_options! { source_name: Some(path) });
+        let message = e.render_with_options(serde_saphyr::render_options! {
+            source_name: Some(path),
+            formatter: &serde_saphyr::UserMessageFormatter,
+        });
         // The location is already in front of the message; drop serde-saphyr's "line N column M: ".
         let message = message.trim_start_matches("error: ");
         let message = match message.split_once(": ") {
@@ -245,6 +251,33 @@ fn load_packages(source: &dyn Source, kind: LayerKind) -> Result<BTreeMap<String
     Ok(packages)
 }
 
+/// Every name in a `conflicts:` list is a template or module of the repository. A name that is
+/// not (a typo, a module since removed) would exclude nothing, so a conflict the author meant to
+/// declare would silently not be there; `requires:` is checked the same way, by the resolver.
+fn check_conflicts(
+    templates: &BTreeMap<String, Package>,
+    modules: &BTreeMap<String, Package>,
+) -> Result<(), ProjectError> {
+    for package in templates.values().chain(modules.values()) {
+        for name in &package.manifest.conflicts {
+            let (kind, folder, short) = match name.strip_prefix("template.") {
+                Some(short) => (templates, "templates", short),
+                None => (modules, "modules", name.as_str()),
+            };
+            if !kind.contains_key(short) {
+                let manifest = if folder == "templates" { "template.yaml" } else { "module.yaml" };
+                return Err(ProjectError::Invalid {
+                    path: package.manifest_path.clone(),
+                    message: format!(
+                        "conflicts with '{name}', which does not exist (no {folder}/{short}/{manifest}); a conflict names a module of this repository"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn load_environments(source: &dyn Source) -> Result<BTreeMap<String, Environment>, ProjectError> {
     let mut environments = BTreeMap::new();
     for path in source.files_with("environments", &[".yaml"])? {
@@ -260,9 +293,32 @@ fn load_environments(source: &dyn Source) -> Result<BTreeMap<String, Environment
             let message = "rollout.concurrency must be at least 1 (0 would start no tenant)".to_string();
             return Err(ProjectError::Invalid { path, message });
         }
+        if let Err(message) = check_rollout(&manifest.rollout) {
+            return Err(ProjectError::Invalid { path, message });
+        }
         environments.insert(name.clone(), Environment { name, path, manifest });
     }
     Ok(environments)
+}
+
+/// The rest of `rollout:` that cannot mean anything, refused when the file is read (so `check`
+/// and `verify` say it) rather than by the `apply` that reaches it.
+fn check_rollout(rollout: &Rollout) -> Result<(), String> {
+    if rollout.max_failures == Some(0) {
+        return Err(
+            "rollout.max_failures must be at least 1 (the number of failed tenants that halts the rollout)".into()
+        );
+    }
+    for (index, wave) in rollout.waves.iter().enumerate() {
+        let kinds = [wave.tenants.is_some(), wave.percent.is_some(), wave.labels.is_some()];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            return Err(format!("rollout.waves[{index}] needs exactly one of `tenants`, `percent` or `labels`"));
+        }
+        if let Some(percent) = wave.percent.filter(|p| !(1..=100).contains(p)) {
+            return Err(format!("rollout.waves[{index}].percent must be 1 to 100, not {percent}"));
+        }
+    }
+    Ok(())
 }
 
 /// A tenant's values reach SQL, names and paths through the quoting filters, and a filter quotes a

@@ -533,3 +533,19 @@ async fn a_killed_run_on_mariadb_is_settled_by_the_rerun() {
 async fn a_killed_no_transaction_run_on_postgres_is_settled_by_the_rerun() {
     a_run_killed_between_its_ddl_and_its_outcome_is_settled_by_the_rerun(&POSTGRES, "cutpg").await;
 }
+
+/// `strata init` then `apply`, the commit skipped: the seeds ran on empty databases and every
+/// tenant failed ("no such table: roles"), leaving empty database files. Now apply says what to
+/// do first, and creates nothing.
+#[test]
+fn apply_before_the_first_commit_says_to_commit_and_creates_nothing() {
+    let repo = Repo::init();
+    let run = repo.run(&["apply", "--env", "local"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("has no migrations yet: `strata commit` writes them from the schema files"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join(".strata/local").exists(), "no tenant database was created");
+}

@@ -209,6 +209,14 @@ pub async fn apply(
 ) -> Result<ApplyReport, Error> {
     let started = Instant::now();
     let view = Snapshot::load(repo_dir, &options.reference)?;
+    // Right after `strata init` nothing is numbered yet: the seeds alone would run on empty
+    // databases and fail on every tenant.
+    if view.migrations.values().all(Vec::is_empty) {
+        return Err(Error::Usage(format!(
+            "commit {} has no migrations yet: `strata commit` writes them from the schema files; nothing was applied",
+            crate::snapshot::short(&view.commit_sha)
+        )));
+    }
     let env = view.project.environment(&options.env)?;
     let state = super::state_dir(&view.root, options.state_dir.as_deref());
     let last_run = super::last_run_path(&state, &env.name, options.shard);

@@ -209,18 +209,18 @@ pub async fn apply(
 ) -> Result<ApplyReport, Error> {
     let started = Instant::now();
     let view = Snapshot::load(repo_dir, &options.reference)?;
+    let env = view.project.environment(&options.env)?;
+    let state = super::state_dir(&view.root, options.state_dir.as_deref());
+    let last_run = super::last_run_path(&state, &env.name, options.shard);
+    let tenants = select(&view, env, options, &last_run)?;
     // Right after `strata init` nothing is numbered yet: the seeds alone would run on empty
-    // databases and fail on every tenant.
-    if view.migrations.values().all(Vec::is_empty) {
+    // databases and fail on every tenant. A tenant that does not resolve says why instead.
+    if view.migrations.values().all(Vec::is_empty) && tenants.iter().all(|t| view.tenant_work(t).is_ok()) {
         return Err(Error::Usage(format!(
             "commit {} has no migrations yet: `strata commit` writes them from the schema files; nothing was applied",
             crate::snapshot::short(&view.commit_sha)
         )));
     }
-    let env = view.project.environment(&options.env)?;
-    let state = super::state_dir(&view.root, options.state_dir.as_deref());
-    let last_run = super::last_run_path(&state, &env.name, options.shard);
-    let tenants = select(&view, env, options, &last_run)?;
     let rollout = &env.manifest.rollout;
     let max_failures = options.max_failures.or(rollout.max_failures);
     if max_failures == Some(0) {

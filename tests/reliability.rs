@@ -383,10 +383,19 @@ fn a_changed_tenant_variable_is_planned_and_converged_once_by_apply() {
     repo.ok(&["commit", "-m", "back to dollars"]);
     assert!(repo.ok(&["apply", "--env", "local"]).contains("nrna: applied vars:"));
     assert_eq!(default_of("nrna"), ["'USD'"]);
-    let steps = repo.column("nrna", "SELECT id FROM strata_history WHERE id LIKE 'vars:%'");
+    let steps = repo.column("nrna", "SELECT id FROM strata_history WHERE id LIKE 'vars:%' ORDER BY applied_at, rowid");
     assert_eq!(steps.len(), 3, "one step per change: {steps:?}");
     assert_eq!(repo.run(&["drift", "--env", "local"]).code, 0);
     assert!(repo.ok(&["status", "--env", "local"]).contains("3 up to date, 0 behind"));
+
+    // A step's row left failed (as a lost outcome leaves it) is not repair's to settle: apply
+    // computes the step again from the rows before it and runs it under the same id.
+    repo.execute("nrna", &format!("UPDATE strata_history SET state = 'failed' WHERE id = '{}'", steps[2]));
+    assert!(repo.ok(&["repair", "--env", "local", "--tenant", "nrna"]).contains("nothing to repair"));
+    let out = repo.ok(&["apply", "--env", "local"]);
+    assert!(out.contains(&format!("nrna: applied {}", steps[2])), "{out}");
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history WHERE state <> 'applied'"), ["0"]);
+    assert_eq!(default_of("nrna"), ["'USD'"]);
 }
 
 /// A variable that names a table would, changed, drop the old table with its rows: `check`,
@@ -548,4 +557,29 @@ fn apply_before_the_first_commit_says_to_commit_and_creates_nothing() {
         run.stderr
     );
     assert!(!repo.path().join(".strata/local").exists(), "no tenant database was created");
+}
+
+/// A converging step's row left failed, whose effect a later migration's run recorded (its
+/// schema hash renders with the new values): nothing is left to converge, so apply forgets the
+/// row and says so, instead of keeping a failure that `status` would show forever.
+#[test]
+fn a_failed_converging_step_that_a_later_run_made_true_is_forgotten() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local"]);
+    set_var(&repo, "nrna", "currency: \"USD\"", "currency: \"EUR\"");
+    repo.ok(&["commit", "-m", "nrna takes euros"]);
+    repo.ok(&["apply", "--env", "local"]);
+    let path = "modules/events/schema/01_events.sql";
+    repo.write(path, &repo.read(path).replace("  venue TEXT\n", "  venue TEXT,\n  capacity INTEGER\n"));
+    repo.ok(&["commit", "--bump", "minor", "-m", "capacity"]);
+    repo.ok(&["apply", "--env", "local"]);
+    let step =
+        repo.column("nrna", "SELECT id FROM strata_history WHERE id LIKE 'vars:%' ORDER BY applied_at, rowid").concat();
+    repo.execute("nrna", &format!("UPDATE strata_history SET state = 'failed' WHERE id = '{step}'"));
+    let out = repo.ok(&["apply", "--env", "local"]);
+    let said = format!("nrna: note: {step} had failed, and the tenant's schema has its variables now: forgotten");
+    assert!(out.contains(&said), "{out}");
+    assert!(out.contains("nrna: up to date"), "nothing ran: {out}");
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM strata_history WHERE state <> 'applied'"), ["0"]);
 }

@@ -87,10 +87,24 @@ pub fn hash_now(
     replay(dialect, &sequence).map(|schema| hash::root(&schema))
 }
 
-/// The cheap test, on hashes apply computes anyway: does the last recorded state differ from
-/// what the applied migrations render to now? A row from before hashes were kept says nothing.
-pub fn recorded_differs(last: Option<&HistoryRow>, now: &str) -> bool {
-    last.and_then(|r| r.schema_hash.as_deref()).is_some_and(|recorded| recorded != now)
+/// The cheap test, on hashes apply computes anyway: does the last recorded row's schema hash
+/// differ from what it would be with today's values? A migration's row holds the hash after it
+/// in the order (every migration before it ran first), so it is compared with today's hash at the
+/// same place; a converging step's holds the hash of every migration applied then. A row from
+/// before hashes were kept says nothing.
+pub fn recorded_differs(
+    dialect: Dialect,
+    order: &[&Migration],
+    (sqls, hashes): (&[impl AsRef<str>], &[String]),
+    positions: &[usize],
+    last: Option<&HistoryRow>,
+) -> Result<bool, String> {
+    let Some((last, recorded)) = last.and_then(|r| Some((r, r.schema_hash.as_deref()?))) else { return Ok(false) };
+    let expected = match order.iter().position(|m| m.id() == last.id) {
+        Some(at) => hashes[at].clone(),
+        None => hash_now(dialect, order, sqls, hashes, positions)?,
+    };
+    Ok(recorded != expected)
 }
 
 /// Replays rendered migrations into the model.

@@ -529,6 +529,9 @@ impl Fleet<'_> {
         // Changed variables first: the pending migrations render with the new values, so the
         // schema they start from must have them too.
         let converge = self.converge(tenant, order, history, (&sqls, &replayed)).map_err(|e| fail(&applied, e))?;
+        if converge.is_none() {
+            self.forget_stale_converges(tenant, history, db).await.map_err(|e| fail(&applied, e))?;
+        }
         if converge.is_none() && seed_runs.is_empty() && order.iter().all(|m| done.contains(m.id().as_str())) {
             return Ok(applied);
         }
@@ -677,8 +680,7 @@ impl Fleet<'_> {
         let Ok((sqls, replayed)) = self.rendered(order, &context).await else { return true };
         let (positions, last) = rerender::applied(order, history);
         let dialect = self.view.project.config.dialect;
-        rerender::hash_now(dialect, order, &sqls, &replayed.hashes, &positions)
-            .map_or(true, |now| rerender::recorded_differs(last, &now))
+        rerender::recorded_differs(dialect, order, (&sqls, &replayed.hashes), &positions, last).unwrap_or(true)
     }
 
     /// The step that converges a tenant whose applied migrations render differently now (its
@@ -695,10 +697,10 @@ impl Fleet<'_> {
             return Ok(None);
         }
         let dialect = self.view.project.config.dialect;
-        let now = rerender::hash_now(dialect, order, sqls, &replayed.hashes, &positions)?;
-        if !rerender::recorded_differs(last, &now) {
+        if !rerender::recorded_differs(dialect, order, (sqls, &replayed.hashes), &positions, last)? {
             return Ok(None);
         }
+        let now = rerender::hash_now(dialect, order, sqls, &replayed.hashes, &positions)?;
         let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
         rerender::converge(
             dialect,
@@ -708,6 +710,27 @@ impl Fleet<'_> {
             (&context, &now),
             (&self.past, &self.view.commit_sha),
         )
+    }
+
+    /// A converging step left failed (or cut off) whose effect the schema has, by a later run:
+    /// nothing is left to converge, so its row is forgotten rather than kept as a failure.
+    async fn forget_stale_converges(
+        &self,
+        tenant: &Tenant,
+        history: &[strata_db::HistoryRow],
+        db: &mut Option<TenantDb>,
+    ) -> Result<(), String> {
+        let Some(db) = db.as_mut().filter(|_| !self.options.dry_run) else { return Ok(()) };
+        let stale = history.iter().filter(|r| r.id.starts_with(rerender::VARS_PREFIX) && r.state.is_unsettled());
+        for row in stale {
+            db.settle(&row.id, None).await.map_err(|e| e.to_string())?;
+            self.notes.borrow_mut().entry(tenant.id.clone()).or_default().push(format!(
+                "{} {}, and the tenant's schema has its variables now: forgotten",
+                row.id,
+                if row.state == strata_db::HistoryState::Running { "was cut off" } else { "had failed" }
+            ));
+        }
+        Ok(())
     }
 
     /// Runs (or, in a dry run, lists) a converging step, recorded under its `vars:` id, and says

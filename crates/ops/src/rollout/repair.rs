@@ -109,7 +109,10 @@ pub async fn repair(
         recorded: None,
         invalid_indexes: Vec::new(),
     };
-    let Some(failed) = history.iter().find(|r| r.state.is_unsettled()) else { return Ok(report) };
+    // Only a migration's row is repair's: apply computes a converging step (`vars:`) again, and
+    // a seed commits with its row or not at all.
+    let unsettled = history.iter().find(|r| r.state.is_unsettled() && crate::rerender::is_migration(&r.id));
+    let Some(failed) = unsettled else { return Ok(report) };
     report.migration = Some(failed.id.clone());
     order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
         Error::Usage(format!(

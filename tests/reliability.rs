@@ -353,7 +353,11 @@ fn a_changed_tenant_variable_is_planned_and_converged_once_by_apply() {
     let tenants: Vec<&str> =
         json["rerendered"].as_array().unwrap().iter().map(|r| r["tenant"].as_str().unwrap()).collect();
     assert_eq!(tenants, ["nrna"], "only the tenant whose value changed");
-    repo.ok(&["commit", "-m", "nrna takes euros"]);
+    let committed = repo.ok(&["commit", "-m", "nrna takes euros"]);
+    assert!(
+        committed.contains("tenants/nrna/tenant.yaml  (changed variables: apply converges the tenant)"),
+        "{committed}"
+    );
     let out = repo.ok(&["apply", "--env", "local"]);
     assert!(out.contains("nrna: applied vars:"), "{out}");
     assert!(out.contains("nrna: note: tenants/nrna/tenant.yaml: its variables changed"), "{out}");
@@ -417,6 +421,11 @@ fn a_variable_change_that_would_drop_data_is_refused_before_and_at_apply() {
     let check = repo.run(&["check"]);
     assert_eq!(check.code, 3, "{}{}", check.stdout, check.stderr);
     assert!(check.stdout.contains(refusal), "{}", check.stdout);
+    let head = repo.head();
+    let commit = repo.run(&["commit", "-m", "rename the ledger"]);
+    assert_eq!(commit.code, 3, "{}{}", commit.stdout, commit.stderr);
+    assert!(commit.stderr.contains(refusal), "{}", commit.stderr);
+    assert_eq!(repo.head(), head, "nothing was committed");
     assert!(repo.ok(&["plan"]).contains(refusal));
     repo.git_commit_all("rename nrna's ledger by its variable");
     let verify = repo.run(&["verify", "--base", "HEAD~1"]);

@@ -78,7 +78,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             .collect();
         print_json(
             out,
-            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations, "bumped": bumped, "hand_written": committed.hand_written }),
+            &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations, "bumped": bumped, "hand_written": committed.hand_written, "rerendered": committed.rerendered }),
         )?;
         return Ok(ExitStatus::Ok);
     }
@@ -98,7 +98,10 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             let note = if hazards.is_empty() { String::new() } else { format!("  [{}]", hazards.join(", ")) };
             writeln!(out, "  {}{note}", migration.up_path).map_err(io)?;
         }
-        if committed.migrations.is_empty() && committed.hand_written.is_empty() {
+        for file in &committed.rerendered {
+            writeln!(out, "  {file}  (changed variables: apply converges the tenant)").map_err(io)?;
+        }
+        if committed.migrations.is_empty() && committed.hand_written.is_empty() && committed.rerendered.is_empty() {
             writeln!(out, "No schema change; committed the updated sources.").map_err(io)?;
         }
     }

@@ -39,6 +39,8 @@ pub struct Committed {
     pub bumped: Vec<Bumped>,
     /// Hand-written migrations (up files) this commit records for the first time.
     pub hand_written: Vec<String>,
+    /// Tenant files whose changed variables change the tenant's schema: `apply` converges them.
+    pub rerendered: Vec<String>,
 }
 
 /// A manifest whose `version:` `--bump` raised.
@@ -67,6 +69,12 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     }
     refuse_undoing_drafts(&project, &all, &new, &drafts)?;
     refuse_lint_errors(&project, &new)?;
+    // A changed variable is committed with its tenant file; one whose converging step would drop
+    // data is refused here as `check` refuses it, before anything is written.
+    let rerendered = crate::rerender::since(&project, &root, "HEAD", None);
+    if let Some(why) = rerendered.iter().find_map(|r| r.refused.clone()) {
+        return Err(Error::Policy(why));
+    }
     let (bumped, manifests): (Vec<Bumped>, Vec<String>) = match options.bump {
         Some(bump) => {
             let needing = crate::check::needing_versions(&project, &all, &new);
@@ -89,7 +97,8 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     let message = commit_message(options.message.as_deref(), &new, &bumped);
     let commit = git::commit_paths(&repo, &git::MANAGED_PATHS, &message)?;
     let hand_written = drafts.into_iter().filter(|path| path.ends_with(".up.sql")).collect();
-    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()), bumped, hand_written })
+    let rerendered = rerendered.into_iter().map(|r| r.file).collect();
+    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()), bumped, hand_written, rerendered })
 }
 
 /// Raises the version of each layer in `needing`, in `project` and in the text of its manifest

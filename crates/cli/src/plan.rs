@@ -60,13 +60,13 @@ pub struct RerenderedJson {
 }
 
 impl RerenderedJson {
-    fn new(found: &Rerendered) -> Self {
+    fn new(dialect: strata_core::Dialect, found: &Rerendered) -> Self {
         let hazards: std::collections::BTreeSet<String> =
             found.steps.iter().flat_map(|s| &s.hazards).map(ToString::to_string).collect();
         RerenderedJson {
             tenant: found.tenant.clone(),
             file: found.file.clone(),
-            sql: body(&strata_ops::rerender::body(&found.steps)),
+            sql: body(&strata_migrations::generate::body(dialect, &found.steps)),
             hazards: hazards.into_iter().collect(),
             refused: found.refused.clone(),
         }
@@ -231,7 +231,7 @@ impl PlanJson {
                 })
                 .collect(),
             hand_written: plan.hand_written.clone(),
-            rerendered: rerendered.iter().map(RerenderedJson::new).collect(),
+            rerendered: rerendered.iter().map(|r| RerenderedJson::new(project.config.dialect, r)).collect(),
         }
     }
 }

@@ -119,7 +119,7 @@ fn replay(dialect: Dialect, sequence: &[(&Migration, &str)]) -> Result<Schema, S
 }
 
 /// Migrations, each rendered with its own context, replayed into the model.
-pub fn rendered_schema(dialect: Dialect, sequence: &[(&Migration, &RenderContext)]) -> Result<Schema, String> {
+fn rendered_schema(dialect: Dialect, sequence: &[(&Migration, &RenderContext)]) -> Result<Schema, String> {
     let mut rendered = Vec::with_capacity(sequence.len());
     for (migration, context) in sequence {
         rendered.push(render(dialect, &migration.up_path, &migration.up, context).map_err(|e| e.to_string())?);
@@ -127,6 +127,11 @@ pub fn rendered_schema(dialect: Dialect, sequence: &[(&Migration, &RenderContext
     let sequence: Vec<(&Migration, &str)> =
         sequence.iter().zip(&rendered).map(|((m, _), sql)| (*m, sql.as_str())).collect();
     replay(dialect, &sequence)
+}
+
+/// Migrations all rendered with one context, replayed: what `commit` replays.
+fn replay_all(dialect: Dialect, migrations: &[&Migration], context: &RenderContext) -> Result<Schema, String> {
+    strata_migrations::generate::replay(dialect, migrations, context).map(|c| c.schema).map_err(|e| e.to_string())
 }
 
 /// The steps from the schema rendered with the old values to the one rendered with the new; a
@@ -141,11 +146,6 @@ pub fn steps(dialect: Dialect, before: &Schema, after: &Schema, tenant_file: &st
         ));
     }
     Ok(steps)
-}
-
-/// The step's SQL: each step under its summary, as a migration file reads.
-pub fn body(steps: &[Step]) -> String {
-    steps.iter().map(|s| format!("-- {}\n{}\n", s.summary, s.sql)).collect::<Vec<_>>().join("\n")
 }
 
 /// The tenant's file, for messages.
@@ -213,7 +213,8 @@ pub fn converge(
         then.push((migration, past.context(&rendered_at.commit_sha, &tenant.id, env)?));
     }
     let before = rendered_schema(dialect, &then.iter().map(|(m, c)| (*m, c)).collect::<Vec<_>>())?;
-    let after = rendered_schema(dialect, &positions.iter().map(|p| (order[*p], now)).collect::<Vec<_>>())?;
+    let applied: Vec<&Migration> = positions.iter().map(|p| order[*p]).collect();
+    let after = replay_all(dialect, &applied, now)?;
     if before == after {
         return Ok(None);
     }
@@ -223,7 +224,7 @@ pub fn converge(
     }
     Ok(Some(Converge {
         id: format!("{VARS_PREFIX}{}-{}", short(commit), &hash_now[..hash_now.len().min(12)]),
-        sql: body(&steps),
+        sql: strata_migrations::generate::body(dialect, &steps),
         steps,
         schema_hash: hash_now.to_string(),
     }))
@@ -260,8 +261,7 @@ pub fn since(project: &Project, repo_dir: &Path, reference: &str, only: Option<&
         }
         let file = tenant_file(now);
         let (then, today) = (RenderContext::for_tenant(before, None), RenderContext::for_tenant(now, None));
-        let schemas = rendered_schema(dialect, &order.iter().map(|m| (*m, &then)).collect::<Vec<_>>())
-            .and_then(|b| Ok((b, rendered_schema(dialect, &order.iter().map(|m| (*m, &today)).collect::<Vec<_>>())?)));
+        let schemas = replay_all(dialect, &order, &then).and_then(|b| Ok((b, replay_all(dialect, &order, &today)?)));
         let (steps, refused) = match schemas.and_then(|(b, a)| steps(dialect, &b, &a, &file)) {
             Ok(steps) if steps.is_empty() => continue,
             Ok(steps) => (steps, None),

@@ -92,6 +92,34 @@ impl Dialect {
             _ => format!("'{}'", value.replace('\'', "''")),
         }
     }
+
+    /// A tenant's value as a string literal that means the same whatever the session says about
+    /// backslashes. PostgreSQL reads a backslash in `'...'` as an escape when
+    /// `standard_conforming_strings` is off, where `'a\'` never ends; an `E'...'` literal escapes
+    /// it on every setting. (MySQL's [`Dialect::quote_literal`] relies on backslash escapes, which
+    /// strata's sessions keep on; SQLite has none.)
+    pub fn quote_value(self, value: &str) -> String {
+        match self {
+            Dialect::Postgres if value.contains('\\') => {
+                format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+            }
+            _ => self.quote_literal(value),
+        }
+    }
+}
+
+/// A PostgreSQL dollar-quote tag for `body`: `preferred` when the body cannot end it early, else
+/// the first free `$strata$`, `$strata1$`, ... (pg_dump's rule, plus the overlap it misses: a body
+/// ending in `$strata` would close `$strata$` before the body ends).
+pub fn dollar_tag(body: &str, preferred: &str) -> String {
+    let closes_early = |tag: &str| format!("{body}{tag}").find(tag) != Some(body.len());
+    if !closes_early(preferred) {
+        return preferred.to_string();
+    }
+    (0usize..)
+        .map(|n| if n == 0 { "$strata$".to_string() } else { format!("$strata{n}$") })
+        .find(|tag| !closes_early(tag))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -112,5 +140,23 @@ mod tests {
         assert_eq!(Dialect::Mysql.ident("a`b"), "`a``b`");
         assert_eq!(d.quote_literal("O'Brien"), "'O''Brien'");
         assert_eq!(Dialect::Mysql.quote_literal("a\\'"), "'a\\\\'''");
+    }
+
+    #[test]
+    fn values_are_literals_whatever_the_session_says_of_backslashes() {
+        assert_eq!(Dialect::Postgres.quote_value("it's"), "'it''s'");
+        assert_eq!(Dialect::Postgres.quote_value("a\\'b"), "E'a\\\\''b'");
+        assert_eq!(Dialect::Sqlite.quote_value("a\\"), "'a\\'");
+        assert_eq!(Dialect::Mysql.quote_value("a\\"), "'a\\\\'");
+    }
+
+    #[test]
+    fn a_dollar_tag_never_closes_inside_its_body() {
+        assert_eq!(dollar_tag("select 1", "$$"), "$$");
+        assert_eq!(dollar_tag("x $$ y", "$$"), "$strata$");
+        assert_eq!(dollar_tag("a $strata$ b", "$strata$"), "$strata1$");
+        // The body's end and the tag would close the quote one character early.
+        assert_eq!(dollar_tag("ends in $strata", "$strata$"), "$strata1$");
+        assert_eq!(dollar_tag("ends in $", "$$"), "$strata$");
     }
 }

@@ -16,6 +16,9 @@ pub enum DbError {
     /// URL with its password, and a source kept here would carry it past the redaction.
     #[error("{target}: {message} (is the server of the environment's `url:` up, and does it accept this user?)")]
     Connect { target: String, message: String },
+    /// The server's session would read strata's SQL otherwise than it is written.
+    #[error("{target}: {why}; strata sends no SQL to such a session")]
+    Refused { target: String, why: String },
     /// A query of strata's own (history, locks, scratch schemas) failed; the driver's error is kept
     /// as the source, so a caller can read its SQLSTATE.
     #[error("{target}: {}", strata_core::url::redact(&.source.to_string()))]

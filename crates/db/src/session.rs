@@ -59,6 +59,9 @@ pub async fn bounded<T>(
 pub async fn postgres(options: &PgConnectOptions, target: &str, timeouts: &Timeouts) -> Result<PgConnection, DbError> {
     let ms = |d: Duration| format!("{}ms", d.as_millis());
     let options = options.clone().options([
+        // Literals mean what the SQL standard says: a backslash is a character, never an
+        // escape that ends a literal early (strata's own SQL and the filters rely on it).
+        ("standard_conforming_strings", "on".to_string()),
         ("statement_timeout", ms(timeouts.statement)),
         ("lock_timeout", ms(timeouts.lock)),
         // The server notices a vanished strata (and drops its locks) within a minute or so.
@@ -74,6 +77,19 @@ pub async fn postgres(options: &PgConnectOptions, target: &str, timeouts: &Timeo
         // has the setting; an older server refuses it, which costs nothing but the check, and it
         // cannot travel in the startup packet, where that refusal would fail the connection.
         let _ = sqlx::raw_sql("SET client_connection_check_interval = '2s'").execute(&mut conn).await;
+        // A pooler in between may drop startup settings: a session where backslashes still
+        // escape is refused rather than sent literals it would read otherwise.
+        let conforming: String = sqlx::query_scalar("SELECT current_setting('standard_conforming_strings')")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| DbError::connect(target, e))?;
+        if conforming != "on" {
+            return Err(DbError::Refused {
+                target: target.to_string(),
+                why: "the session keeps standard_conforming_strings off after strata set it on (a connection pooler?)"
+                    .to_string(),
+            });
+        }
         Ok(conn)
     };
     bounded(timeouts.connect, target, "connecting", connect).await
@@ -93,7 +109,13 @@ pub async fn mysql(url: &str, target: &str, timeouts: &Timeouts) -> Result<MySql
         let mut conn = MySqlConnection::connect_with(&options).await.map_err(|e| DbError::connect(target, e))?;
         // Whole seconds, at least one: the server's unit.
         let lock = timeouts.lock.as_secs().max(1);
-        let sql = format!("SET SESSION lock_wait_timeout = {lock}, innodb_lock_wait_timeout = {lock}");
+        // The SQL mode strata's quoting relies on: backslashes escape in literals (a mode
+        // without them would read `'a\\'` as two backslashes) and `"` quotes strings, not names.
+        let sql = format!(
+            "SET SESSION lock_wait_timeout = {lock}, innodb_lock_wait_timeout = {lock}, sql_mode = {}",
+            "TRIM(BOTH ',' FROM REPLACE(REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), \
+             ',NO_BACKSLASH_ESCAPES,', ','), ',ANSI_QUOTES,', ','), ',ANSI,', ','))"
+        );
         sqlx::raw_sql(&sql).execute(&mut conn).await.map_err(|e| DbError::connect(target, e))?;
         let statement = format!("SET SESSION max_statement_time = {}", timeouts.statement.as_secs_f64());
         // MariaDB only; MySQL has no such variable and says so, which is fine.

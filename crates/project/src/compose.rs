@@ -21,6 +21,8 @@ pub enum ComposeError {
     RawVariable { path: String, line: usize, expr: String },
     #[error("{path}:{line}: a template expression inside a SQL comment; a comment ends at a newline, which no quoting filter guards, so values may not stand there (move it out of the comment)")]
     InComment { path: String, line: usize },
+    #[error("{path}:{line} (as rendered): a tenant value stands {inside}, where no quoting keeps it one value; let the filter make the whole literal or name (`{{{{ x | sql_literal }}}}`, not `'{{{{ x | sql_literal }}}}'`), outside comments")]
+    Misplaced { path: String, line: usize, inside: crate::seal::Misplaced },
     #[error("{path}: cannot render: {message}")]
     Render { path: String, message: String },
     #[error("{path}:{line}: SQL syntax error: {message}")]
@@ -99,14 +101,27 @@ pub fn render(dialect: Dialect, path: &str, text: &str, context: &RenderContext)
         return Ok(text.to_string());
     }
     crate::placement::check_placement(dialect, path, text)?;
-    render_unchecked(dialect, path, text, context)
+    if let Some(at) = text.find(crate::seal::MARK) {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(ComposeError::Render {
+            path: format!("{path}:{line}"),
+            message: "a NUL byte, which SQL text cannot carry".to_string(),
+        });
+    }
+    let rendered = render_unchecked(dialect, path, text, context)?;
+    crate::seal::seal(dialect, &rendered).map_err(|refused| ComposeError::Misplaced {
+        path: path.to_string(),
+        line: refused.line,
+        inside: refused.inside,
+    })
 }
 
 /// Renders a name template (an environment's `target`), where values are not SQL.
 pub fn render_name(path: &str, text: &str, context: &RenderContext) -> Result<String, ComposeError> {
     match filled_in(text, context) {
         Some(name) => Ok(name),
-        None => render_unchecked(Dialect::Sqlite, path, text, context),
+        // Names are no SQL: a quoting filter there has nothing to seal.
+        None => Ok(render_unchecked(Dialect::Sqlite, path, text, context)?.replace(crate::seal::MARK, "")),
     }
 }
 
@@ -143,15 +158,26 @@ fn filled_in(text: &str, context: &RenderContext) -> Option<String> {
 
 fn render_unchecked(dialect: Dialect, path: &str, text: &str, context: &RenderContext) -> Result<String, ComposeError> {
     let mut tera = tera::Tera::default();
+    // Marked for `seal`, which proves each value stays the one token the filter made.
     tera.register_filter("sql_literal", move |value: &tera::Value, _: &HashMap<String, tera::Value>| {
-        Ok(tera::Value::String(dialect.quote_literal(&plain(value))))
+        Ok(tera::Value::String(crate::seal::marked(dialect.quote_value(&sql_text(value)?))))
     });
     tera.register_filter("sql_ident", move |value: &tera::Value, _: &HashMap<String, tera::Value>| {
-        Ok(tera::Value::String(dialect.quote_ident(&plain(value))))
+        Ok(tera::Value::String(crate::seal::marked(dialect.quote_ident(&sql_text(value)?))))
     });
     let render_error = |e: tera::Error| ComposeError::Render { path: path.to_string(), message: error_chain(&e) };
     tera.add_raw_template(path, text).map_err(render_error)?;
     tera.render(path, &context.tera_context(text)).map_err(render_error)
+}
+
+/// A value for a quoting filter: never one holding NUL (SQL text cannot carry it, and it is the
+/// mark of a value already quoted, which a second filter would quote again).
+fn sql_text(value: &tera::Value) -> tera::Result<String> {
+    let text = plain(value);
+    if text.contains(crate::seal::MARK) {
+        return Err(tera::Error::msg("a value holding a NUL byte (or one quoted twice) cannot reach SQL"));
+    }
+    Ok(text)
 }
 
 fn plain(value: &tera::Value) -> String {

@@ -7,4 +7,5 @@ pub mod git;
 pub mod placement;
 pub mod project;
 pub mod resolve;
+pub mod seal;
 pub mod source;

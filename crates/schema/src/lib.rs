@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod diff;
+pub mod display;
 pub mod engine;
 pub mod extra;
 pub mod hash;

@@ -261,9 +261,11 @@ impl Canonical<'_> {
                 Value::Boolean(b) => b.to_string(),
                 // 0.00 and 0 are the same default; engines print the column's scale.
                 Value::Number(n, _) if n.contains('.') => n.trim_end_matches('0').trim_end_matches('.').to_string(),
-                other => other.to_string(),
+                // Printed by strata: `E'a\\b'` is the value `a\b`, which the catalog prints as
+                // `'a\b'`, and sqlparser misprints a value holding quotes (see `display`).
+                other => crate::display::literal(self.dialect, other).unwrap_or_else(|| other.to_string()),
             },
-            other => other.to_string(),
+            other => crate::display::exact(self.dialect, other),
         }
     }
 
@@ -404,7 +406,7 @@ fn strip_nested(expr: &Expr) -> &Expr {
 }
 
 fn is_string(expr: &Expr) -> bool {
-    matches!(expr, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_)))
+    matches!(expr, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_)))
 }
 
 fn is_number(expr: &Expr) -> bool {

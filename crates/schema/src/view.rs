@@ -16,9 +16,9 @@ use strata_core::Dialect;
 
 pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> String {
     let query = &unqualified(dialect, query);
-    let SetExpr::Select(select) = query.body.as_ref() else { return query.to_string() };
+    let SetExpr::Select(select) = query.body.as_ref() else { return crate::display::exact(dialect, query) };
     if query.with.is_some() || select.distinct.is_some() || select.top.is_some() || select.into.is_some() {
-        return query.to_string();
+        return crate::display::exact(dialect, query);
     }
     let name = |i: &Ident| dialect.normalize_ident(i);
     let single_table = select.from.len() == 1 && select.from[0].joins.is_empty();
@@ -36,7 +36,7 @@ pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> St
         let (text, alias) = match item {
             SelectItem::UnnamedExpr(e) => (expr(e), None),
             SelectItem::ExprWithAlias { expr: e, alias } => (expr(e), Some(name(alias))),
-            other => (other.to_string(), None),
+            other => (crate::display::exact(dialect, other), None),
         };
         // An alias repeating the column's own name (MariaDB writes `t.id AS id`) says nothing.
         let natural = match item {
@@ -58,7 +58,7 @@ pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> St
     for table in &select.from {
         match from_sql(dialect, table, &qualifiers) {
             Some(text) => from.push(text),
-            None => return query.to_string(),
+            None => return crate::display::exact(dialect, query),
         }
     }
     let mut sql = format!("SELECT {}", items.join(", "));
@@ -70,7 +70,7 @@ pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> St
     }
     if let GroupByExpr::Expressions(exprs, modifiers) = &select.group_by {
         if !modifiers.is_empty() {
-            return query.to_string();
+            return crate::display::exact(dialect, query);
         }
         if !exprs.is_empty() {
             sql.push_str(&format!(" GROUP BY {}", exprs.iter().map(expr).collect::<Vec<_>>().join(", ")));
@@ -80,10 +80,10 @@ pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> St
         sql.push_str(&format!(" HAVING {}", expr(having)));
     }
     if let Some(order_by) = &query.order_by {
-        sql.push_str(&format!(" {order_by}"));
+        sql.push_str(&format!(" {}", crate::display::exact(dialect, order_by)));
     }
     if let Some(limit) = &query.limit_clause {
-        sql.push_str(&format!("{limit}"));
+        sql.push_str(&crate::display::exact(dialect, limit));
     }
     sql
 }
@@ -93,7 +93,7 @@ pub fn canonical_query(dialect: Dialect, query: &Query, columns: &[Ident]) -> St
 /// `<schema> .` are dropped from the query's tokens, which leaves string literals alone.
 fn unqualified(dialect: Dialect, query: &Query) -> Query {
     let Some(schema) = dialect.default_schema() else { return query.clone() };
-    let text = query.to_string();
+    let text = crate::display::exact(dialect, query);
     let parser_dialect = dialect.parser();
     let Ok(tokens) = Tokenizer::new(parser_dialect.as_ref(), &text).tokenize() else { return query.clone() };
     let mut kept: Vec<Token> = Vec::with_capacity(tokens.len());
@@ -110,7 +110,7 @@ fn unqualified(dialect: Dialect, query: &Query) -> Query {
         kept.push(tokens[i].clone());
         i += 1;
     }
-    let rewritten: String = kept.iter().map(ToString::to_string).collect();
+    let rewritten: String = kept.iter().map(|t| crate::display::token(dialect, t)).collect();
     Parser::new(parser_dialect.as_ref())
         .try_with_sql(&rewritten)
         .and_then(|mut p| p.parse_query())

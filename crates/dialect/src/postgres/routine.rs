@@ -34,12 +34,7 @@ pub fn create_function(function: &Function, or_replace: bool) -> String {
     let body = if function.standard_body {
         format!(" {}", function.body)
     } else {
-        let mut tag = "$strata$".to_string();
-        let mut n = 0;
-        while function.body.contains(&tag) {
-            n += 1;
-            tag = format!("$strata{n}$");
-        }
+        let tag = strata_core::dialect::dollar_tag(&function.body, "$strata$");
         format!(" AS {tag}{}{tag}", function.body)
     };
     format!(

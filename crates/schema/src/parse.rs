@@ -59,6 +59,24 @@ pub fn split_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, Synt
     Ok(statements)
 }
 
+/// The statements of `sql` whose effect no schema shows: they change rows, run code or grant
+/// rights. A run cut off after one of them looks, by its schema, exactly like a run cut off
+/// before it, so only a person who looks at the rows can say whether it ran. (`SELECT` reads;
+/// a `SELECT` whose function writes is the one form this cannot see.)
+pub fn unwitnessed_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, SyntaxError> {
+    const UNWITNESSED: &[&str] = &[
+        "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE", "COPY", "LOAD", "CALL", "DO",
+        "EXECUTE", "WITH", "GRANT", "REVOKE", "HANDLER",
+    ];
+    Ok(split_statements(dialect, sql)?
+        .into_iter()
+        .filter(|statement| {
+            let word = statement.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
+            UNWITNESSED.contains(&word.to_ascii_uppercase().as_str())
+        })
+        .collect())
+}
+
 /// SQLite reads a `/*` that is never closed as a comment to the end of the text, and so does
 /// sqlparser's SQLite dialect: every statement after it would vanish without a word. The other
 /// dialects' tokenizers refuse it; this refuses it on SQLite too. Terminated, the last comment

@@ -618,6 +618,16 @@ impl Fleet<'_> {
         let Some(failed) = failed.filter(|f| order.iter().any(|m| m.id() == f.id)) else { return Ok(None) };
         let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
         let dialect = self.view.project.config.dialect;
+        // A run cut off after a data statement looks, by its schema, like one cut off before it:
+        // settled by the schema it would lose rows (a backfill half done, an insert never made).
+        if let Some(migration) = order.iter().find(|m| m.id() == failed.id) {
+            let sql = render(dialect, &migration.up_path, &migration.up, &context).map_err(|e| e.to_string())?;
+            let unwitnessed = strata_schema::parse::unwitnessed_statements(dialect, &sql)
+                .map_err(|e| format!("{}:{}: {}", migration.up_path, e.line, e.message))?;
+            if !unwitnessed.is_empty() {
+                return Err(unwitnessed_message(&failed.id, failed.state, &unwitnessed, &self.env.name, &tenant.id));
+            }
+        }
         let standing = super::repair::standing(dialect, (order, history), &failed.id, &context, db)
             .await
             .map_err(|e| e.to_string())?;
@@ -795,6 +805,37 @@ impl Fleet<'_> {
 
 /// Whether a tenant with `history` has every migration and seed (a refused seed is not done: the
 /// full path says why).
+/// Why a cut-off or failed migration holding data statements is left to a person, and how to
+/// record what they find.
+fn unwitnessed_message(
+    id: &str,
+    state: strata_db::HistoryState,
+    statements: &[String],
+    env: &str,
+    tenant: &str,
+) -> String {
+    let what = match state {
+        strata_db::HistoryState::Running => "was cut off",
+        _ => "had failed",
+    };
+    let shown: Vec<String> = statements
+        .iter()
+        .take(3)
+        .map(|s| {
+            let line = s.lines().next().unwrap_or_default();
+            let short: String = line.chars().take(80).collect();
+            format!("`{short}{}`", if short.len() < s.len() { "…" } else { "" })
+        })
+        .collect();
+    let more = statements.len().saturating_sub(shown.len());
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!(
+        "{id} {what} and holds {} the schema cannot witness ({}{more}): they may or may not have run, so strata will not decide. Look at the tenant's rows, then record it with `strata repair --env {env} --tenant {tenant} --mark applied` (it counts as done) or `--mark rolled-back` (the next apply runs all of it again)",
+        strata_core::count(statements.len(), "data statement"),
+        shown.join(", ")
+    )
+}
+
 fn everything_done(order: &[&Migration], seeds: &[Seed], history: &[strata_db::HistoryRow]) -> bool {
     let done: BTreeSet<&str> = history.iter().map(|r| r.id.as_str()).collect();
     order.iter().all(|m| done.contains(m.id().as_str()))

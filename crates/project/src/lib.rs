@@ -2,9 +2,11 @@
 //! manifests, which layers each tenant is made of (`resolve`), and the schema those layers compose
 //! to (`compose`). It reads; it never touches a database.
 
+pub mod bounded_render;
 pub mod compose;
 pub mod git;
 pub mod placement;
 pub mod project;
 pub mod resolve;
 pub mod source;
+pub mod template_limits;

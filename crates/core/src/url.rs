@@ -15,12 +15,9 @@ pub fn check_is_reference(url: &str) -> Result<(), String> {
 }
 
 /// Replaces every `${VAR}` with the variable's value; a missing variable is an error naming it.
+/// A value is inserted as it is and never scanned again, so it is never read as a reference or
+/// a template: expand only text that is not rendered afterwards.
 pub fn expand(template: &str) -> Result<String, String> {
-    expand_with(template, &str::to_string)
-}
-
-/// [`expand`], each value passed through `escape` first (for text that is rendered afterwards).
-pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -29,7 +26,7 @@ pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<St
         let name = &rest[start + 2..start + end];
         let value = std::env::var(name)
             .map_err(|_| format!("environment variable {name} is not set; export {name}=<url> where strata runs"))?;
-        out.push_str(&escape(&value));
+        out.push_str(&value);
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);

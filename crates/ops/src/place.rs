@@ -1,8 +1,9 @@
 //! Where a tenant lives in an environment: its target rendered for it, checked so that no tenant
 //! value leaves its place. A value may not turn a SQLite file into a path outside the
 //! environment's directory, two tenants may not render to the same schema or file, and a
-//! `${VAR}` secret is substituted into the environment's text before any tenant value is, so a
-//! tenant value is never read as a variable reference.
+//! `${VAR}` secret is substituted only after the URL template is rendered, with tenant values
+//! percent-encoded: a tenant value is never read as a variable reference, and a secret is never
+//! read as template syntax.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -102,34 +103,23 @@ pub fn target(project: &Project, root: &Path, env: &Environment, tenant: &Tenant
         return Err(Error::Usage(format!("{}: `url: ${{SOME_VARIABLE}}` is required for {dialect}", env.path)));
     };
     let name = place.name;
-    // Secrets first, on the environment's own text; tenant values after, so that a tenant value
-    // that looks like `${VAR}` stays text. A secret holding template syntax is kept raw.
-    let raw = |value: &str| {
-        if value.contains('{') {
-            format!("{{% raw %}}{value}{{% endraw %}}")
-        } else {
-            value.to_string()
-        }
-    };
-    let expand = |text: &str, escape: &dyn Fn(&str) -> String| {
-        strata_core::url::expand_with(text, escape).map_err(|m| Error::Usage(format!("{}: {m}", env.path)))
-    };
+    let expand = |text: &str| strata_core::url::expand(text).map_err(|m| Error::Usage(format!("{}: {m}", env.path)));
     let target = match (dialect, env.manifest.isolation) {
-        (Dialect::Postgres, Isolation::Schema) => Target::Postgres {
-            url: expand(url, &str::to_string)?,
-            schema: Some(name.clone()),
-            label: format!("schema {name}"),
-        },
-        (Dialect::Postgres, Isolation::Database) => {
-            let context = url_context(tenant, &env.name);
-            let url = render_name(&env.path, &expand(url, &raw)?, &context)?;
-            Target::Postgres { url, schema: None, label: format!("database of tenant {}", tenant.id) }
+        (Dialect::Postgres, Isolation::Schema) => {
+            Target::Postgres { url: expand(url)?, schema: Some(name.clone()), label: format!("schema {name}") }
         }
-        _ => Target::Mysql {
-            url: expand(url, &str::to_string)?,
-            database: name.clone(),
-            label: format!("database {name}"),
-        },
+        (Dialect::Postgres, Isolation::Database) => {
+            // The template is rendered before any secret is in it (`place` rendered it so), and
+            // its tenant values are percent-encoded, so none can spell a `${VAR}`: a secret is
+            // never read as template syntax, and no render error can show it.
+            let rendered = place.url.as_deref().unwrap_or(url);
+            Target::Postgres {
+                url: expand(rendered)?,
+                schema: None,
+                label: format!("database of tenant {}", tenant.id),
+            }
+        }
+        _ => Target::Mysql { url: expand(url)?, database: name.clone(), label: format!("database {name}") },
     };
     if let Target::Postgres { url: expanded, .. } | Target::Mysql { url: expanded, .. } = &target {
         strata_core::url::check_scheme(dialect, expanded)

@@ -51,6 +51,50 @@ pub fn check_scheme(dialect: crate::Dialect, url: &str) -> Result<(), String> {
     }
 }
 
+/// The server and database a URL names, for telling whether two URLs are the same place: the
+/// host lower-cased, `default_port` filled in, the database percent-decoded; user, password and
+/// parameters left out, so that it holds no secret.
+pub fn place_of(url: &str, default_port: u16) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host, port.trim_start_matches('0').to_string())
+        }
+        _ => (host_port, default_port.to_string()),
+    };
+    format!("{}:{port}/{}", host.to_ascii_lowercase(), percent_decode(database))
+}
+
+/// The database a URL names (its path), percent-decoded.
+pub fn database_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    percent_decode(rest.split_once('/').map_or("", |(_, database)| database))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The URL with any password replaced by `***`, for messages.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
@@ -83,6 +127,21 @@ mod tests {
             expand("${STRATA_TEST_SURELY_UNSET}").unwrap_err(),
             "environment variable STRATA_TEST_SURELY_UNSET is not set; export STRATA_TEST_SURELY_UNSET=<url> where strata runs"
         );
+    }
+}
+
+#[cfg(test)]
+mod place_tests {
+    use super::{database_of, place_of};
+
+    #[test]
+    fn urls_of_one_database_have_one_place_whatever_their_user_and_spelling() {
+        let a = place_of("postgres://app:${PW}@DB.example/acme?sslmode=require", 5432);
+        assert_eq!(a, "db.example:5432/acme");
+        assert_eq!(place_of("postgresql://other@db.example:5432/%61cme", 5432), a);
+        assert_ne!(place_of("postgres://db.example:5433/acme", 5432), a);
+        assert_ne!(place_of("postgres://db.example/acme_2", 5432), a);
+        assert_eq!(database_of("postgres://u@h:1/template1?x=y"), "template1");
     }
 }
 

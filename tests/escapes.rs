@@ -167,3 +167,51 @@ async fn a_tenant_value_is_never_read_as_a_variable_reference() {
     }
     admin.close().await.ok();
 }
+
+/// #25 item 9: a password holding template syntax was expanded into the URL template before the
+/// render, so `{% endraw %}` broke out of the raw block that was meant to hold it, the rest was
+/// evaluated, and the render error printed the password. Secrets now go in after the render.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_holding_template_syntax_is_neither_evaluated_nor_printed() {
+    use sqlx::Connection;
+    let Some(mut admin) = util::engines::postgres().await else { return };
+    let base = std::env::var("STRATA_TEST_PG_URL").unwrap_or_else(|_| util::engines::DEFAULT_PG_URL.to_string());
+    let (scheme, rest) = base.split_once("://").expect("a URL");
+    let (userinfo, host) = rest.rsplit_once('@').expect("a user in the URL");
+    let user = userinfo.split(':').next().unwrap_or(userinfo);
+    let host = host.rsplit_once('/').map_or(host, |(host, _)| host);
+    let prefix = format!("strata_secret_{}", std::process::id());
+    // The local server trusts its clients, so the password is not checked: what matters is that
+    // the URL with it connects and that no output shows it.
+    let secret = "pw{% endraw %}{{ 7*7 }}";
+    let repo = Repo::with_files(&[
+        ("strata.yaml", "name: secret\ndialect: postgres\n"),
+        ("templates/base/template.yaml", "name: base\nversion: 1.0.0\n"),
+        ("templates/base/schema/01.sql", "CREATE TABLE t (id integer);\n"),
+        ("tenants/x/tenant.yaml", "template: base\n"),
+        (
+            "environments/test.yaml",
+            &format!("url: \"{scheme}://{user}:${{STRATA_SECRET_PW}}@{host}/{prefix}_{{{{ tenant.id }}}}\"\nisolation: database\ntarget: \"{prefix}_{{{{ tenant.id }}}}\"\ncreate_missing: true\n"),
+        ),
+    ]);
+    std::env::set_var("STRATA_SECRET_PW", secret);
+    repo.commit("initial");
+    let run = tokio::task::block_in_place(|| repo.run(&["apply", "--env", "test"]));
+    let status = tokio::task::block_in_place(|| repo.run(&["status", "--env", "test"]));
+    let said = format!("{}{}{}{}", run.stdout, run.stderr, status.stdout, status.stderr);
+    for piece in [secret, "endraw", "7*7"] {
+        assert!(!said.contains(piece), "`{piece}` of the secret reached the output:\n{said}");
+    }
+    assert_eq!(run.code, 0, "the URL with the literal password connects:\n{said}");
+    let database = format!("{prefix}_x");
+    let mut tenant = sqlx::PgConnection::connect(&util::engines::with_database(&base, &database))
+        .await
+        .expect("the tenant's database");
+    let applied: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM strata_history").fetch_one(&mut tenant).await.expect("history");
+    assert!(applied > 0, "the tenant was migrated through that URL");
+    tenant.close().await.ok();
+    let sql = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+    sqlx::raw_sql(&sql).execute(&mut admin).await.expect("drop");
+    admin.close().await.ok();
+}

@@ -15,12 +15,9 @@ pub fn check_is_reference(url: &str) -> Result<(), String> {
 }
 
 /// Replaces every `${VAR}` with the variable's value; a missing variable is an error naming it.
+/// A value is inserted as it is and never scanned again, so it is never read as a reference or
+/// a template: expand only text that is not rendered afterwards.
 pub fn expand(template: &str) -> Result<String, String> {
-    expand_with(template, &str::to_string)
-}
-
-/// [`expand`], each value passed through `escape` first (for text that is rendered afterwards).
-pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -29,7 +26,7 @@ pub fn expand_with(template: &str, escape: &dyn Fn(&str) -> String) -> Result<St
         let name = &rest[start + 2..start + end];
         let value = std::env::var(name)
             .map_err(|_| format!("environment variable {name} is not set; export {name}=<url> where strata runs"))?;
-        out.push_str(&escape(&value));
+        out.push_str(&value);
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);
@@ -52,6 +49,50 @@ pub fn check_scheme(dialect: crate::Dialect, url: &str) -> Result<(), String> {
         }
         None => Err(format!("is not a URL (expected {}://user@host:port/database)", schemes[0])),
     }
+}
+
+/// The server and database a URL names, for telling whether two URLs are the same place: the
+/// host lower-cased, `default_port` filled in, the database percent-decoded; user, password and
+/// parameters left out, so that it holds no secret.
+pub fn place_of(url: &str, default_port: u16) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host, port.trim_start_matches('0').to_string())
+        }
+        _ => (host_port, default_port.to_string()),
+    };
+    format!("{}:{port}/{}", host.to_ascii_lowercase(), percent_decode(database))
+}
+
+/// The database a URL names (its path), percent-decoded.
+pub fn database_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    percent_decode(rest.split_once('/').map_or("", |(_, database)| database))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The URL with any password replaced by `***`, for messages.
@@ -86,6 +127,21 @@ mod tests {
             expand("${STRATA_TEST_SURELY_UNSET}").unwrap_err(),
             "environment variable STRATA_TEST_SURELY_UNSET is not set; export STRATA_TEST_SURELY_UNSET=<url> where strata runs"
         );
+    }
+}
+
+#[cfg(test)]
+mod place_tests {
+    use super::{database_of, place_of};
+
+    #[test]
+    fn urls_of_one_database_have_one_place_whatever_their_user_and_spelling() {
+        let a = place_of("postgres://app:${PW}@DB.example/acme?sslmode=require", 5432);
+        assert_eq!(a, "db.example:5432/acme");
+        assert_eq!(place_of("postgresql://other@db.example:5432/%61cme", 5432), a);
+        assert_ne!(place_of("postgres://db.example:5433/acme", 5432), a);
+        assert_ne!(place_of("postgres://db.example/acme_2", 5432), a);
+        assert_eq!(database_of("postgres://u@h:1/template1?x=y"), "template1");
     }
 }
 

@@ -10,6 +10,7 @@ pub mod new_migration;
 pub mod place;
 pub mod plan;
 pub mod rerender;
+pub mod reserved;
 pub mod rollout;
 pub mod seeds;
 pub mod snapshot;

@@ -1,8 +1,9 @@
 //! Where a tenant lives in an environment: its target rendered for it, checked so that no tenant
 //! value leaves its place. A value may not turn a SQLite file into a path outside the
 //! environment's directory, two tenants may not render to the same schema or file, and a
-//! `${VAR}` secret is substituted into the environment's text before any tenant value is, so a
-//! tenant value is never read as a variable reference.
+//! `${VAR}` secret is substituted only after the URL template is rendered, with tenant values
+//! percent-encoded: a tenant value is never read as a variable reference, and a secret is never
+//! read as template syntax.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -39,10 +40,12 @@ pub fn members<'p>(project: &'p Project, env: &Environment) -> Result<Vec<&'p Te
 
 /// A tenant's place, known without any secret: the rendered target and, where the URL is a
 /// template too (PostgreSQL with a database per tenant), the URL rendered with `${VAR}` left as is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 pub struct Place {
     name: String,
     url: Option<String>,
+    /// What two tenants must not share: the file, schema or database, spelt one way.
+    key: String,
 }
 
 /// The place of `tenant` in `env`.
@@ -50,42 +53,58 @@ pub fn place(project: &Project, env: &Environment, tenant: &Tenant) -> Result<Pl
     let context = RenderContext::for_tenant(tenant, Some(&env.name));
     let template = &env.manifest.target;
     let name = render_name(&env.path, template, &context)?;
+    let refuse =
+        |name: &str, why: &str| Error::Usage(format!("{}: target `{name}` of tenant {} {why}", env.path, tenant.id));
     let dialect = project.config.dialect;
     if dialect == Dialect::Sqlite {
-        confined(template, &name)
-            .map_err(|why| Error::Usage(format!("{}: target `{name}` of tenant {} {why}", env.path, tenant.id)))?;
-        return Ok(Place { name, url: None });
+        confined(template, &name).map_err(|why| refuse(&name, why))?;
+        let key = Path::new(&name).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        return Ok(Place { name, url: None, key });
     }
     let valid =
         !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !valid {
-        return Err(Error::Usage(format!(
-            "{}: target `{name}` of tenant {} is not a valid schema or database name",
-            env.path, tenant.id
-        )));
+        return Err(refuse(&name, "is not a valid schema or database name"));
     }
-    let url = match (&env.manifest.url, dialect, env.manifest.isolation) {
-        (Some(url), Dialect::Postgres, Isolation::Database) => {
-            Some(render_name(&env.path, url, &url_context(tenant, &env.name))?)
+    let isolation = env.manifest.isolation;
+    if let Some(why) = crate::reserved::refused_target(dialect, isolation, &name, !is_template(template)) {
+        return Err(refuse(&name, &why));
+    }
+    let (url, key) = match (&env.manifest.url, dialect, isolation) {
+        (Some(template), Dialect::Postgres, Isolation::Database) => {
+            let url = render_name(&env.path, template, &url_context(tenant, &env.name))?;
+            let database = strata_core::url::database_of(&url);
+            let literal = !is_template(&strata_core::url::database_of(template));
+            if let Some(why) = crate::reserved::refused_database(&database, literal) {
+                return Err(refuse(&strata_core::url::redact(&url), &why));
+            }
+            let key = strata_core::url::place_of(&url, 5432);
+            (Some(url), key)
         }
-        _ => None,
+        // MySQL folds database names to lower case where the file system does.
+        (_, Dialect::Mysql, _) => (None, name.to_ascii_lowercase()),
+        _ => (None, name.clone()),
     };
-    Ok(Place { name, url })
+    Ok(Place { name, url, key })
+}
+
+fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
 }
 
 /// Every member's place; two tenants in one place are refused, naming both.
-pub fn places<'p>(project: &'p Project, env: &Environment) -> Result<BTreeMap<Place, &'p Tenant>, Error> {
-    let mut taken: BTreeMap<Place, &Tenant> = BTreeMap::new();
+pub fn places<'p>(project: &'p Project, env: &Environment) -> Result<BTreeMap<String, &'p Tenant>, Error> {
+    let mut taken: BTreeMap<String, &Tenant> = BTreeMap::new();
     for tenant in members(project, env)? {
         let place = place(project, env, tenant)?;
-        if let Some(other) = taken.get(&place) {
+        if let Some(other) = taken.get(&place.key) {
             let shown = place.url.as_deref().map_or(place.name.clone(), strata_core::url::redact);
             return Err(Error::Usage(format!(
                 "{}: tenants {} and {} both render the target `{shown}`; each tenant needs a schema, database or file of its own (put `{{{{ tenant.id }}}}` in `target`)",
                 env.path, other.id, tenant.id
             )));
         }
-        taken.insert(place, tenant);
+        taken.insert(place.key, tenant);
     }
     Ok(taken)
 }
@@ -102,34 +121,23 @@ pub fn target(project: &Project, root: &Path, env: &Environment, tenant: &Tenant
         return Err(Error::Usage(format!("{}: `url: ${{SOME_VARIABLE}}` is required for {dialect}", env.path)));
     };
     let name = place.name;
-    // Secrets first, on the environment's own text; tenant values after, so that a tenant value
-    // that looks like `${VAR}` stays text. A secret holding template syntax is kept raw.
-    let raw = |value: &str| {
-        if value.contains('{') {
-            format!("{{% raw %}}{value}{{% endraw %}}")
-        } else {
-            value.to_string()
-        }
-    };
-    let expand = |text: &str, escape: &dyn Fn(&str) -> String| {
-        strata_core::url::expand_with(text, escape).map_err(|m| Error::Usage(format!("{}: {m}", env.path)))
-    };
+    let expand = |text: &str| strata_core::url::expand(text).map_err(|m| Error::Usage(format!("{}: {m}", env.path)));
     let target = match (dialect, env.manifest.isolation) {
-        (Dialect::Postgres, Isolation::Schema) => Target::Postgres {
-            url: expand(url, &str::to_string)?,
-            schema: Some(name.clone()),
-            label: format!("schema {name}"),
-        },
-        (Dialect::Postgres, Isolation::Database) => {
-            let context = url_context(tenant, &env.name);
-            let url = render_name(&env.path, &expand(url, &raw)?, &context)?;
-            Target::Postgres { url, schema: None, label: format!("database of tenant {}", tenant.id) }
+        (Dialect::Postgres, Isolation::Schema) => {
+            Target::Postgres { url: expand(url)?, schema: Some(name.clone()), label: format!("schema {name}") }
         }
-        _ => Target::Mysql {
-            url: expand(url, &str::to_string)?,
-            database: name.clone(),
-            label: format!("database {name}"),
-        },
+        (Dialect::Postgres, Isolation::Database) => {
+            // The template is rendered before any secret is in it (`place` rendered it so), and
+            // its tenant values are percent-encoded, so none can spell a `${VAR}`: a secret is
+            // never read as template syntax, and no render error can show it.
+            let rendered = place.url.as_deref().unwrap_or(url);
+            Target::Postgres {
+                url: expand(rendered)?,
+                schema: None,
+                label: format!("database of tenant {}", tenant.id),
+            }
+        }
+        _ => Target::Mysql { url: expand(url)?, database: name.clone(), label: format!("database {name}") },
     };
     if let Target::Postgres { url: expanded, .. } | Target::Mysql { url: expanded, .. } = &target {
         strata_core::url::check_scheme(dialect, expanded)
@@ -168,6 +176,9 @@ fn confined(template: &str, rendered: &str) -> Result<(), &'static str> {
     if !path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
         return Err("leaves the environment's directory (absolute paths and `..` are refused)");
     }
+    if path.components().any(|c| c.as_os_str().eq_ignore_ascii_case(".git")) {
+        return Err("lies inside `.git`, where git keeps the repository's objects and refs");
+    }
     let fixed = template.find("{{").or_else(|| template.find("{%")).map_or(template, |at| &template[..at]);
     let directory = fixed.rfind('/').map_or("", |at| &fixed[..=at]);
     if !rendered.starts_with(directory) || PathBuf::from(rendered).file_name().is_none() {
@@ -196,5 +207,7 @@ mod tests {
         assert!(confined("{{ tenant.vars.db }}", "/etc/passwd").is_err());
         assert!(confined("t_{{ tenant.id }}.db", "t_a.db").is_ok());
         assert!(confined(".strata/{{ tenant.vars.dir }}/x.db", ".strat/x.db").is_err());
+        assert!(confined("{{ tenant.vars.db }}", ".git/refs/heads/zz").is_err());
+        assert!(confined("{{ tenant.vars.db }}", "./sub/.GIT/x.db").is_err());
     }
 }

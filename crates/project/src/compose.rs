@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::bounded_render;
 use crate::project::{LayerId, Patch, Project, SourceFile, Tenant};
 use strata_core::Dialect;
 use strata_schema::interpret::{ApplyError, Interpreter, Mode};
@@ -25,12 +26,18 @@ pub enum ComposeError {
     Misplaced { path: String, line: usize, inside: crate::seal::Misplaced },
     #[error("{path}: cannot render: {message}")]
     Render { path: String, message: String },
+    #[error("{path}{}: {what} (strata's limit for a template file)", line_note(.line))]
+    TemplateLimit { path: String, line: Option<usize>, what: String },
     #[error("{path}:{line}: SQL syntax error: {message}")]
     Syntax { path: String, line: u64, message: String },
     #[error("{path}:{line}: `{kind}` statement refused by `lint: {{ session_statements: error }}` in strata.yaml; remove it from the schema file")]
     SessionStatement { path: String, line: u64, kind: &'static str },
     #[error("{path}:{line}: {error}{}", owner_note(.owner))]
     Statement { path: String, line: u64, error: ApplyError, owner: Option<LayerId> },
+}
+
+fn line_note(line: &Option<usize>) -> String {
+    line.map(|line| format!(":{line}")).unwrap_or_default()
 }
 
 fn owner_note(owner: &Option<LayerId>) -> String {
@@ -157,6 +164,7 @@ fn filled_in(text: &str, context: &RenderContext) -> Option<String> {
 }
 
 fn render_unchecked(dialect: Dialect, path: &str, text: &str, context: &RenderContext) -> Result<String, ComposeError> {
+    crate::template_limits::check_limits(path, text)?;
     let mut tera = tera::Tera::default();
     // Marked for `seal`, which proves each value stays the one token the filter made.
     tera.register_filter("sql_literal", move |value: &tera::Value, _: &HashMap<String, tera::Value>| {
@@ -165,9 +173,9 @@ fn render_unchecked(dialect: Dialect, path: &str, text: &str, context: &RenderCo
     tera.register_filter("sql_ident", move |value: &tera::Value, _: &HashMap<String, tera::Value>| {
         Ok(tera::Value::String(crate::seal::marked(dialect.quote_ident(&sql_text(value)?))))
     });
-    let render_error = |e: tera::Error| ComposeError::Render { path: path.to_string(), message: error_chain(&e) };
-    tera.add_raw_template(path, text).map_err(render_error)?;
-    tera.render(path, &context.tera_context(text)).map_err(render_error)
+    tera.add_raw_template(path, text)
+        .map_err(|e| ComposeError::Render { path: path.to_string(), message: bounded_render::error_chain(&e) })?;
+    bounded_render::render(tera, path, &context.tera_context(text))
 }
 
 /// A value for a quoting filter: never one holding NUL (SQL text cannot carry it, and it is the
@@ -185,18 +193,6 @@ fn plain(value: &tera::Value) -> String {
         tera::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// tera's top-level message is "failed to render"; the reason is in its sources.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// Turns sentinels in generated SQL back into the tera expressions they stand for.
@@ -447,6 +443,20 @@ mod tests {
         }
         assert!(filled_in("{{ tenant.vars.missing }}", &context).is_none(), "tera says what is missing");
         assert!(render_name("t.yaml", "{{ tenant.vars.missing }}", &context).is_err());
+    }
+
+    #[test]
+    fn the_deepest_template_the_limits_allow_renders_on_a_small_stack() {
+        let depth = crate::template_limits::MAX_NESTING;
+        let brackets = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+        let text = format!(
+            "{}SELECT {{{{ {brackets} | sql_literal }}}};{}",
+            "{% if true %}{% for i in [1] %}".repeat(depth / 2),
+            "{% endfor %}{% endif %}".repeat(depth / 2)
+        );
+        let small_stack = std::thread::Builder::new().stack_size(2 * 1024 * 1024);
+        let rendered = small_stack.spawn(move || render(Dialect::Sqlite, "a.sql", &text, &tenant_context())).unwrap();
+        assert_eq!(rendered.join().unwrap().unwrap(), "SELECT '1';");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! manifests, which layers each tenant is made of (`resolve`), and the schema those layers compose
 //! to (`compose`). It reads; it never touches a database.
 
+pub mod bounded_render;
 pub mod compose;
 pub mod git;
 pub mod placement;
@@ -9,3 +10,4 @@ pub mod project;
 pub mod resolve;
 pub mod seal;
 pub mod source;
+pub mod template_limits;

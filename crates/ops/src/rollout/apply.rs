@@ -23,6 +23,7 @@ use super::{check_history, LastRun};
 use crate::rerender::{self, Converge, Past};
 use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
+use strata_core::atomic_file::write_atomic;
 use strata_db::peek::Peeker;
 use strata_db::session::Session;
 use strata_db::tenant::{Target, TenantDb};
@@ -329,11 +330,10 @@ fn record_last_run(last_run: &Path, commit: &str, outcomes: &[TenantOutcome]) ->
     let failed = failures.clone().map(|t| t.tenant.clone()).collect();
     let errors = failures.map(|t| (t.tenant.clone(), t.error.clone().unwrap_or_default())).collect();
     let last = LastRun { commit: commit.to_string(), failed, errors };
-    let written = last_run
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(last_run, serde_json::to_string_pretty(&last).unwrap_or_default()));
-    written.map_err(|source| Error::File { path: last_run.display().to_string(), source })
+    if let Some(dir) = last_run.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::File { path: dir.display().to_string(), source })?;
+    }
+    Ok(write_atomic(last_run, serde_json::to_string_pretty(&last).unwrap_or_default())?)
 }
 
 /// How many tenants run at once, and how many failures halt the rollout.

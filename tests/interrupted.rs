@@ -1,0 +1,127 @@
+//! #25: commands cut short — killed with SIGKILL, interrupted by a signal, or unable to write
+//! their report — leave every file whole and the next run able to finish the work.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use util::Repo;
+
+/// A small deterministic generator (xorshift64*): the kill points, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    /// A number in `0..=high`.
+    fn up_to(&mut self, high: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (high + 1)
+    }
+}
+
+/// The content of each of `paths` in the work tree, `None` where there is no such file.
+fn contents(repo: &Repo, paths: &[String]) -> BTreeMap<String, Option<Vec<u8>>> {
+    paths.iter().map(|p| (p.clone(), std::fs::read(repo.path().join(p)).ok())).collect()
+}
+
+/// When each of `paths` was last modified: the first write of a commit changes one of them.
+fn modified(repo: &Repo, paths: &[String]) -> Vec<Option<std::time::SystemTime>> {
+    paths.iter().map(|p| std::fs::metadata(repo.path().join(p)).and_then(|m| m.modified()).ok()).collect()
+}
+
+/// A new table in the template and an uncommitted edit of its manifest: `commit --bump` rewrites
+/// the manifest (its version), the folder's releases.yaml and sums, and writes a migration pair.
+fn edit_the_template(repo: &Repo) {
+    let schema = "templates/party/schema/03_meetings.sql";
+    repo.write(schema, &format!("{}CREATE TABLE minutes (id INTEGER PRIMARY KEY);\n", repo.read(schema)));
+    let manifest = "templates/party/template.yaml";
+    repo.write(manifest, &format!("{}# the user's own note, not yet committed\n", repo.read(manifest)));
+}
+
+/// Back to the released state, then the same uncommitted edit.
+fn reset_to(repo: &Repo, base: &str) {
+    for args in [&["reset", "-q", "--hard", base][..], &["clean", "-q", "-fd", "templates", "migrations"]] {
+        let run = repo.git_cli(args);
+        assert_eq!(run.code, 0, "git {args:?}: {}", run.stderr);
+    }
+    edit_the_template(repo);
+}
+
+fn spawn_commit(repo: &Repo) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["--repo", &repo.path().display().to_string(), "commit", "--bump", "minor", "-m", "minutes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("strata runs")
+}
+
+/// Temporary files strata left anywhere in the work tree (outside .git).
+fn temporaries(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("list").map(|e| e.expect("entry")) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().expect("type").is_dir() && name != ".git" {
+            found.extend(temporaries(&entry.path()));
+        } else if name.ends_with(".strata-tmp") {
+            found.push(entry.path().display().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_commit_killed_at_any_moment_leaves_each_file_as_before_or_after_and_the_next_commit_succeeds() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    let base = repo.head();
+
+    // What an uninterrupted commit writes, and how long it takes: the kills spread over that time.
+    edit_the_template(&repo);
+    let started = Instant::now();
+    let reference = spawn_commit(&repo).wait_with_output().expect("strata ends");
+    let took = started.elapsed();
+    assert!(reference.status.success(), "the uninterrupted commit: {}", String::from_utf8_lossy(&reference.stderr));
+    let changed = repo.git_cli(&["diff", "--name-only", &base, "HEAD"]).stdout;
+    let changed: Vec<String> = changed.lines().map(str::to_string).collect();
+    assert!(changed.iter().any(|p| p.ends_with("releases.yaml")), "{changed:?}");
+    assert!(changed.iter().any(|p| p.ends_with("template.yaml")), "{changed:?}");
+    let after = contents(&repo, &changed);
+
+    // Half the kills at a random moment of the whole run, half in its short writing phase: right
+    // after the first file changed, plus up to 2 ms.
+    let window = took.as_micros() as u64 + 10_000;
+    let mut rng = Rng(25);
+    let mut killed = 0;
+    for round in 0..40 {
+        reset_to(&repo, &base);
+        let before = contents(&repo, &changed);
+        let stamps = modified(&repo, &changed);
+        let mut child = spawn_commit(&repo);
+        if round % 2 == 0 {
+            std::thread::sleep(Duration::from_micros(rng.up_to(window)));
+        } else {
+            while child.try_wait().expect("running").is_none() && modified(&repo, &changed) == stamps {}
+            std::thread::sleep(Duration::from_micros(rng.up_to(2_000)));
+        }
+        killed += usize::from(child.kill().is_ok() && child.wait().expect("ends").code().is_none());
+        for (path, now) in contents(&repo, &changed) {
+            assert!(
+                now == before[&path] || now == after[&path],
+                "round {round}: {path} is neither as before nor as after the commit: {:?}",
+                now.map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            );
+        }
+        let next = repo.run(&["commit", "--bump", "minor", "-m", "minutes"]);
+        assert_eq!(next.code, 0, "round {round}: the commit after a kill: {}{}", next.stdout, next.stderr);
+        assert_eq!(temporaries(repo.path()), Vec::<String>::new(), "round {round}: temporaries left behind");
+        let status: Vec<String> = repo.git_status().into_iter().filter(|s| !s.ends_with(".db")).collect();
+        assert!(status.is_empty(), "round {round}: the commit after a kill left changes: {status:?}");
+    }
+    assert!(killed >= 20, "most commits were killed, not finished first: {killed} of 40");
+    // The history the rounds left is one any other command accepts.
+    repo.ok(&["check"]);
+}

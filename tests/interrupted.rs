@@ -125,3 +125,31 @@ fn a_commit_killed_at_any_moment_leaves_each_file_as_before_or_after_and_the_nex
     // The history the rounds left is one any other command accepts.
     repo.ok(&["check"]);
 }
+
+#[test]
+fn a_report_that_cannot_be_written_after_a_good_rollout_is_a_warning_naming_it() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    // The report's folder exists when apply starts, so it is not refused up front; the name in it
+    // leads under a regular file, where no file can ever be made (not even by root).
+    repo.write("not-a-folder", "");
+    let reports = repo.path().join("reports");
+    std::fs::create_dir(&reports).expect("folder");
+    let report = reports.join("report.json");
+    std::os::unix::fs::symlink(repo.path().join("not-a-folder/report.json"), &report).expect("link");
+    let run = repo.run(&["apply", "--env", "local", "--report", report.to_str().expect("utf-8")]);
+    assert_eq!(run.code, 0, "every tenant migrated is a success: {}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 tenants, 3 migrated"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("warning: the report was not written: ")
+            && run.stderr.contains(&report.display().to_string()),
+        "{}",
+        run.stderr
+    );
+    let left: Vec<String> = std::fs::read_dir(&reports)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["report.json"], "nothing half-written beside the report");
+    assert!(std::fs::symlink_metadata(&report).expect("meta").file_type().is_symlink(), "the link is untouched");
+}

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::progress::Progress;
 use super::{io, print_json, runtime, Context, EnvArgs};
 use crate::{Error, ExitStatus};
+use strata_core::atomic_file::write_atomic;
 use strata_ops::rollout::shard::Shard;
 use strata_ops::rollout::{self, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
 use strata_ops::snapshot::short;
@@ -97,10 +98,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         return Err(io(e));
     }
     if let Some(path) = &args.report {
-        let what = path.display().to_string();
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|source| Error::Json { what: what.clone(), source })?;
-        std::fs::write(path, text).map_err(|source| Error::File { path: what, source })?;
+        write_report(path, &report)?;
     }
     if context.json {
         print_json(out, &report)?;
@@ -128,6 +126,18 @@ fn writable_report(path: &Path) -> Result<(), Error> {
         return Ok(());
     };
     Err(Error::Usage(format!("--report {}: {why} (nothing was applied)", path.display())))
+}
+
+/// The report is written whole or not at all. The tenants' histories already hold what happened,
+/// so a report that cannot be written (a full disk, a folder gone since the rollout started) is a
+/// warning on stderr, not a failed rollout that a pipeline would retry.
+fn write_report(path: &Path, report: &ApplyReport) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|source| Error::Json { what: path.display().to_string(), source })?;
+    if let Err(e) = write_atomic(path, text) {
+        writeln!(std::io::stderr(), "warning: the report was not written: {e}").map_err(io)?;
+    }
+    Ok(())
 }
 
 fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {

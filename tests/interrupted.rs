@@ -153,3 +153,109 @@ fn a_report_that_cannot_be_written_after_a_good_rollout_is_a_warning_naming_it()
     assert_eq!(left, ["report.json"], "nothing half-written beside the report");
     assert!(std::fs::symlink_metadata(&report).expect("meta").file_type().is_symlink(), "the link is untouched");
 }
+
+/// A SQLite fleet of 30 tenants whose seed takes a while per tenant (SQLite has no sleep: a big
+/// recursive insert), committed.
+fn slow_fleet() -> Repo {
+    let mut files: Vec<(String, String)> = vec![
+        ("strata.yaml".into(), "name: fleet\ndialect: sqlite\n".into()),
+        ("templates/base/template.yaml".into(), "name: base\nversion: 1.0.0\n".into()),
+        ("templates/base/schema/01.sql".into(), "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n".into()),
+        (
+            "templates/base/seed/01_items.sql".into(),
+            "INSERT INTO items (id, name) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150000) SELECT i, 'item' FROM n;\n".into(),
+        ),
+        (
+            "environments/local.yaml".into(),
+            "isolation: database\ntarget: \".strata/local/{{ tenant.id }}.db\"\ncreate_missing: true\n".into(),
+        ),
+        (".gitignore".into(), ".strata/\n".into()),
+    ];
+    for i in 1..=30 {
+        files.push((format!("tenants/t{i:02}/tenant.yaml"), "template: base\n".into()));
+    }
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = Repo::with_files(&borrowed);
+    repo.commit("initial schema");
+    repo
+}
+
+/// `apply` of the slow fleet, sent `signal` once three tenants have reported: it must end with
+/// `code`, its summary, its report and no tenant half-applied; a rerun converges the rest.
+fn a_signal_ends_apply_with_its_summary_and_report(signal: i32, name: &str, code: i32) {
+    use std::io::{BufRead, BufReader};
+    let repo = slow_fleet();
+    let report = repo.path().join("report.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["--repo", &repo.path().display().to_string(), "apply", "--env", "local", "--concurrency", "1"])
+        .args(["--report", &report.display().to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("strata runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut log = String::new();
+    while log.matches(": applied").count() < 3 {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).expect("read") > 0, "apply ended before three tenants: {log}");
+        log.push_str(&line);
+    }
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0, "kill");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("read");
+    log.push_str(&rest);
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{name}: {log}{stderr}");
+    assert!(log.contains(&format!("HALTED: interrupted by {name}")), "{log}");
+    assert!(log.contains("commit ") && log.contains("30 tenants, "), "the summary: {log}");
+    assert!(stderr.contains(&format!("{name}: no further tenant starts")), "{stderr}");
+
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("JSON");
+    let with = |status: &str| -> Vec<String> {
+        let tenants = written["tenants"].as_array().expect("tenants");
+        tenants
+            .iter()
+            .filter(|t| t["status"] == status)
+            .map(|t| t["tenant"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (migrated, skipped) = (with("migrated"), with("skipped"));
+    assert!(migrated.len() >= 3 && !skipped.is_empty(), "{name}: {written}");
+    assert_eq!(migrated.len() + skipped.len(), 30, "no tenant failed or was lost: {written}");
+    for tenant in &migrated {
+        let states = repo.column(tenant, "SELECT state FROM strata_history");
+        assert!(states.len() == 2 && states.iter().all(|s| s == "applied"), "{tenant}: {states:?}");
+    }
+    for tenant in &skipped {
+        let db = repo.tenant_db(tenant);
+        assert!(
+            !db.exists() || repo.tables_of(tenant).is_empty(),
+            "{tenant} was not started: {:?}",
+            repo.tables_of(tenant)
+        );
+    }
+
+    let rerun = repo.run(&["apply", "--env", "local", "--concurrency", "4"]);
+    assert_eq!(rerun.code, 0, "{}{}", rerun.stdout, rerun.stderr);
+    assert!(
+        rerun.stdout.contains(&format!(
+            "30 tenants, {} migrated, {} up to date, 0 failed",
+            skipped.len(),
+            migrated.len()
+        )),
+        "{}",
+        rerun.stdout
+    );
+}
+
+#[test]
+fn sigterm_during_apply_finishes_the_running_tenants_reports_and_exits_143() {
+    a_signal_ends_apply_with_its_summary_and_report(libc::SIGTERM, "SIGTERM", 143);
+}
+
+#[test]
+fn sigint_during_apply_finishes_the_running_tenants_reports_and_exits_130() {
+    a_signal_ends_apply_with_its_summary_and_report(libc::SIGINT, "SIGINT", 130);
+}

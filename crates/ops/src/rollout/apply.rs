@@ -97,6 +97,8 @@ pub struct ApplyOptions {
     pub deadline: Option<Duration>,
     /// `--state-dir`: where the last rollout is remembered (see [`super::state_dir`]).
     pub state_dir: Option<std::path::PathBuf>,
+    /// Asked from outside (a signal) to start no further tenant; the running ones finish.
+    pub stop: super::stop::StopRequest,
 }
 
 /// Where the rollout's own time went, summed over tenants (they overlap when concurrent).
@@ -379,6 +381,10 @@ impl Fleet<'_> {
             let mut running = FuturesUnordered::new();
             loop {
                 while halted.is_none() && running.len() < limits.concurrency {
+                    if let Some(why) = self.options.stop.reason() {
+                        halted = Some(format!("{why} in wave {number}; no further tenant was started"));
+                        break;
+                    }
                     if let Some((_, deadline)) = limits.deadline.filter(|(at, _)| Instant::now() >= *at) {
                         halted = Some(format!(
                             "the deadline ({}) passed in wave {number}; no further tenant was started",

@@ -7,9 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::progress::Progress;
+use super::signals::{self, Received};
 use super::{io, print_json, runtime, Context, EnvArgs};
 use crate::{Error, ExitStatus};
+use strata_core::atomic_file::write_atomic;
 use strata_ops::rollout::shard::Shard;
+use strata_ops::rollout::stop::StopRequest;
 use strata_ops::rollout::{self, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};
 use strata_ops::snapshot::short;
 
@@ -59,6 +62,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         shard: args.shard,
         only_failed: args.only_failed,
         state_dir: context.state_dir.clone(),
+        stop: StopRequest::default(),
     };
     let mut print_error = None;
     let mut progress = Progress::Off;
@@ -91,16 +95,19 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             }
         }
     };
-    let report = runtime()?.block_on(rollout::apply(&context.repo, &options, &mut on_event))?;
+    let runtime = runtime()?;
+    let received = match args.dry_run {
+        // A dry run changes nothing: a signal may end it at once, as it always did.
+        true => Received::default(),
+        false => runtime.block_on(async { signals::listen(options.stop.clone()) }).map_err(io)?,
+    };
+    let report = runtime.block_on(rollout::apply(&context.repo, &options, &mut on_event))?;
     progress.finish();
     if let Some(e) = print_error {
         return Err(io(e));
     }
     if let Some(path) = &args.report {
-        let what = path.display().to_string();
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|source| Error::Json { what: what.clone(), source })?;
-        std::fs::write(path, text).map_err(|source| Error::File { path: what, source })?;
+        write_report(path, &report)?;
     }
     if context.json {
         print_json(out, &report)?;
@@ -113,7 +120,11 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             writeln!(out, "warning: {warning}").map_err(io)?;
         }
     }
-    Ok(if report.failed() > 0 || report.halted.is_some() { ExitStatus::RolloutFailed } else { ExitStatus::Ok })
+    Ok(match received.first() {
+        Some(signal) => ExitStatus::Interrupted(signal.exit_code()),
+        None if report.failed() > 0 || report.halted.is_some() => ExitStatus::RolloutFailed,
+        None => ExitStatus::Ok,
+    })
 }
 
 /// A report that can never be written (its folder is missing, or it names a folder) is refused
@@ -128,6 +139,18 @@ fn writable_report(path: &Path) -> Result<(), Error> {
         return Ok(());
     };
     Err(Error::Usage(format!("--report {}: {why} (nothing was applied)", path.display())))
+}
+
+/// The report is written whole or not at all. The tenants' histories already hold what happened,
+/// so a report that cannot be written (a full disk, a folder gone since the rollout started) is a
+/// warning on stderr, not a failed rollout that a pipeline would retry.
+fn write_report(path: &Path, report: &ApplyReport) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|source| Error::Json { what: path.display().to_string(), source })?;
+    if let Err(e) = write_atomic(path, text) {
+        writeln!(std::io::stderr(), "warning: the report was not written: {e}").map_err(io)?;
+    }
+    Ok(())
 }
 
 fn tenant_line(outcome: &TenantOutcome, dry_run: bool) -> String {

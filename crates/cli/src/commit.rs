@@ -8,6 +8,7 @@ use crate::{Error, ExitStatus};
 use strata_dialect::plan::Hazard;
 use strata_migrations::releases::Bump;
 use strata_ops::commit::{commit, CommitOptions};
+use strata_ops::commit_journal::Recovered;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -81,6 +82,14 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
             &serde_json::json!({ "format_version": 1, "commit": committed.commit, "migrations": migrations, "bumped": bumped, "hand_written": committed.hand_written, "rerendered": committed.rerendered }),
         )?;
         return Ok(ExitStatus::Ok);
+    }
+    if let Recovered::RolledBack(files) = committed.recovered {
+        writeln!(
+            out,
+            "note: an earlier commit was killed while writing; {} put back as they were before it",
+            strata_core::count(files, "file")
+        )
+        .map_err(io)?;
     }
     let Some(commit) = committed.commit else {
         writeln!(out, "Nothing to commit: the declarative schema matches the committed migrations.").map_err(io)?;

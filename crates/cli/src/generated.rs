@@ -9,6 +9,7 @@ use strata_project::project::json_schema::{schema_files, SCHEMA_DIR};
 
 use super::{io, print_json, Context};
 use crate::{Cli, Error, ExitStatus};
+use strata_core::atomic_file::write_atomic;
 
 #[derive(Debug, clap::Args)]
 pub struct CompletionsArgs {
@@ -43,10 +44,24 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         None => clap_mangen::Man::new(Cli::command()).render(out).map_err(io)?,
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|source| file_error(dir, source))?;
-            clap_mangen::generate_to(Cli::command(), dir).map_err(|source| file_error(dir, source))?;
+            let mut command = Cli::command().disable_help_subcommand(true);
+            command.build();
+            write_man_pages(command, dir)?;
         }
     }
     Ok(ExitStatus::Ok)
+}
+
+/// A page for `command` and each visible subcommand, as `clap_mangen::generate_to` writes them, but
+/// each written whole ([`write_atomic`]) so that a killed run leaves no truncated page.
+fn write_man_pages(command: clap::Command, dir: &std::path::Path) -> Result<(), Error> {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+        write_man_pages(sub, dir)?;
+    }
+    let man = clap_mangen::Man::new(command);
+    let mut page = Vec::new();
+    man.render(&mut page).map_err(io)?;
+    Ok(write_atomic(&dir.join(man.get_filename()), page)?)
 }
 
 /// Writes every JSON Schema into `dir`; returns the paths written.
@@ -57,7 +72,7 @@ pub fn write_schemas(dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
         let path = dir.join(file.name);
         let text = serde_json::to_string_pretty(&file.schema)
             .map_err(|source| Error::Json { what: file.name.to_string(), source })?;
-        std::fs::write(&path, format!("{text}\n")).map_err(|source| file_error(&path, source))?;
+        write_atomic(&path, format!("{text}\n"))?;
         written.push(path);
     }
     Ok(written)

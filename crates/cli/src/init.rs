@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{io, print_json, Context};
 use crate::{Error, ExitStatus};
+use strata_core::atomic_file::write_atomic;
 use strata_core::Dialect;
 
 #[derive(Debug, clap::Args)]
@@ -56,7 +57,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         }
         // Each YAML file names its JSON Schema, so an editor completes and checks it.
         let modeline = strata_project::project::json_schema::modeline(path).unwrap_or_default();
-        std::fs::write(&full, format!("{modeline}{content}")).map_err(io)?;
+        write_atomic(&full, format!("{modeline}{content}"))?;
     }
     crate::generated::write_schemas(&dir.join(strata_project::project::json_schema::SCHEMA_DIR))?;
     let gitignore = dir.join(".gitignore");
@@ -64,7 +65,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
     if !current.lines().any(|l| l.trim() == GITIGNORE_LINE) {
         let separator = if current.is_empty() || current.ends_with('\n') { "" } else { "\n" };
         let text = format!("{current}{separator}# strata's local tenant databases\n{GITIGNORE_LINE}\n");
-        std::fs::write(&gitignore, text).map_err(io)?;
+        write_atomic(&gitignore, text)?;
     }
     let repo = match git2::Repository::open(&dir) {
         Ok(repo) => repo,

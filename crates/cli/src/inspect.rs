@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::init::DialectArg;
 use super::{io, print_json, runtime, Context};
 use crate::{Error, ExitStatus};
+use strata_core::atomic_file::write_atomic;
 use strata_ops::inspect::{inspect, InspectOptions};
 
 #[derive(Debug, clap::Args)]
@@ -45,9 +46,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         let file_error = |source| Error::File { path: dir.display().to_string(), source };
         std::fs::create_dir_all(dir).map_err(file_error)?;
         for file in &files {
-            let path = dir.join(&file.name);
-            std::fs::write(&path, &file.sql)
-                .map_err(|source| Error::File { path: path.display().to_string(), source })?;
+            write_atomic(&dir.join(&file.name), &file.sql)?;
         }
     }
     if context.json {

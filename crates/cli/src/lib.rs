@@ -17,6 +17,7 @@ mod progress;
 mod rehash;
 mod repair;
 mod rollback;
+mod signals;
 mod status;
 mod style;
 mod verify;
@@ -42,6 +43,8 @@ pub enum ExitStatus {
     Difference,
     /// At least one tenant of a rollout failed.
     RolloutFailed,
+    /// A signal stopped a rollout early: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+    Interrupted(u8),
 }
 
 impl ExitStatus {
@@ -52,6 +55,7 @@ impl ExitStatus {
             ExitStatus::Usage => 2,
             ExitStatus::Difference => 3,
             ExitStatus::RolloutFailed => 4,
+            ExitStatus::Interrupted(code) => code,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The vocabulary every layer of strata shares and nothing else: the engines ([`Dialect`]),
-//! their reserved words, the deterministic graph order, and connection-URL handling. It knows no
+//! their reserved words, the deterministic graph order, connection-URL handling, and files written
+//! whole or not at all. It knows no
 //! schema, project or database.
 
+pub mod atomic_file;
 pub mod dialect;
 
 /// `1 tenant`, `3 tenants`: a count with its noun, in the singular where it is one.

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{order::dag_order, sum, Migration, MigrationError, MigrationKey};
+use strata_core::atomic_file::write_atomic;
 use strata_core::Dialect;
 use strata_dialect::online::{online_down, plan_online, without_index_drops, Online};
 use strata_dialect::plan::{plan, PlanError, Step};
@@ -265,14 +266,32 @@ pub fn body(dialect: Dialect, steps: &[Step]) -> String {
 }
 
 /// Writes new migrations and changed files of migration folders (releases.yaml) under `root`, and
-/// rewrites the sum of every folder that changed.
+/// rewrites the sum of every folder that changed. Each file is written whole ([`write_atomic`]);
+/// [`paths_written`] names them all beforehand.
 pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -> Result<Vec<String>, GenerateError> {
-    let write_file = |path: &str, text: &str| -> Result<(), GenerateError> {
-        let full = root.join(path);
-        let result = full.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&full, text));
-        result.map_err(|source| GenerateError::Write { path: path.to_string(), source })
-    };
     let mut written = Vec::new();
+    for (path, text) in files_of(new, other_files) {
+        let full = root.join(&path);
+        let failed = |source| GenerateError::Write { path: path.clone(), source };
+        full.parent().map_or(Ok(()), std::fs::create_dir_all).map_err(failed)?;
+        write_atomic(&full, text).map_err(|e| failed(e.source))?;
+        written.push(path);
+    }
+    for dir in folders_of(&written) {
+        written.push(resum(root, &dir)?);
+    }
+    Ok(written)
+}
+
+/// Every path [`write`] writes for the same arguments.
+pub fn paths_written(new: &[Migration], other_files: &[(String, String)]) -> Vec<String> {
+    let files: Vec<String> = files_of(new, other_files).into_iter().map(|(path, _)| path).collect();
+    let sums: Vec<String> = folders_of(&files).iter().map(|dir| sum_path(dir)).collect();
+    files.into_iter().chain(sums).collect()
+}
+
+/// The files of the `new` migrations after `other_files`.
+fn files_of(new: &[Migration], other_files: &[(String, String)]) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = other_files.to_vec();
     for migration in new {
         files.push((migration.up_path.clone(), migration.up.clone()));
@@ -280,19 +299,24 @@ pub fn write(root: &Path, new: &[Migration], other_files: &[(String, String)]) -
             files.push((migration.down_path(), down.clone()));
         }
     }
+    files
+}
+
+/// The folders of `paths`, each once, in the order they first appear.
+fn folders_of(paths: &[String]) -> Vec<String> {
     let mut dirs: Vec<String> = Vec::new();
-    for (path, text) in &files {
-        write_file(path, text)?;
-        written.push(path.clone());
+    for path in paths {
         let dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
     }
-    for dir in dirs {
-        written.push(resum(root, &dir)?);
-    }
-    Ok(written)
+    dirs
+}
+
+/// The sum file of the folder `dir`.
+pub fn sum_path(dir: &str) -> String {
+    format!("{dir}/{}", sum::SUM_FILE)
 }
 
 /// Rewrites the sum file of one migration folder for the files it holds now; returns its path.
@@ -306,9 +330,8 @@ pub fn resum(root: &Path, dir: &str) -> Result<String, GenerateError> {
             folder.push((entry.name, text));
         }
     }
-    let sum_path = format!("{dir}/{}", sum::SUM_FILE);
-    let full = root.join(&sum_path);
-    std::fs::write(&full, sum::render(&folder))
-        .map_err(|source| GenerateError::Write { path: sum_path.clone(), source })?;
-    Ok(sum_path)
+    let path = sum_path(dir);
+    write_atomic(&root.join(&path), sum::render(&folder))
+        .map_err(|e| GenerateError::Write { path: path.clone(), source: e.source })?;
+    Ok(path)
 }

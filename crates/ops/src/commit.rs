@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use strata_dialect::plan::Hazard;
-use strata_migrations::generate::{generate, resum, write, GenerateError};
+use strata_migrations::generate::{generate, paths_written, resum, sum_path, write, GenerateError};
 use strata_migrations::lint::lint;
 use strata_migrations::releases::{Bump, NeedsVersion};
 use strata_migrations::{releases, Migration};
@@ -14,6 +14,7 @@ use strata_project::git;
 use strata_project::project::{LayerId, Project};
 use strata_project::source::{Source, WorkTree};
 
+use crate::commit_journal::{self, Journal, Recovered};
 use crate::Error;
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +42,8 @@ pub struct Committed {
     pub hand_written: Vec<String>,
     /// Tenant files whose changed variables change the tenant's schema: `apply` converges them.
     pub rerendered: Vec<String>,
+    /// What an earlier commit, killed while writing, left and this one undid first.
+    pub recovered: Recovered,
 }
 
 /// A manifest whose `version:` `--bump` raised.
@@ -54,8 +57,10 @@ pub struct Bumped {
 pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Error> {
     let repo = git::open(repo_dir)?;
     let _held = git::lock(&repo)?;
-    git::check_committable(&repo, options.allow_dirty)?;
     let root = repo.workdir().unwrap_or(repo_dir).to_path_buf();
+    remove_stale_temporaries(&root)?;
+    let recovered = commit_journal::recover(&repo, &root)?;
+    git::check_committable(&repo, options.allow_dirty)?;
     let source = WorkTree::new(&root);
     let mut project = Project::load(&source)?;
     // Hand-written migrations not yet in git may differ from their sums; they are summed below.
@@ -90,15 +95,64 @@ pub fn commit(repo_dir: &Path, options: &CommitOptions) -> Result<Committed, Err
     refuse_inconsistent_releases(&project, &recorded, &all)?;
     let mut files = releases::files(&project, &recorded);
     files.extend(bumped.iter().map(|b| b.manifest.clone()).zip(manifests));
-    write(&root, &new, &files)?;
-    for dir in drafts.iter().filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir)).collect::<BTreeSet<_>>() {
-        resum(&root, dir)?;
-    }
-    let message = commit_message(options.message.as_deref(), &new, &bumped);
-    let commit = git::commit_paths(&repo, &git::MANAGED_PATHS, &message)?;
+    let draft_dirs: BTreeSet<&str> =
+        drafts.iter().filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir)).collect();
+    let mut paths = paths_written(&new, &files);
+    paths.extend(draft_dirs.iter().map(|dir| sum_path(dir)));
+    let journal = Journal::begin(&repo, &root, &paths)?;
+    let written = write_and_commit(&repo, &root, (&new, &files), &draft_dirs, &bumped, options);
+    let commit = match written {
+        Ok(commit) => {
+            journal.finish()?;
+            commit
+        }
+        Err(e) => {
+            // A full disk or a lost permission halfway: put the files back now. Should that fail
+            // too, the journal stays and the next commit tries again; the first error is the one
+            // to report.
+            let _ = commit_journal::recover(&repo, &root);
+            return Err(e);
+        }
+    };
     let hand_written = drafts.into_iter().filter(|path| path.ends_with(".up.sql")).collect();
     let rerendered = rerendered.into_iter().map(|r| r.file).collect();
-    Ok(Committed { migrations: new, commit: commit.map(|oid| oid.to_string()), bumped, hand_written, rerendered })
+    Ok(Committed {
+        migrations: new,
+        commit: commit.map(|oid| oid.to_string()),
+        bumped,
+        hand_written,
+        rerendered,
+        recovered,
+    })
+}
+
+/// The files of the commit, then the git commit of every managed path.
+fn write_and_commit(
+    repo: &git2::Repository,
+    root: &Path,
+    (new, files): (&[Migration], &[(String, String)]),
+    draft_dirs: &BTreeSet<&str>,
+    bumped: &[Bumped],
+    options: &CommitOptions,
+) -> Result<Option<git2::Oid>, Error> {
+    write(root, new, files)?;
+    for dir in draft_dirs {
+        resum(root, dir)?;
+    }
+    let message = commit_message(options.message.as_deref(), new, bumped);
+    Ok(git::commit_paths(repo, &git::MANAGED_PATHS, &message)?)
+}
+
+/// A commit killed while writing leaves a temporary file beside the one it was replacing; it
+/// would be staged with the managed paths, or summed with its migration folder. The repository
+/// lock is held, so no other commit is writing one now.
+fn remove_stale_temporaries(root: &Path) -> Result<(), Error> {
+    for managed in git::MANAGED_PATHS {
+        let dir = root.join(managed);
+        strata_core::atomic_file::remove_stale_temporaries(&dir)
+            .map_err(|source| Error::File { path: dir.display().to_string(), source })?;
+    }
+    Ok(())
 }
 
 /// Raises the version of each layer in `needing`, in `project` and in the text of its manifest

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod commit;
+pub mod commit_journal;
 pub mod inspect;
 pub mod new_migration;
 pub mod place;
@@ -66,4 +67,12 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+/// A file strata writes whole ([`strata_core::atomic_file::write_atomic`]) names its path as any
+/// other file of strata's own does.
+impl From<strata_core::atomic_file::WriteError> for Error {
+    fn from(e: strata_core::atomic_file::WriteError) -> Self {
+        Error::File { path: e.path.display().to_string(), source: e.source }
+    }
 }

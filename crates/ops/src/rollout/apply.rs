@@ -23,6 +23,7 @@ use super::{check_history, LastRun};
 use crate::rerender::{self, Converge, Past};
 use crate::snapshot::{Seed, Snapshot};
 use crate::Error;
+use strata_core::atomic_file::write_atomic;
 use strata_db::peek::Peeker;
 use strata_db::session::Session;
 use strata_db::tenant::{Target, TenantDb};
@@ -96,6 +97,8 @@ pub struct ApplyOptions {
     pub deadline: Option<Duration>,
     /// `--state-dir`: where the last rollout is remembered (see [`super::state_dir`]).
     pub state_dir: Option<std::path::PathBuf>,
+    /// Asked from outside (a signal) to start no further tenant; the running ones finish.
+    pub stop: super::stop::StopRequest,
 }
 
 /// Where the rollout's own time went, summed over tenants (they overlap when concurrent).
@@ -329,11 +332,10 @@ fn record_last_run(last_run: &Path, commit: &str, outcomes: &[TenantOutcome]) ->
     let failed = failures.clone().map(|t| t.tenant.clone()).collect();
     let errors = failures.map(|t| (t.tenant.clone(), t.error.clone().unwrap_or_default())).collect();
     let last = LastRun { commit: commit.to_string(), failed, errors };
-    let written = last_run
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(last_run, serde_json::to_string_pretty(&last).unwrap_or_default()));
-    written.map_err(|source| Error::File { path: last_run.display().to_string(), source })
+    if let Some(dir) = last_run.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::File { path: dir.display().to_string(), source })?;
+    }
+    Ok(write_atomic(last_run, serde_json::to_string_pretty(&last).unwrap_or_default())?)
 }
 
 /// How many tenants run at once, and how many failures halt the rollout.
@@ -379,6 +381,10 @@ impl Fleet<'_> {
             let mut running = FuturesUnordered::new();
             loop {
                 while halted.is_none() && running.len() < limits.concurrency {
+                    if let Some(why) = self.options.stop.reason() {
+                        halted = Some(format!("{why} in wave {number}; no further tenant was started"));
+                        break;
+                    }
                     if let Some((_, deadline)) = limits.deadline.filter(|(at, _)| Instant::now() >= *at) {
                         halted = Some(format!(
                             "the deadline ({}) passed in wave {number}; no further tenant was started",

@@ -13,6 +13,7 @@ mod replays;
 pub mod rollback;
 pub mod shard;
 pub mod status;
+pub mod stop;
 pub mod waves;
 
 pub use apply::{apply, default_concurrency, ApplyOptions, ApplyReport, Event, TenantOutcome, TenantStatus};

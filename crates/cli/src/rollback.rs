@@ -1,6 +1,7 @@
 //! `strata rollback --env E --tenant T (--to REF | --steps N) [--commit REF] [--dry-run] [--yes]`:
-//! a dry run prints the down SQL; otherwise the plan is confirmed on a terminal, or by `--yes` where
-//! there is none (CI). Taking a tenant back to before its first migration needs `--yes` always.
+//! a dry run prints the down SQL and the data it would drop; otherwise the plan is confirmed on a
+//! terminal, or by `--yes` where there is none (CI). A plan that drops a table or a column, and
+//! taking a tenant back to before its first migration, need `--yes` always.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -48,6 +49,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         for step in &report.planned {
             writeln!(out, "-- {}: would revert {}\n{}", report.tenant, step.id, step.sql.trim_end()).map_err(io)?;
         }
+        for hazard in &report.hazards {
+            writeln!(out, "-- {}: would drop {hazard}", report.tenant).map_err(io)?;
+        }
         writeln!(
             out,
             "{}: {} would be rolled back (dry run)",
@@ -61,11 +65,14 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         writeln!(out, "{}: reverted {id}", report.tenant).map_err(io)?;
     }
     for id in &report.reseeded {
-        writeln!(out, "{}: forgot {id} (its layer has no tables left; the next apply seeds it again)", report.tenant)
+        writeln!(out, "{}: forgot {id} (a table it fills was dropped; the next apply seeds it again)", report.tenant)
             .map_err(io)?;
     }
     writeln!(out, "{}: {} rolled back", report.tenant, strata_core::count(report.reverted.len(), "migration"))
         .map_err(io)?;
+    for hazard in report.hazards.iter().filter(|h| h.loses_data()) {
+        writeln!(out, "{}: dropped {hazard}", report.tenant).map_err(io)?;
+    }
     Ok(ExitStatus::Ok)
 }
 
@@ -78,6 +85,15 @@ fn confirmed(plan: &Confirmation, yes: bool) -> Result<bool, Error> {
             "this rolls tenant {} back to before its first migration ({}: every table its layers made is dropped); pass --yes if that is meant",
             plan.tenant,
             strata_core::count(plan.planned.len(), "down migration")
+        )));
+    }
+    // Dropped data never comes back with a down: a keystroke is too easy a way to lose it.
+    let losses: Vec<String> = plan.hazards.iter().filter(|h| h.loses_data()).map(ToString::to_string).collect();
+    if !losses.is_empty() && !yes {
+        return Err(Error::Usage(format!(
+            "rollback of tenant {} drops {}; pass --yes if that is meant (look first with --dry-run)",
+            plan.tenant,
+            losses.join(", ")
         )));
     }
     if yes {

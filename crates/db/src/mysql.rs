@@ -28,7 +28,7 @@ const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
 )";
 
 pub struct MySqlTenant {
-    conn: MySqlConnection,
+    pub(crate) conn: MySqlConnection,
     target: String,
     database: String,
 }

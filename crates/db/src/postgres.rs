@@ -31,7 +31,7 @@ const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
 )";
 
 pub struct PgTenant {
-    conn: PgConnection,
+    pub(crate) conn: PgConnection,
     /// For messages: "schema t_nrna" — never the URL.
     target: String,
     /// The tenant's schema (`public` when the tenant has a database of its own).

@@ -29,7 +29,7 @@ const HISTORY_DDL: &str = "CREATE TABLE IF NOT EXISTS strata_history (
 
 pub struct SqliteTenant {
     path: PathBuf,
-    conn: SqliteConnection,
+    pub(crate) conn: SqliteConnection,
 }
 
 impl SqliteTenant {

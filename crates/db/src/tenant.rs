@@ -156,6 +156,21 @@ impl TenantDb {
         .await
     }
 
+    /// The number `sql` (one row of one integer) counts: what a rollback shows of the rows and
+    /// values it is about to drop.
+    pub async fn count(&mut self, sql: &str) -> Result<i64, DbError> {
+        let target = self.label.clone();
+        self.step("counting rows", async |engine| {
+            let counted = match engine {
+                Engine::Sqlite(db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db.conn).await,
+                Engine::Postgres(db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db.conn).await,
+                Engine::Mysql(db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db.conn).await,
+            };
+            counted.map_err(|source| DbError::Query { target, source })
+        })
+        .await
+    }
+
     /// Indexes a failed `CREATE INDEX CONCURRENTLY` left INVALID (PostgreSQL; none elsewhere).
     pub async fn invalid_indexes(&mut self) -> Result<Vec<String>, DbError> {
         self.step("reading invalid indexes", async |engine| match engine {

@@ -5,9 +5,11 @@
 //! order. Declarative files may only hold DDL the model understands; migrations may also hold data
 //! statements, which leave the model unchanged.
 
-use sqlparser::ast::Statement;
+use std::collections::BTreeSet;
+
+use sqlparser::ast::{Ident, Statement};
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use super::extra;
 use strata_core::Dialect;
@@ -75,6 +77,37 @@ pub fn unwitnessed_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>
             UNWITNESSED.contains(&word.to_ascii_uppercase().as_str())
         })
         .collect())
+}
+
+/// The tables a seed's statements write: the name after `INSERT INTO`, `REPLACE INTO`, `UPDATE`
+/// and `DELETE FROM` (the last part of a qualified name, as the tenant's schema holds it).
+pub fn written_tables(dialect: Dialect, sql: &str) -> BTreeSet<String> {
+    let parser = dialect.parser();
+    let Ok(tokens) = Tokenizer::new(parser.as_ref(), sql).tokenize() else { return BTreeSet::new() };
+    let words: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    let keyword =
+        |t: &Token, k: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    let mut tables = BTreeSet::new();
+    for (i, token) in words.iter().enumerate() {
+        let name_at = match words.get(i + 1) {
+            Some(_) if keyword(token, "INTO") || keyword(token, "UPDATE") => Some(i + 1),
+            Some(next) if keyword(token, "DELETE") && keyword(next, "FROM") => Some(i + 2),
+            _ => None,
+        };
+        let Some(mut at) = name_at else { continue };
+        // `schema.table`: the table is the last part.
+        while matches!((words.get(at + 1), words.get(at + 2)), (Some(Token::Period), Some(Token::Word(_)))) {
+            at += 2;
+        }
+        if let Some(Token::Word(word)) = words.get(at) {
+            tables.insert(dialect.normalize_ident(&Ident {
+                value: word.value.clone(),
+                quote_style: word.quote_style,
+                span: Span::empty(),
+            }));
+        }
+    }
+    tables
 }
 
 /// SQLite reads a `/*` that is never closed as a comment to the end of the text, and so does

@@ -99,13 +99,7 @@ async fn an_add_column_and_backfill_cut_off_on_mariadb_is_not_settled_by_its_sch
     ok(&repo, &url, &["commit", "--bump", "minor", "-m", "role weight"]);
     let id = format!("template.party/{}", up.rsplit('/').next().unwrap_or_default().trim_end_matches(".up.sql"));
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo", &repo.path().display().to_string(), "apply", "--env", "local", "--tenant", "uml"])
-        .env("DATABASE_URL", &url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("strata runs");
+    let mut child = util::servers::spawn(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
     let started = std::time::Instant::now();
     let column = "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'roles' AND COLUMN_NAME = 'weight'";
     while server.texts_in(&uml, column).await != ["1"] {

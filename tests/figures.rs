@@ -8,11 +8,16 @@
 //!   rerun until one finishes;
 //! - (b) one release applied by 4 runners at once, the next by 4 shard runners at once;
 //! - (c) on the servers, one release whose server connection is cut mid-rollout (a proxy in the
-//!   test resets every connection and refuses new ones for a while), then rerun.
+//!   test resets every connection and refuses new ones for a while), then rerun;
+//! - (d) a release of two hand-written data migrations, a multi-statement one and a
+//!   `no-transaction` batched one, each pausing between its statements, killed while tenants are
+//!   in the pause; a tenant whose run was cut between data statements must stop for a person
+//!   (never be settled by its schema), who looks at the rows and marks it for a rerun.
 //!
 //! Then every tenant is counted: converged (a last `apply` finds it up to date), duplicate history
 //! rows, a live schema that differs from what its history replays to (`drift`), tenant locks
-//! still held, seed rows inserted twice, and panics of any run. The test fails unless the
+//! still held, seed rows inserted twice, rows a data migration recorded as applied never wrote,
+//! and panics of any run. The test fails unless the
 //! fleet converged with zeros; the row goes to `target/tmp/reliability/` for `.ci/run` to print.
 //! `STRATA_FIGURES_KILLS` multiplies the kills (default 20 on SQLite and PostgreSQL, 10 on
 //! MariaDB); `STRATA_FIGURES_SEED` picks another sequence of kill points.
@@ -317,6 +322,103 @@ impl Fleet {
         format!("{failed} failed while cut, rerun: 0 failed")
     }
 
+    /// The statement that pauses a migration between its data statements (about 0.15 s).
+    fn pause(&self) -> &'static str {
+        match &self.engine {
+            Engine::Sqlite => {
+                "WITH RECURSIVE pause(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM pause WHERE n < 500000) SELECT count(*) FROM pause;"
+            }
+            Engine::Server { server, .. } if server.postgres() => "SELECT pg_sleep(0.15);",
+            Engine::Server { .. } => "SELECT SLEEP(0.15);",
+        }
+    }
+
+    /// A hand-written migration of the template with `up` and `down`, made by `migration new`.
+    fn hand_written(&mut self, name: &str, up: &str, down: &str) {
+        let created = self.ok(&["migration", "new", "template.party", name]);
+        let path = created.lines().next().expect("the up path").trim().to_string();
+        self.repo.write(&path, &format!("{}{up}", self.repo.read(&path)));
+        let down_path = path.replace(".up.sql", ".down.sql");
+        self.repo.write(&down_path, &format!("{}{down}", self.repo.read(&down_path)));
+    }
+
+    /// (d): `kills` releases, each of two data migrations that relabel the rows of the two newest
+    /// release tables (`A1`, `B1`, then `A2`, ...), pausing between their statements, and each
+    /// rollout killed while tenants pause. After each kill the rerun must stop every tenant cut
+    /// between data statements; the test does what a person would (the statements set values, so
+    /// running them again is safe): `repair --mark rolled-back`, and apply again. Says how many
+    /// kills landed, how many tenants stopped for a decision, and how many rows a migration
+    /// recorded as applied lacks.
+    async fn cut_between_statements(&mut self, kills: usize, rng: &mut Rng) -> String {
+        let (a, b) = (self.release, self.release - 1);
+        let pause = self.pause();
+        let (mut landed, mut stopped) = (0, 0);
+        let segment = (self.tenants.len() / 2).max(2) as u64;
+        for round in 1..=kills {
+            let relabel = |table: usize| {
+                format!(
+                    "UPDATE release_{table} SET label = 'A{round}' WHERE id = 1;\n{pause}\nUPDATE release_{table} SET label = 'B{round}' WHERE id = 2;\n"
+                )
+            };
+            let back = |table: usize| format!("UPDATE release_{table} SET label = 'before' WHERE id IN (1, 2);\n");
+            self.hand_written(&format!("relabel {round} in one go"), &relabel(a), &back(a));
+            self.hand_written(
+                &format!("relabel {round} in batches"),
+                &format!("-- strata:no-transaction\n{}", relabel(b)),
+                &back(b),
+            );
+            self.ok(&["commit", "--bump", "minor", "-m", &format!("relabel {round}")]);
+            let after = rng.between(1, segment);
+            if let Ended::Killed = self.apply_killed(after, Duration::from_millis(rng.between(50, 250))) {
+                landed += 1;
+            }
+            stopped += self.settle_cut_tenants();
+        }
+        // Every tenant recorded every migration applied: its rows must say so.
+        let mut lost = 0;
+        for tenant in &self.tenants {
+            for table in [a, b] {
+                let sql = format!("SELECT CAST(label AS CHAR(8)) FROM release_{table} ORDER BY id");
+                let labels = self.texts(tenant, &sql).await;
+                let want = [format!("A{kills}"), format!("B{kills}")];
+                lost += labels.iter().zip(&want).filter(|(got, want)| got != want).count();
+            }
+        }
+        format!("{landed} kills: {stopped} stopped for repair, {lost} rows lost")
+    }
+
+    /// Reruns the rollout until it finishes; each tenant that stops because its run was cut
+    /// between data statements is marked for a rerun, as a person who looked would. Any other
+    /// failure fails the test. Returns how many tenants stopped.
+    fn settle_cut_tenants(&mut self) -> usize {
+        let mut stopped = 0;
+        loop {
+            let run = self.run(&["apply", "--env", "local", "--report", "cut.json"]);
+            if run.code == 0 {
+                return stopped;
+            }
+            let report: serde_json::Value = serde_json::from_str(&self.repo.read("cut.json")).expect("a report");
+            let failed: Vec<(String, String)> = report["tenants"]
+                .as_array()
+                .expect("tenants")
+                .iter()
+                .filter(|t| t["status"] == "failed")
+                .map(|t| {
+                    (
+                        t["tenant"].as_str().unwrap_or_default().to_string(),
+                        t["error"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            assert!(!failed.is_empty(), "the rollout failed with no failed tenant:\n{}{}", run.stdout, run.stderr);
+            for (tenant, error) in failed {
+                assert!(error.contains("the schema cannot witness"), "{tenant} failed otherwise: {error}");
+                self.ok(&["repair", "--env", "local", "--tenant", &tenant, "--mark", "rolled-back"]);
+                stopped += 1;
+            }
+        }
+    }
+
     /// The first column of `sql` in one tenant's database.
     async fn texts(&self, tenant: &str, sql: &str) -> Vec<String> {
         match &self.engine {
@@ -353,7 +455,7 @@ impl Fleet {
     }
 
     /// Counts every tenant and writes the row.
-    async fn figures(&mut self, kills: usize, concurrent: &str, restart: &str) -> Row {
+    async fn figures(&mut self, kills: usize, (concurrent, restart, cut): (&str, &str, &str)) -> Row {
         let last = self.run(&["apply", "--env", "local", "--report", "last.json"]);
         assert_eq!(last.code, 0, "{}{}", last.stdout, last.stderr);
         let report: serde_json::Value = serde_json::from_str(&self.repo.read("last.json")).expect("a report");
@@ -394,6 +496,7 @@ impl Fleet {
             panics: self.panics,
             concurrent: concurrent.to_string(),
             restart: restart.to_string(),
+            cut: cut.to_string(),
         }
     }
 
@@ -417,12 +520,13 @@ struct Row {
     panics: usize,
     concurrent: String,
     restart: String,
+    cut: String,
 }
 
 impl Row {
     fn markdown(&self) -> String {
         format!(
-            "| {} | {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             self.engine,
             self.kills,
             self.releases,
@@ -434,13 +538,14 @@ impl Row {
             self.seeded_twice,
             self.panics,
             self.concurrent,
-            self.restart
+            self.restart,
+            self.cut
         )
     }
 }
 
 /// The table's head, written once for `.ci/run` to print above the rows.
-const HEAD: &str = "| engine | SIGKILLs | releases | converged | duplicate history rows | schema ≠ history | leaked locks | seeds twice | panics | concurrent runners | connections cut |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+const HEAD: &str = "| engine | SIGKILLs | releases | converged | duplicate history rows | schema ≠ history | leaked locks | seeds twice | panics | concurrent runners | connections cut | cut between data statements |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
 fn kills(default: usize) -> usize {
     let factor = std::env::var("STRATA_FIGURES_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
@@ -457,7 +562,9 @@ async fn figures_of(engine: Engine, kills: usize, salt: u64, file: &str) {
     fleet.ok(&["apply", "--env", "local"]);
     let concurrent = fleet.concurrent_runners();
     let restart = fleet.server_restart().await;
-    let row = fleet.figures(killed, &concurrent, &restart).await;
+    let cut = fleet.cut_between_statements(3, &mut rng).await;
+    assert!(cut.ends_with(", 0 rows lost"), "{cut}");
+    let row = fleet.figures(killed, (&concurrent, &restart, &cut)).await;
     fleet.drop_all().await;
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("reliability");
     std::fs::create_dir_all(&dir).expect("figures folder");

@@ -363,11 +363,17 @@ async fn values_arrive_at(engine: Engine, name: &str, database: Option<&str>) {
         _ => strata(&repo, &url, &["drift", "--env", "local"]),
     };
     assert_eq!(drift.code, 0, "drift after the second change:\n{}{}", drift.stdout, drift.stderr);
-    println!(
-        "quoting on {}: {} tenants, {checked} values read back byte for byte, 0 escaped",
+    let line = format!(
+        "quoting on {}{}: {} tenants, {checked} values read back byte for byte, 0 escaped\n",
         engine.dialect(),
+        database.map_or("", |_| " (standard_conforming_strings off)"),
         tenants.len()
     );
+    print!("{line}");
+    // `.ci/run` prints these after the tests.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("quoting");
+    std::fs::create_dir_all(&dir).expect("the counts' folder");
+    std::fs::write(dir.join(format!("{name}.txt")), line).expect("the counts");
     if let (Some(server), None) = (server, database) {
         server.drop_prefixed(&prefix).await;
     }

@@ -507,13 +507,7 @@ async fn a_run_killed_between_its_ddl_and_its_outcome_is_settled_by_the_rerun(se
     ok(&repo, &url, &["commit", "--bump", "minor", "-m", "audit marks"]);
 
     // Killed while the migration sleeps: the table is made, the outcome never written.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo", &repo.path().display().to_string(), "apply", "--env", "local", "--tenant", "uml"])
-        .env("DATABASE_URL", &url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("strata runs");
+    let mut child = util::servers::spawn(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
     let uml = format!("{prefix}_uml");
     let id = up.rsplit('/').next().unwrap_or_default().trim_end_matches(".up.sql").to_string();
     let state = format!("SELECT CAST(state AS CHAR(16)) FROM strata_history WHERE id = 'template.party/{id}'");

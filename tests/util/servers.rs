@@ -147,6 +147,20 @@ pub fn strata(repo: &Repo, url: &str, args: &[&str]) -> Run {
     output.expect("strata runs").into()
 }
 
+/// `strata` started in the background with `DATABASE_URL`, its output dropped: a run a test
+/// kills while it works.
+pub fn spawn(repo: &Repo, url: &str, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--repo")
+        .arg(repo.path())
+        .args(args)
+        .env("DATABASE_URL", url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("strata runs")
+}
+
 /// [`strata`], which must succeed; its standard output.
 pub fn ok(repo: &Repo, url: &str, args: &[&str]) -> String {
     let run = strata(repo, url, args);

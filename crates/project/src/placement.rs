@@ -53,7 +53,9 @@ fn expression_in_comment(dialect: Dialect, text: &str) -> Option<usize> {
             }
             end
         } else if rest.starts_with("/*") {
-            let end = block_comment_end(text, i);
+            // PostgreSQL nests them, and counting depth is harmless elsewhere (a `/*` inside a
+            // comment is rare and only makes the comment longer).
+            let end = crate::seal::block_comment_end(text.as_bytes(), i, true);
             if let Some(at) = expression_between(text, i, end) {
                 return Some(at);
             }
@@ -71,30 +73,6 @@ fn expression_in_comment(dialect: Dialect, text: &str) -> Option<usize> {
 fn expression_between(text: &str, start: usize, end: usize) -> Option<usize> {
     let comment = &text[start..end];
     [comment.find("{{"), comment.find("{%")].into_iter().flatten().min().map(|at| start + at)
-}
-
-/// The end of the block comment opening at `start`; PostgreSQL nests them, and counting depth is
-/// harmless elsewhere (a `/*` inside a comment is rare and only makes the comment longer).
-fn block_comment_end(text: &str, start: usize) -> usize {
-    let mut depth = 0;
-    let mut i = start;
-    while i + 1 < text.len() {
-        match &text.as_bytes()[i..i + 2] {
-            b"/*" => {
-                depth += 1;
-                i += 2;
-            }
-            b"*/" => {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    text.len()
 }
 
 /// The end of a string literal or quoted identifier opening at `start`; a doubled quote is an

@@ -182,28 +182,10 @@ impl Lexer<'_> {
 
     /// PostgreSQL nests block comments; MySQL and SQLite end one at the first `*/`.
     fn block_comment_end(&self, start: usize, end: usize) -> Scan<usize> {
-        let bytes = self.text.as_bytes();
-        let (mut depth, mut i) = (0usize, start);
         let nests = self.dialect == Dialect::Postgres;
-        while i + 1 < end {
-            match &bytes[i..i + 2] {
-                b"/*" if nests || depth == 0 => {
-                    depth += 1;
-                    i += 2;
-                }
-                b"*/" => {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        self.no_value(start, i, Misplaced::Comment)?;
-                        return Ok(i);
-                    }
-                }
-                _ => i += 1,
-            }
-        }
-        self.no_value(start, end, Misplaced::Comment)?;
-        Ok(end)
+        let stop = block_comment_end(&self.text.as_bytes()[..end], start, nests);
+        self.no_value(start, stop, Misplaced::Comment)?;
+        Ok(stop)
     }
 
     fn no_value(&self, start: usize, stop: usize, inside: Misplaced) -> Scan<()> {
@@ -259,6 +241,29 @@ impl Lexer<'_> {
         let tag = dollar_tag(&body, tag);
         Ok((after, Some(format!("{tag}{body}{tag}"))))
     }
+}
+
+/// The end of the block comment opening at `start` (the end of `bytes` when it never closes);
+/// `nests` where `/*` inside a comment opens another, as on PostgreSQL.
+pub(crate) fn block_comment_end(bytes: &[u8], start: usize, nests: bool) -> usize {
+    let (mut depth, mut i) = (0usize, start);
+    while i + 1 < bytes.len() {
+        match &bytes[i..i + 2] {
+            b"/*" if nests || depth == 0 => {
+                depth += 1;
+                i += 2;
+            }
+            b"*/" => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// Letters, digits, `_`, `$` and every non-ASCII byte continue a PostgreSQL name.

@@ -378,10 +378,11 @@ impl Fleet {
         let mut lost = 0;
         for tenant in &self.tenants {
             for table in [a, b] {
+                // CHAR(n) is MySQL's only text cast; PostgreSQL pads it, hence the trim below.
                 let sql = format!("SELECT CAST(label AS CHAR(8)) FROM release_{table} ORDER BY id");
                 let labels = self.texts(tenant, &sql).await;
                 let want = [format!("A{kills}"), format!("B{kills}")];
-                lost += labels.iter().zip(&want).filter(|(got, want)| got != want).count();
+                lost += labels.iter().zip(&want).filter(|(got, want)| got.trim() != want.as_str()).count();
             }
         }
         format!("{landed} kills: {stopped} stopped for repair, {lost} rows lost")

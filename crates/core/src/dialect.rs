@@ -34,7 +34,8 @@ impl Dialect {
     }
 
     /// The name an identifier denotes: PostgreSQL folds unquoted names to lower case; SQLite and
-    /// MySQL keep the spelling (SQLite compares case-insensitively, which the model does not yet).
+    /// MySQL keep the spelling (both compare some names ignoring case; the schema model refuses two
+    /// spellings of one name rather than folding them).
     pub fn normalize_ident(self, ident: &Ident) -> String {
         match (self, ident.quote_style) {
             (Dialect::Postgres, None) => ident.value.to_lowercase(),

@@ -11,6 +11,11 @@ pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// What a tenant value renders to when SQL is rendered for every tenant at once (`commit`,
+/// `check`): `__strata_var__tenant.id__`. A name holding one has no length or spelling yet; it is
+/// checked when rendered for a tenant.
+pub const SYMBOL_PREFIX: &str = "__strata_var__";
+
 pub mod duration;
 pub mod keywords;
 pub mod order;

@@ -44,7 +44,7 @@ fn owner_note(owner: &Option<LayerId>) -> String {
     owner.as_ref().map(|o| format!(" (owned by {o})")).unwrap_or_default()
 }
 
-const SENTINEL: &str = "__strata_var__";
+const SENTINEL: &str = strata_core::SYMBOL_PREFIX;
 
 /// What tenant variables render to.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ pub mod extra;
 pub mod hash;
 pub mod interpret;
 pub mod model;
+pub mod names;
 pub mod normalize;
 pub mod parse;
 pub mod routine;

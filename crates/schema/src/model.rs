@@ -474,21 +474,24 @@ pub fn rename_in_expr(expr: &str, old: &str, new: &str) -> String {
 
 /// The name PostgreSQL gives a constraint created without one, which is strata's convention on
 /// every engine: unnamed constraints are written under this name where the engine would choose a
-/// less predictable one (MySQL) and read back as "unnamed", so both sides agree.
+/// less predictable one (MySQL) and read back as "unnamed", so both sides agree. A name that would
+/// pass PostgreSQL's 63 bytes is shortened the way the server shortens it, so that the live name
+/// still reads back as "unnamed".
 pub fn default_constraint_name(table: &Table, constraint: &Constraint) -> String {
     let t = &table.name;
+    let name = |columns: Option<&str>, label: &str| crate::names::postgres_object_name(t, columns, label);
     match constraint {
-        Constraint::PrimaryKey(_) => format!("{t}_pkey"),
-        Constraint::Unique(u) => format!("{t}_{}_key", u.columns.join("_")),
-        Constraint::ForeignKey(fk) => format!("{t}_{}_fkey", fk.columns.join("_")),
+        Constraint::PrimaryKey(_) => name(None, "pkey"),
+        Constraint::Unique(u) => name(Some(&u.columns.join("_")), "key"),
+        Constraint::ForeignKey(fk) => name(Some(&fk.columns.join("_")), "fkey"),
         Constraint::Check(check) => {
             // One referenced column names the check after it; otherwise just the table.
             let words: Vec<&str> = check.expr.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
             let mentioned: Vec<&str> =
                 table.columns.iter().map(|c| c.name.as_str()).filter(|name| words.contains(name)).collect();
             match mentioned.as_slice() {
-                [one] => format!("{t}_{one}_check"),
-                _ => format!("{t}_check"),
+                [one] => name(Some(one), "check"),
+                _ => name(None, "check"),
             }
         }
     }

@@ -5,6 +5,7 @@
 //! effect of each kind of object lives in its own file.
 
 mod alter;
+mod identifiers;
 mod routines;
 mod table;
 mod types;
@@ -13,6 +14,7 @@ mod view;
 use sqlparser::ast::{self, Expr, ObjectName, Statement};
 
 use crate::model::*;
+use crate::names::{engine_name, NameLimit};
 use crate::normalize;
 use crate::parse::Parsed;
 use crate::{extra, Engine};
@@ -27,6 +29,29 @@ pub enum ApplyError {
     Missing(ObjectRef),
     #[error("{0}")]
     Unsupported(String),
+    #[error("{object}: the name is {length} {} long; {}", .limit.unit(), over_limit(*.dialect, *.limit, *.engine_named))]
+    TooLong { object: ObjectRef, length: usize, limit: NameLimit, dialect: Dialect, engine_named: bool },
+    #[error("{second} and {first} are one name to {}, which ignores case in names; rename one of them", engine_name(*.dialect))]
+    SameName { first: ObjectRef, second: ObjectRef, dialect: Dialect },
+    #[error("table {table}: two of its constraints would be named {name} by PostgreSQL, which numbers the second (a name the schema cannot say, so it would differ forever); name them")]
+    ChosenNameTaken { table: String, name: String },
+}
+
+/// What the engine does with a name over its limit, and what to do about it.
+fn over_limit(dialect: Dialect, limit: NameLimit, engine_named: bool) -> String {
+    let consequence = match dialect {
+        Dialect::Postgres => {
+            format!("PostgreSQL keeps {limit} and would cut it silently, so the database would never match the schema")
+        }
+        _ => format!("{} refuses names over {limit}", engine_name(dialect)),
+    };
+    let remedy = match engine_named {
+        true => {
+            "it is the name the engine gives a foreign key written without one: give the foreign key a shorter name"
+        }
+        false => "shorten it",
+    };
+    format!("{consequence}; {remedy}")
 }
 
 /// Whether data statements are allowed (migrations) or an error (declarative schema files).
@@ -180,9 +205,21 @@ impl Interpreter {
                 (self.apply_extra(schema, extra)?, touched)
             }
         };
-        if let Some(table) = touched.and_then(|name| schema.tables.get_mut(&self.object_name(name).ok()?)) {
+        let mut subjects = self.renamed(statement);
+        // A renamed table is the table the statement leaves behind.
+        let touched = subjects
+            .iter()
+            .find_map(|o| match o {
+                ObjectRef::Table(new) => Some(new.clone()),
+                _ => None,
+            })
+            .or_else(|| touched.and_then(|name| self.object_name(name).ok()));
+        if let Some(table) = touched.as_ref().and_then(|name| schema.tables.get_mut(name)) {
             self.engine.normalize_table(table);
         }
+        subjects.extend(created.iter().cloned());
+        let table = touched.as_ref().and_then(|name| schema.tables.get(name));
+        identifiers::check(self.dialect, schema, table, &subjects)?;
         Ok(created)
     }
 

@@ -626,10 +626,16 @@ impl Fleet<'_> {
         let dialect = self.view.project.config.dialect;
         // A run cut off after a data statement looks, by its schema, like one cut off before it:
         // settled by the schema it would lose rows (a backfill half done, an insert never made).
+        // For a down that stopped part-way, the statements that ran are the down's.
+        let reverting = failed.state == strata_db::HistoryState::Reverting;
         if let Some(migration) = order.iter().find(|m| m.id() == failed.id) {
-            let sql = render(dialect, &migration.up_path, &migration.up, &context).map_err(|e| e.to_string())?;
+            let (path, text) = match (reverting, &migration.down) {
+                (true, Some(down)) => (migration.down_path(), down),
+                _ => (migration.up_path.clone(), &migration.up),
+            };
+            let sql = render(dialect, &path, text, &context).map_err(|e| e.to_string())?;
             let unwitnessed = strata_schema::parse::unwitnessed_statements(dialect, &sql)
-                .map_err(|e| format!("{}:{}: {}", migration.up_path, e.line, e.message))?;
+                .map_err(|e| format!("{path}:{}: {}", e.line, e.message))?;
             if !unwitnessed.is_empty() {
                 return Err(unwitnessed_message(&failed.id, failed.state, &unwitnessed, &self.env.name, &tenant.id));
             }
@@ -637,15 +643,17 @@ impl Fleet<'_> {
         let standing = super::repair::standing(dialect, (order, history), &failed.id, &context, db)
             .await
             .map_err(|e| e.to_string())?;
-        // A `running` row is a run cut off (killed, its connection lost) before its outcome.
-        let what = match failed.state {
-            strata_db::HistoryState::Running => "was cut off",
-            _ => "had failed",
-        };
+        // A `running` row is a run cut off (killed, its connection lost) before its outcome; a
+        // `reverting` one a down that stopped part-way.
+        let what = failed.state.what_happened();
         let (state, note) = match (standing.matches_after, standing.matches_before) {
             (true, _) => (
                 Some(strata_db::HistoryState::Applied),
                 format!("{} {what}, but the live schema matches the state after it: recorded as applied", failed.id),
+            ),
+            (false, true) if reverting => (
+                None,
+                format!("{} {what}, and the live schema matches the state before it: its down had taken effect, so it runs again", failed.id),
             ),
             (false, true) => (None, format!("{} {what} before any of it took effect: it runs again", failed.id)),
             (false, false) => {

@@ -1,11 +1,13 @@
 //! Tenant databases: connections, the `strata_history` table (DESIGN §6), locks and the execution
 //! of one migration. One file per engine.
 
+pub mod crowded;
 pub mod mysql;
 pub mod peek;
 pub mod postgres;
 pub mod scratch;
 pub mod session;
+pub mod slots;
 pub mod sqlite;
 pub mod tenant;
 pub mod transactional;
@@ -16,6 +18,10 @@ pub enum DbError {
     /// URL with its password, and a source kept here would carry it past the redaction.
     #[error("{target}: {message} (is the server of the environment's `url:` up, and does it accept this user?)")]
     Connect { target: String, message: String },
+    /// The server had no connection slot free, tried again with pauses until the connect timeout
+    /// (see `crowded`). Text only, redacted, as for `Connect`.
+    #[error("{target}: {message} (the server had no connection to spare, even after waiting; lower --concurrency or raise the server's limit)")]
+    Crowded { target: String, message: String },
     /// The server's session would read strata's SQL otherwise than it is written.
     #[error("{target}: {why}; strata sends no SQL to such a session")]
     Refused { target: String, why: String },
@@ -187,7 +193,11 @@ pub enum RunOutcome {
 impl DbError {
     /// A failed connection to `target`, with any password in the driver's message redacted.
     pub(crate) fn connect(target: &str, e: sqlx::Error) -> Self {
-        DbError::Connect { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+        let (target, message) = (target.to_string(), strata_core::url::redact(&e.to_string()));
+        match crowded::is_crowded(&e) {
+            true => DbError::Crowded { target, message },
+            false => DbError::Connect { target, message },
+        }
     }
 
     /// A failed query of strata's own on `target`.

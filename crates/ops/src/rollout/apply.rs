@@ -156,7 +156,10 @@ pub struct ApplyReport {
     pub environment: String,
     pub dry_run: bool,
     pub shard: Option<String>,
+    /// Tenants run at once.
     pub concurrency: usize,
+    /// Why `concurrency` is less than asked for: a server had fewer connections to spare.
+    pub concurrency_clamped: Option<String>,
     pub max_failures: Option<usize>,
     /// Why no further tenant was started, when the breaker tripped.
     pub halted: Option<String>,
@@ -201,10 +204,13 @@ pub enum Event<'a> {
     Wave { number: usize, size: usize },
     /// A tenant finished.
     Tenant(&'a TenantOutcome),
+    /// A line about the rollout as a whole, before any tenant starts (the concurrency clamped to
+    /// what the servers have room for).
+    Note(&'a str),
 }
 
 /// Applies a commit to an environment; `on_event` sees each wave start and each tenant outcome as
-/// they happen.
+/// they happen, and first a note when the concurrency was clamped to what the servers allow.
 pub async fn apply(
     repo_dir: &Path,
     options: &ApplyOptions,
@@ -244,14 +250,24 @@ pub async fn apply(
         notes: RefCell::default(),
     };
     let deadline = options.deadline.map(|d| (started + d, d));
-    let limits = Limits { concurrency, max_failures, deadline };
-    let halted = match options.dry_run {
-        true => None,
+    let (halted, concurrency, clamped) = match options.dry_run {
+        true => (None, concurrency, None),
         false => {
             let targets: Vec<Target> = tenants.iter().filter_map(|t| view.target(env, t).ok()).collect();
-            super::preflight::unreachable(env, &targets, &env.manifest.timeouts).await
+            let timeouts = &env.manifest.timeouts;
+            match super::preflight::unreachable(env, &targets, timeouts).await {
+                Some(why) => (Some(why), concurrency, None),
+                None => {
+                    let (concurrency, clamped) = super::preflight::room(env, &targets, timeouts, concurrency).await;
+                    (None, concurrency, clamped)
+                }
+            }
         }
     };
+    if let Some(line) = &clamped {
+        on_event(Event::Note(line));
+    }
+    let limits = Limits { concurrency, max_failures, deadline };
     let (outcomes, wave_reports, halted) = fleet.run_waves(&waves, limits, halted, on_event).await;
     fleet.peeker.close().await;
     // The tenants' histories are the record; this file is a convenience for `--only-failed` and
@@ -271,6 +287,7 @@ pub async fn apply(
         dry_run: options.dry_run,
         shard: options.shard.map(|s| s.to_string()),
         concurrency,
+        concurrency_clamped: clamped,
         max_failures,
         halted,
         duration_ms: started.elapsed().as_millis(),

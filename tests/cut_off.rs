@@ -2,6 +2,8 @@
 //! was cut off (or failed) after some of them is never settled by comparing schemas, since its
 //! schema looks the same whether its rows were written or not. The tenant stops, names the
 //! statements that may or may not have run, and `repair --mark` records what a person found.
+//! A rollback killed part-way through a down on MariaDB (#25 item 7) is finished by running it
+//! again: the down's row is `reverting` meanwhile, settled by the live schema.
 
 mod util;
 
@@ -123,4 +125,127 @@ async fn an_add_column_and_backfill_cut_off_on_mariadb_is_not_settled_by_its_sch
     assert_eq!(server.texts_in(&uml, unweighted).await, ["0"]);
     assert_eq!(strata(&repo, &url, &["drift", "--env", "local", "--tenant", "uml"]).code, 0);
     server.drop_prefixed(&prefix).await;
+}
+
+/// A down that drops two tables with a pause between them, killed in the pause: the history row
+/// says `reverting` (it used to say `applied`, and the rerun ran the whole down again: "Unknown
+/// table"). The rerun of the same rollback finishes it, apply brings the migration back, and the
+/// tenant has no drift.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_killed_in_its_down_on_mariadb_is_finished_by_running_it_again() {
+    use util::servers::{first_release, ok, strata, MARIADB};
+    let server = &MARIADB;
+    let Some((repo, prefix)) = first_release(server, "unrevmy").await else { return };
+    let url = server.url();
+    ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    let schema = "templates/party/schema/03_meetings.sql";
+    let tables = "CREATE TABLE audit_a (id INTEGER PRIMARY KEY);\nCREATE TABLE audit_b (id INTEGER PRIMARY KEY);\n";
+    repo.write(schema, &format!("{}{tables}", repo.read(schema)));
+    let created = ok(&repo, &url, &["migration", "new", "template.party", "audit tables"]);
+    let up = created.lines().next().expect("the up path").to_string();
+    repo.write(&up, &format!("{}{tables}", repo.read(&up)));
+    let down = up.replace(".up.sql", ".down.sql");
+    let drops = "DROP TABLE audit_b;\nSELECT SLEEP(5);\nDROP TABLE audit_a;\n";
+    repo.write(&down, &format!("{}{drops}", repo.read(&down)));
+    ok(&repo, &url, &["commit", "--bump", "minor", "-m", "audit tables"]);
+    ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    let id = format!("template.party/{}", up.rsplit('/').next().unwrap_or_default().trim_end_matches(".up.sql"));
+
+    let rollback = ["rollback", "--env", "local", "--tenant", "uml", "--steps", "1", "--yes"];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--repo")
+        .arg(repo.path())
+        .args(rollback)
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("strata runs");
+    let uml = format!("{prefix}_uml");
+    let state = format!("SELECT CAST(state AS CHAR(16)) FROM strata_history WHERE id = '{id}'");
+    let table_b = "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'audit_b'";
+    let started = std::time::Instant::now();
+    while server.texts_in(&uml, table_b).await != ["0"] {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the down never started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.texts_in(&uml, &state).await, ["reverting"], "the down records that it runs");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    child.kill().expect("kill");
+    child.wait().expect("killed");
+
+    let status = ok(&repo, &url, &["status", "--env", "local", "--tenant", "uml"]);
+    assert!(status.contains(&format!("{id} was being rolled back when its down stopped")), "{status}");
+    let rerun = strata(&repo, &url, &rollback);
+    let said = format!("{}{}", rerun.stdout, rerun.stderr);
+    assert_eq!(rerun.code, 0, "the rerun finishes the rollback:\n{said}");
+    // MariaDB runs a dead client's statements to their end: the down took effect after all.
+    assert!(
+        rerun.stdout.contains(&format!("uml: note: {id} was being rolled back when its down stopped, and the live schema matches the state before it"))
+            && rerun.stdout.contains(&format!("uml: reverted {id}")),
+        "{said}"
+    );
+    assert!(server.texts_in(&uml, &state).await.is_empty(), "the migration is forgotten");
+    let apply = ok(&repo, &url, &["apply", "--env", "local", "--tenant", "uml"]);
+    assert!(apply.contains(&format!("uml: applied {id}")), "{apply}");
+    let drift = strata(&repo, &url, &["drift", "--env", "local", "--tenant", "uml"]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+    server.drop_prefixed(&prefix).await;
+}
+
+/// The three ways a down can have stopped, on SQLite with the history row set by hand as a
+/// stopped down leaves it: nothing of it ran (the rerun runs it again), part of it ran (the rerun
+/// refuses and names what is left, `repair` says what it found), all of it ran (the rerun, or an
+/// apply, records it and goes on).
+#[test]
+fn a_down_that_stopped_is_settled_by_the_live_schema() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    let path = "modules/events/schema/01_events.sql";
+    let tables = "CREATE TABLE audit_a (id INTEGER PRIMARY KEY);\nCREATE TABLE audit_b (id INTEGER PRIMARY KEY);\n";
+    repo.write(path, &format!("{}{tables}", repo.read(path)));
+    repo.ok(&["commit", "--bump", "minor", "-m", "audit tables"]);
+    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    let id = repo.column("nrna", "SELECT id FROM strata_history WHERE id LIKE 'module.events/0002%'").concat();
+    let stopped = format!("UPDATE strata_history SET state = 'reverting' WHERE id = '{id}'");
+    let rollback = ["rollback", "--env", "local", "--tenant", "nrna", "--steps", "1", "--yes"];
+    let tables = "SELECT count(*) FROM sqlite_master WHERE name IN ('audit_a', 'audit_b')";
+
+    // Stopped before any of it ran: the rerun runs the down again.
+    repo.execute("nrna", &stopped);
+    let status = repo.ok(&["status", "--env", "local", "--tenant", "nrna"]);
+    assert!(status.contains(&format!("{id} was being rolled back when its down stopped")), "{status}");
+    let out = repo.ok(&rollback);
+    assert!(out.contains(&format!("nrna: note: {id} was being rolled back when its down stopped before any of it took effect: still applied, its down runs again")), "{out}");
+    assert!(out.contains(&format!("nrna: reverted {id}")), "{out}");
+    assert_eq!(repo.column("nrna", tables), ["0"]);
+
+    // Stopped half way: refused, naming what is left, until it is finished.
+    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    repo.execute("nrna", &stopped);
+    repo.execute("nrna", "DROP TABLE audit_b");
+    let refused = repo.run(&rollback);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("matches neither the state before it nor after it (left for its down to undo: ")
+            && refused.stderr.contains("audit_a"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(repo.column("nrna", &format!("SELECT state FROM strata_history WHERE id = '{id}'")), ["reverting"]);
+    let repair = repo.ok(&["repair", "--env", "local", "--tenant", "nrna"]);
+    assert!(
+        repair.contains(&format!("tenant nrna: {id} was being rolled back when its down stopped"))
+            && repair.contains("left for its down to undo: ")
+            && repair.contains("run the rollback again"),
+        "{repair}"
+    );
+
+    // Finished by hand: apply finds the migration gone, forgets it and runs it again.
+    repo.execute("nrna", "DROP TABLE audit_a");
+    let apply = repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    assert!(apply.contains(&format!("nrna: note: {id} was being rolled back when its down stopped, and the live schema matches the state before it: its down had taken effect, so it runs again")), "{apply}");
+    assert!(apply.contains(&format!("nrna: applied {id}")), "{apply}");
+    assert_eq!(repo.run(&["drift", "--env", "local", "--tenant", "nrna"]).code, 0);
 }

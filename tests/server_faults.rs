@@ -1,6 +1,8 @@
 //! A fleet rollout against servers that misbehave: one that stops answering mid-rollout, a table
 //! lock held by an application's transaction, a server that refuses everyone. Each must end as
-//! bounded per-tenant failures (or one message), never a hang, and a later run converges.
+//! bounded per-tenant failures (or one message), never a hang, and a later run converges. A
+//! server (or role) with few connection slots gets a rollout no wider than it has room for, and a
+//! connection it turns away is tried again (#25 item 10).
 
 mod util;
 
@@ -195,4 +197,120 @@ fn a_server_that_refuses_everyone_is_one_message_not_one_per_tenant() {
     assert_eq!(said.matches("cannot reach the server of environment test").count(), 1, "{said}");
     assert!(said.contains("127.0.0.1:1") && !said.contains("Sup3rSecret"), "the server, not its password:\n{said}");
     assert!(!said.contains("FAILED"), "no tenant was tried:\n{said}");
+}
+
+/// A role of the test server allowed `limit` connections (not a superuser: PostgreSQL holds only
+/// other roles to a connection limit), able to create schemas; and the URL that logs in as it.
+async fn limited_role(url: &str, role: &str, limit: usize) -> String {
+    let mut admin = PgConnection::connect(url).await.expect("connect");
+    let sql = format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN CONNECTION LIMIT {limit}; \
+         DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {role}', current_database()); END $$"
+    );
+    sqlx::raw_sql(&sql).execute(&mut admin).await.expect("create the role");
+    let database = url.rsplit('/').next().unwrap_or("postgres").split('?').next().unwrap_or("postgres");
+    format!("postgres://{role}@{}/{database}", host_port(url))
+}
+
+/// Drops what the role made, then the role.
+async fn drop_role(url: &str, role: &str, prefix: &str, tenants: usize) {
+    drop_schemas(url, prefix, tenants).await;
+    let mut admin = PgConnection::connect(url).await.expect("connect");
+    let sql = format!("DROP OWNED BY {role}; DROP ROLE {role}");
+    sqlx::raw_sql(&sql).execute(&mut admin).await.expect("drop the role");
+}
+
+/// 12 tenants 10 at once, as a role allowed 3 connections: the rollout is clamped to what the
+/// role has to spare and says so, and every tenant is applied. (It used to fail most of them with
+/// "too many connections for role".)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_wider_than_the_role_allows_is_clamped_and_applies_every_tenant() {
+    let Some(url) = server().await else { return };
+    let role = format!("strata_limited_{}", std::process::id());
+    let prefix = format!("strata_limited_{}", std::process::id());
+    let limited = limited_role(&url, &role, 3).await;
+    let repo = project(&prefix, 12, "STRATA_LIMITED_URL", "");
+    std::env::set_var("STRATA_LIMITED_URL", &limited);
+    repo.commit("initial");
+    let run = tokio::task::block_in_place(|| repo.run(&["apply", "--env", "test", "--concurrency", "10"]));
+    let said = format!("{}{}", run.stdout, run.stderr);
+    drop_role(&url, &role, &prefix, 12).await;
+    assert_eq!(run.code, 0, "{said}");
+    assert!(
+        said.contains("concurrency 10 clamped to ")
+            && said.contains(&format!("role {role}'s CONNECTION LIMIT 3, 0 in use")),
+        "{said}"
+    );
+    assert!(said.contains("12 migrated"), "{said}");
+}
+
+/// Every slot of the role taken by another client for a moment: the rollout's connections are
+/// turned away ("too many connections for role") and tried again with pauses, and get in once the
+/// other client is gone, within the connect timeout. (They used to fail at once.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_turned_away_for_want_of_slots_is_tried_again() {
+    let Some(url) = server().await else { return };
+    let role = format!("strata_crowded_{}", std::process::id());
+    let prefix = format!("strata_crowded_{}", std::process::id());
+    let limited = limited_role(&url, &role, 2).await;
+    let repo = project(&prefix, 2, "STRATA_CROWDED_URL", "");
+    // Room for the pauses (0.1 s, 0.2 s, 0.4 s... 3.1 s in all) to outlast the other client.
+    let environment = repo.read("environments/test.yaml").replace("connect: 1s", "connect: 5s");
+    repo.write("environments/test.yaml", &environment);
+    std::env::set_var("STRATA_CROWDED_URL", &limited);
+    repo.commit("initial");
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(PgConnection::connect(&limited).await.expect("the role's slots"));
+    }
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--repo")
+        .arg(repo.path())
+        .args(["apply", "--env", "test", "--concurrency", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("strata runs");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for conn in held {
+        conn.close().await.expect("close");
+    }
+    let output = tokio::task::block_in_place(|| run.wait_with_output()).expect("strata ends");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    drop_role(&url, &role, &prefix, 2).await;
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert!(said.contains("2 migrated"), "{said}");
+}
+
+/// The same on MariaDB, as a user created `WITH MAX_USER_CONNECTIONS 3`: the session's
+/// `max_user_connections` shows the user's own limit, and the rollout keeps to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_wider_than_the_mariadb_user_allows_is_clamped_and_applies_every_tenant() {
+    if util::engines::mysql().await.is_none() {
+        return;
+    }
+    let url = std::env::var("STRATA_TEST_MYSQL_URL").unwrap_or_else(|_| util::engines::DEFAULT_MYSQL_URL.to_string());
+    let user = format!("strata_lim_{}", std::process::id());
+    let mut admin = sqlx::MySqlConnection::connect(&url).await.expect("connect");
+    let sql = format!(
+        "DROP USER IF EXISTS '{user}'@'%'; CREATE USER '{user}'@'%' WITH MAX_USER_CONNECTIONS 3; \
+         GRANT ALL PRIVILEGES ON `{}\\_%`.* TO '{user}'@'%'",
+        user.replace('_', "\\_")
+    );
+    sqlx::raw_sql(&sql).execute(&mut admin).await.expect("create the user");
+    let repo = project(&user, 12, "STRATA_LIMITED_MYSQL_URL", "");
+    repo.write("strata.yaml", "name: faults\ndialect: mysql\n");
+    let environment = repo.read("environments/test.yaml").replace("isolation: schema", "isolation: database");
+    repo.write("environments/test.yaml", &environment);
+    std::env::set_var("STRATA_LIMITED_MYSQL_URL", format!("mysql://{user}@{}/", host_port(&url)));
+    repo.commit("initial");
+    let run = tokio::task::block_in_place(|| repo.run(&["apply", "--env", "test", "--concurrency", "10"]));
+    let said = format!("{}{}", run.stdout, run.stderr);
+    for n in 0..12 {
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{user}_t{n:02}`")).execute(&mut admin).await.expect("drop");
+    }
+    sqlx::raw_sql(&format!("DROP USER '{user}'@'%'")).execute(&mut admin).await.expect("drop the user");
+    assert_eq!(run.code, 0, "{said}");
+    assert!(said.contains("concurrency 10 clamped to ") && said.contains("max_user_connections 3, 0 in use"), "{said}");
+    assert!(said.contains("12 migrated"), "{said}");
 }

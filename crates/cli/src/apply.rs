@@ -83,6 +83,11 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
                 say(&progress, format!("wave {number}: {size} tenants"));
             }
         }
+        Event::Note(line) => {
+            if !context.json && !context.quiet {
+                say(&progress, line.to_string());
+            }
+        }
         Event::Tenant(outcome) => {
             progress.tenant(outcome.status == TenantStatus::Failed);
             if !context.json && (!context.quiet || outcome.status == TenantStatus::Failed) {

@@ -48,10 +48,19 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         writeln!(out, "tenant {}: no failed migration; nothing to repair", report.tenant).map_err(io)?;
         return Ok(ExitStatus::Ok);
     };
-    writeln!(out, "tenant {}: {migration} failed", report.tenant).map_err(io)?;
-    let state = match (report.live_matches_before, report.live_matches_after) {
-        (true, _) => "the live schema matches the state before it: nothing of it took effect",
-        (_, true) => "the live schema matches the state after it: it took effect",
+    // A `reverting` row is a down that stopped part-way: "before" is where it was going.
+    let reverting = report.state.is_some_and(|s| s.as_str() == "reverting");
+    let what = match report.state.map(|s| s.as_str()) {
+        Some("running") => "was cut off",
+        Some("reverting") => "was being rolled back when its down stopped",
+        _ => "failed",
+    };
+    writeln!(out, "tenant {}: {migration} {what}", report.tenant).map_err(io)?;
+    let state = match (report.live_matches_before, report.live_matches_after, reverting) {
+        (true, _, false) => "the live schema matches the state before it: nothing of it took effect",
+        (_, true, false) => "the live schema matches the state after it: it took effect",
+        (true, _, true) => "the live schema matches the state before it: its down took effect",
+        (_, true, true) => "the live schema matches the state after it: nothing of its down took effect",
         _ => "the live schema matches neither the state before it nor after it",
     };
     writeln!(out, "{state}").map_err(io)?;
@@ -63,15 +72,25 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         .map_err(io)?;
     }
     if !report.live_matches_after && !report.live_matches_before {
+        if reverting {
+            for step in &report.missing_for_before {
+                writeln!(out, "  left for its down to undo: {step}").map_err(io)?;
+            }
+        }
         for step in &report.missing_for_after {
             writeln!(out, "  to reach the state after it: {step}").map_err(io)?;
         }
     }
-    match &report.recorded {
-        Some(recorded) => writeln!(out, "recorded: {recorded}").map_err(io)?,
-        None => writeln!(
+    match (&report.recorded, reverting) {
+        (Some(recorded), _) => writeln!(out, "recorded: {recorded}").map_err(io)?,
+        (None, false) => writeln!(
             out,
             "record it with --mark rolled-back (the next apply runs it again) or --mark applied (it counts as done)"
+        )
+        .map_err(io)?,
+        (None, true) => writeln!(
+            out,
+            "run the rollback again (it finishes where the live schema matches either state), or record it with --mark rolled-back (its down took effect) or --mark applied (the migration is still there)"
         )
         .map_err(io)?,
     }

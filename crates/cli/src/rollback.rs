@@ -45,6 +45,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<ExitSt
         print_json(out, &report)?;
         return Ok(ExitStatus::Ok);
     }
+    for note in &report.notes {
+        writeln!(out, "{}: note: {note}", report.tenant).map_err(io)?;
+    }
     if report.dry_run {
         for step in &report.planned {
             writeln!(out, "-- {}: would revert {}\n{}", report.tenant, step.id, step.sql.trim_end()).map_err(io)?;

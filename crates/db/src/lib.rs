@@ -1,11 +1,13 @@
 //! Tenant databases: connections, the `strata_history` table (DESIGN §6), locks and the execution
 //! of one migration. One file per engine.
 
+pub mod crowded;
 pub mod mysql;
 pub mod peek;
 pub mod postgres;
 pub mod scratch;
 pub mod session;
+pub mod slots;
 pub mod sqlite;
 pub mod tenant;
 pub mod transactional;
@@ -16,6 +18,10 @@ pub enum DbError {
     /// URL with its password, and a source kept here would carry it past the redaction.
     #[error("{target}: {message} (is the server of the environment's `url:` up, and does it accept this user?)")]
     Connect { target: String, message: String },
+    /// The server had no connection slot free, tried again with pauses until the connect timeout
+    /// (see `crowded`). Text only, redacted, as for `Connect`.
+    #[error("{target}: {message} (the server had no connection to spare, even after waiting; lower --concurrency or raise the server's limit)")]
+    Crowded { target: String, message: String },
     /// The server's session would read strata's SQL otherwise than it is written.
     #[error("{target}: {why}; strata sends no SQL to such a session")]
     Refused { target: String, why: String },
@@ -71,7 +77,7 @@ fn blocker_note(blocker: &Option<String>) -> String {
 
 /// Where a migration stands in a tenant's history: applied; baselined (`adopt` found the tenant's
 /// schema already had it, so its SQL never ran here); or (on MySQL, whose DDL commits as it goes)
-/// failed and possibly half applied until `repair` settles it.
+/// failed, cut off or half rolled back, and possibly half applied until it is settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HistoryState {
@@ -82,6 +88,10 @@ pub enum HistoryState {
     /// migration) and replaced by the outcome: a row left `running` is a run that was cut off
     /// (killed, its connection lost), settled like a failure.
     Running,
+    /// Written before a down whose statements commit on their own (MySQL's DDL, a
+    /// `no-transaction` down) and removed with the row once it has run: a row left `reverting` is
+    /// a rollback that failed or was cut off, settled against the live schema like a cut-off up.
+    Reverting,
 }
 
 impl HistoryState {
@@ -92,12 +102,23 @@ impl HistoryState {
             HistoryState::Baselined => "baselined",
             HistoryState::Failed => "failed",
             HistoryState::Running => "running",
+            HistoryState::Reverting => "reverting",
         }
     }
 
-    /// Whether the row needs settling before anything else runs: it failed, or was cut off.
+    /// Whether the row needs settling before anything else runs: it failed, was cut off, or its
+    /// rollback did not finish.
     pub fn is_unsettled(self) -> bool {
-        matches!(self, HistoryState::Failed | HistoryState::Running)
+        matches!(self, HistoryState::Failed | HistoryState::Running | HistoryState::Reverting)
+    }
+
+    /// How a message says what became of an unsettled row's run.
+    pub fn what_happened(self) -> &'static str {
+        match self {
+            HistoryState::Running => "was cut off",
+            HistoryState::Reverting => "was being rolled back when its down stopped",
+            _ => "had failed",
+        }
     }
 
     /// Whether the tenant's schema has the migration (run here, or there before strata came).
@@ -112,9 +133,10 @@ impl HistoryState {
             "baselined" => Ok(HistoryState::Baselined),
             "failed" => Ok(HistoryState::Failed),
             "running" => Ok(HistoryState::Running),
-            other => {
-                Err(format!("strata_history.state holds {other:?}, which is not applied, baselined, failed or running"))
-            }
+            "reverting" => Ok(HistoryState::Reverting),
+            other => Err(format!(
+                "strata_history.state holds {other:?}, which is not applied, baselined, failed, running or reverting"
+            )),
         }
     }
 }
@@ -171,7 +193,11 @@ pub enum RunOutcome {
 impl DbError {
     /// A failed connection to `target`, with any password in the driver's message redacted.
     pub(crate) fn connect(target: &str, e: sqlx::Error) -> Self {
-        DbError::Connect { target: target.to_string(), message: strata_core::url::redact(&e.to_string()) }
+        let (target, message) = (target.to_string(), strata_core::url::redact(&e.to_string()));
+        match crowded::is_crowded(&e) {
+            true => DbError::Crowded { target, message },
+            false => DbError::Connect { target, message },
+        }
     }
 
     /// A failed query of strata's own on `target`.

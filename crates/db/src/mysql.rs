@@ -128,23 +128,23 @@ impl MySqlTenant {
         Queries::<MySql>::baseline(&mut self.conn, &SPELLING, runs, &target, &|e| query_error(&target, e)).await
     }
 
-    /// Runs a down migration and forgets the migration; MySQL commits the DDL as it goes, so a
-    /// failing down leaves the migration recorded as `failed` for `repair`.
+    /// Runs a down migration and forgets the migration. MySQL commits the DDL as it goes, so the
+    /// row is marked `reverting` first and removed once the down has run: a down that fails or is
+    /// cut off (a kill, a lost connection) leaves `reverting`, which the next rollback, apply or
+    /// `repair` settles against the live schema instead of running the whole down a second time.
     pub async fn revert(&mut self, id: &str, sql: &str) -> Result<(), DbError> {
-        match sqlx::raw_sql(sql).execute(&mut self.conn).await {
-            Ok(_) => {
-                sqlx::query(SPELLING.delete).bind(id).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
-                Ok(())
-            }
-            Err(e) => {
-                sqlx::query("UPDATE strata_history SET state = 'failed' WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut self.conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
-                Err(DbError::migration(format!("{id} (down)"), e, RECORDED_FAILED))
-            }
-        }
+        sqlx::query(SPELLING.set_state)
+            .bind(HistoryState::Reverting.as_str())
+            .bind(id)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        sqlx::raw_sql(sql)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| DbError::migration(format!("{id} (down)"), e, crate::transactional::DOWN_UNFINISHED))?;
+        sqlx::query(SPELLING.delete).bind(id).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        Ok(())
     }
 
     /// Sets a migration's own bounds (`-- strata:timeout`) for the session; returns the statement

@@ -13,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
 
 use super::tenant::Target;
-use super::DbError;
+use super::{crowded, DbError};
 use strata_core::duration::{show, Timeouts};
 
 /// What a tenant's connection may wait for: the environment's timeouts, and strata's own
@@ -70,7 +70,10 @@ pub async fn postgres(options: &PgConnectOptions, target: &str, timeouts: &Timeo
         ("tcp_keepalives_count", "3".to_string()),
     ]);
     let connect = async {
-        let mut conn = PgConnection::connect_with(&options).await.map_err(|e| DbError::connect(target, e))?;
+        // A server (or role) out of connection slots is asked again a few times: see `crowded`.
+        let mut conn = crowded::retry(timeouts.connect, || PgConnection::connect_with(&options))
+            .await
+            .map_err(|e| DbError::connect(target, e))?;
         // A killed strata's statement would otherwise run to its end (a `pg_sleep`, an index
         // build), holding the tenant's lock and its table locks with nobody to report to: the
         // server checks every 2 s that the client is still there and cancels it. PostgreSQL 14
@@ -106,7 +109,9 @@ pub async fn postgres_url(url: &str, target: &str, timeouts: &Timeouts) -> Resul
 pub async fn mysql(url: &str, target: &str, timeouts: &Timeouts) -> Result<MySqlConnection, DbError> {
     let options = MySqlConnectOptions::from_str(url).map_err(|e| DbError::connect(target, e))?;
     let connect = async {
-        let mut conn = MySqlConnection::connect_with(&options).await.map_err(|e| DbError::connect(target, e))?;
+        let mut conn = crowded::retry(timeouts.connect, || MySqlConnection::connect_with(&options))
+            .await
+            .map_err(|e| DbError::connect(target, e))?;
         // Whole seconds, at least one: the server's unit.
         let lock = timeouts.lock.as_secs().max(1);
         // The SQL mode strata's quoting relies on: backslashes escape in literals (a mode

@@ -202,9 +202,10 @@ impl TenantDb {
         .await
     }
 
-    /// Runs a down migration (rendered for the tenant) and forgets the migration.
-    /// Runs a down migration and forgets its migration; `statements` (a `no-transaction`
-    /// migration's down) run one at a time, and a failure leaves the migration `failed`.
+    /// Runs a down migration (rendered for the tenant) and forgets its migration; `statements` (a
+    /// `no-transaction` migration's down) run one at a time. Where the down's statements commit
+    /// on their own (those, and MySQL's DDL), a failure or a cut-off run leaves the migration
+    /// `reverting`.
     pub async fn revert(&mut self, id: &str, sql: &str, statements: Option<&[String]>) -> Result<(), DbError> {
         self.step("running a down migration", async |engine| match engine {
             Engine::Sqlite(db) => db.revert(id, sql, statements).await,

@@ -46,6 +46,10 @@ pub struct Timeouts {
 pub const RECORDED_FAILED: &str =
     "; recorded as failed (statements before it stay applied): settle it with `strata repair`";
 
+/// What a down left unfinished leaves (its statements commit as they go): the row `reverting`.
+pub const DOWN_UNFINISHED: &str =
+    " (its row stays `reverting`: run the rollback again to finish it, or settle it with `strata repair`)";
+
 fn has_timeouts(run: &MigrationRun<'_>) -> bool {
     run.lock_timeout.is_some() || run.statement_timeout.is_some()
 }
@@ -215,7 +219,9 @@ where
         result
     }
 
-    /// Runs a down migration and forgets the migration, in one transaction.
+    /// Runs a down migration and forgets the migration, in one transaction; a `no-transaction`
+    /// down's statements commit one by one, so its row is marked `reverting` first and stays so
+    /// if one fails or the run is cut off (see [`DOWN_UNFINISHED`]).
     pub async fn revert(
         conn: &mut DB::Connection,
         spelling: &Spelling,
@@ -223,17 +229,13 @@ where
         error: &dyn Fn(sqlx::Error) -> DbError,
     ) -> Result<(), DbError> {
         if let Some(statements) = statements {
+            let reverting = HistoryState::Reverting.as_str();
+            sqlx::query::<DB>(spelling.set_state).bind(reverting).bind(id).execute(&mut *conn).await.map_err(error)?;
             for statement in statements {
-                if let Err(e) = sqlx::raw_sql(statement).execute(&mut *conn).await {
-                    let failed = HistoryState::Failed.as_str();
-                    sqlx::query::<DB>(spelling.set_state)
-                        .bind(failed)
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(error)?;
-                    return Err(DbError::migration(format!("{id} (down)"), e, RECORDED_FAILED));
-                }
+                sqlx::raw_sql(statement)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| DbError::migration(format!("{id} (down)"), e, DOWN_UNFINISHED))?;
             }
             sqlx::query::<DB>(spelling.delete).bind(id).execute(&mut *conn).await.map_err(error)?;
             return Ok(());

@@ -156,7 +156,10 @@ pub struct ApplyReport {
     pub environment: String,
     pub dry_run: bool,
     pub shard: Option<String>,
+    /// Tenants run at once.
     pub concurrency: usize,
+    /// Why `concurrency` is less than asked for: a server had fewer connections to spare.
+    pub concurrency_clamped: Option<String>,
     pub max_failures: Option<usize>,
     /// Why no further tenant was started, when the breaker tripped.
     pub halted: Option<String>,
@@ -201,10 +204,13 @@ pub enum Event<'a> {
     Wave { number: usize, size: usize },
     /// A tenant finished.
     Tenant(&'a TenantOutcome),
+    /// A line about the rollout as a whole, before any tenant starts (the concurrency clamped to
+    /// what the servers have room for).
+    Note(&'a str),
 }
 
 /// Applies a commit to an environment; `on_event` sees each wave start and each tenant outcome as
-/// they happen.
+/// they happen, and first a note when the concurrency was clamped to what the servers allow.
 pub async fn apply(
     repo_dir: &Path,
     options: &ApplyOptions,
@@ -244,14 +250,24 @@ pub async fn apply(
         notes: RefCell::default(),
     };
     let deadline = options.deadline.map(|d| (started + d, d));
-    let limits = Limits { concurrency, max_failures, deadline };
-    let halted = match options.dry_run {
-        true => None,
+    let (halted, concurrency, clamped) = match options.dry_run {
+        true => (None, concurrency, None),
         false => {
             let targets: Vec<Target> = tenants.iter().filter_map(|t| view.target(env, t).ok()).collect();
-            super::preflight::unreachable(env, &targets, &env.manifest.timeouts).await
+            let timeouts = &env.manifest.timeouts;
+            match super::preflight::unreachable(env, &targets, timeouts).await {
+                Some(why) => (Some(why), concurrency, None),
+                None => {
+                    let (concurrency, clamped) = super::preflight::room(env, &targets, timeouts, concurrency).await;
+                    (None, concurrency, clamped)
+                }
+            }
         }
     };
+    if let Some(line) = &clamped {
+        on_event(Event::Note(line));
+    }
+    let limits = Limits { concurrency, max_failures, deadline };
     let (outcomes, wave_reports, halted) = fleet.run_waves(&waves, limits, halted, on_event).await;
     fleet.peeker.close().await;
     // The tenants' histories are the record; this file is a convenience for `--only-failed` and
@@ -271,6 +287,7 @@ pub async fn apply(
         dry_run: options.dry_run,
         shard: options.shard.map(|s| s.to_string()),
         concurrency,
+        concurrency_clamped: clamped,
         max_failures,
         halted,
         duration_ms: started.elapsed().as_millis(),
@@ -626,10 +643,16 @@ impl Fleet<'_> {
         let dialect = self.view.project.config.dialect;
         // A run cut off after a data statement looks, by its schema, like one cut off before it:
         // settled by the schema it would lose rows (a backfill half done, an insert never made).
+        // For a down that stopped part-way, the statements that ran are the down's.
+        let reverting = failed.state == strata_db::HistoryState::Reverting;
         if let Some(migration) = order.iter().find(|m| m.id() == failed.id) {
-            let sql = render(dialect, &migration.up_path, &migration.up, &context).map_err(|e| e.to_string())?;
+            let (path, text) = match (reverting, &migration.down) {
+                (true, Some(down)) => (migration.down_path(), down),
+                _ => (migration.up_path.clone(), &migration.up),
+            };
+            let sql = render(dialect, &path, text, &context).map_err(|e| e.to_string())?;
             let unwitnessed = strata_schema::parse::unwitnessed_statements(dialect, &sql)
-                .map_err(|e| format!("{}:{}: {}", migration.up_path, e.line, e.message))?;
+                .map_err(|e| format!("{path}:{}: {}", e.line, e.message))?;
             if !unwitnessed.is_empty() {
                 return Err(unwitnessed_message(&failed.id, failed.state, &unwitnessed, &self.env.name, &tenant.id));
             }
@@ -637,15 +660,17 @@ impl Fleet<'_> {
         let standing = super::repair::standing(dialect, (order, history), &failed.id, &context, db)
             .await
             .map_err(|e| e.to_string())?;
-        // A `running` row is a run cut off (killed, its connection lost) before its outcome.
-        let what = match failed.state {
-            strata_db::HistoryState::Running => "was cut off",
-            _ => "had failed",
-        };
+        // A `running` row is a run cut off (killed, its connection lost) before its outcome; a
+        // `reverting` one a down that stopped part-way.
+        let what = failed.state.what_happened();
         let (state, note) = match (standing.matches_after, standing.matches_before) {
             (true, _) => (
                 Some(strata_db::HistoryState::Applied),
                 format!("{} {what}, but the live schema matches the state after it: recorded as applied", failed.id),
+            ),
+            (false, true) if reverting => (
+                None,
+                format!("{} {what}, and the live schema matches the state before it: its down had taken effect, so it runs again", failed.id),
             ),
             (false, true) => (None, format!("{} {what} before any of it took effect: it runs again", failed.id)),
             (false, false) => {

@@ -106,10 +106,11 @@ pub fn check_history(
             ));
         }
         if !row.state.is_done() {
-            return Err(format!(
-                "{} is in state '{}'; run `strata repair` for tenant {}",
-                row.id, row.state, tenant.id
-            ));
+            let settle = match row.state {
+                strata_db::HistoryState::Reverting => "run the rollback again to finish it, or `strata repair`",
+                _ => "run `strata repair`",
+            };
+            return Err(format!("{} is in state '{}'; {settle} for tenant {}", row.id, row.state, tenant.id));
         }
     }
     Ok(())

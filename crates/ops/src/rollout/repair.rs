@@ -1,7 +1,8 @@
-//! `strata repair`: after a migration failed on an engine whose DDL is not transactional (MySQL),
-//! compare the tenant's live schema with the state before and after that migration, and record
-//! what the user says happened: applied after all, or rolled back (forgotten, to run again). A mark
-//! the live schema contradicts is refused unless forced.
+//! `strata repair`: after a migration failed, was cut off, or stopped part-way through its down on
+//! an engine whose DDL is not transactional (MySQL), compare the tenant's live schema with the
+//! state before and after that migration, and record what the user says happened: applied (the
+//! migration is there after all), or rolled back (forgotten, to run again). A mark the live schema
+//! contradicts is refused unless forced.
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,6 +25,9 @@ pub(crate) struct Standing {
     pub matches_after: bool,
     /// What the live schema lacks or has beyond the state after it, as plan steps.
     pub missing_for_after: Vec<String>,
+    /// What the live schema lacks or has beyond the state before it, as plan steps: what is left
+    /// for a down that stopped part-way to undo.
+    pub missing_for_before: Vec<String>,
     /// Indexes a failed `CREATE INDEX CONCURRENTLY` left INVALID (PostgreSQL).
     pub invalid_indexes: Vec<String>,
 }
@@ -49,11 +53,12 @@ pub(crate) async fn standing(
     // An INVALID index is left out of the live schema but is there: never "nothing took effect".
     let matches_before = hash::root(&live) == hash::root(&before) && invalid_indexes.is_empty();
     let matches_after = hash::root(&live) == hash::root(&after);
-    let missing_for_after = match plan(dialect, &diff(&live, &after)) {
+    let steps_to = |state: &Schema| match plan(dialect, &diff(&live, state)) {
         Ok(steps) => steps.into_iter().map(|s| s.summary).collect(),
         Err(e) => vec![e.to_string()],
     };
-    Ok(Standing { matches_before, matches_after, missing_for_after, invalid_indexes })
+    let (missing_for_after, missing_for_before) = (steps_to(&after), steps_to(&before));
+    Ok(Standing { matches_before, matches_after, missing_for_after, missing_for_before, invalid_indexes })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +73,15 @@ pub struct RepairReport {
     pub tenant: String,
     /// The failed migration, if there is one.
     pub migration: Option<String>,
+    /// Its row's state: `failed`, `running` (cut off) or `reverting` (its down stopped part-way).
+    pub state: Option<HistoryState>,
     pub live_matches_before: bool,
     pub live_matches_after: bool,
     /// What the live schema lacks or has beyond the state after the migration, as plan steps.
     pub missing_for_after: Vec<String>,
+    /// What the live schema lacks or has beyond the state before it: what a down that stopped
+    /// part-way left to undo.
+    pub missing_for_before: Vec<String>,
     /// What was recorded, if a mark was given.
     pub recorded: Option<String>,
     /// PostgreSQL indexes left INVALID by a failed `CREATE INDEX CONCURRENTLY`: not in the live
@@ -103,9 +113,11 @@ pub async fn repair(
         format_version: 1,
         tenant: tenant_id.to_string(),
         migration: None,
+        state: None,
         live_matches_before: false,
         live_matches_after: false,
         missing_for_after: Vec::new(),
+        missing_for_before: Vec::new(),
         recorded: None,
         invalid_indexes: Vec::new(),
     };
@@ -114,6 +126,7 @@ pub async fn repair(
     let unsettled = history.iter().find(|r| r.state.is_unsettled() && crate::rerender::is_migration(&r.id));
     let Some(failed) = unsettled else { return Ok(report) };
     report.migration = Some(failed.id.clone());
+    report.state = Some(failed.state);
     order.iter().position(|m| m.id() == failed.id).ok_or_else(|| {
         Error::Usage(format!(
             "{} failed on tenant {tenant_id} but commit {} does not contain it",
@@ -127,6 +140,7 @@ pub async fn repair(
     report.live_matches_before = standing.matches_before;
     report.live_matches_after = standing.matches_after;
     report.missing_for_after = standing.missing_for_after;
+    report.missing_for_before = standing.missing_for_before;
     if let Some(mark) = mark {
         let (consistent, state, word) = match mark {
             Mark::Applied => (report.live_matches_after, Some(HistoryState::Applied), "applied"),

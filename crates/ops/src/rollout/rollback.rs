@@ -2,6 +2,9 @@
 //! everything applied since, newest first. Every down file is checked before any is run: a missing
 //! or irreversible one, or a migration edited since it was applied, stops the rollback untouched.
 //! A dry run shows the down SQL; otherwise the caller confirms the plan before anything runs.
+//! A rollback that stopped part-way through a down (MySQL's DDL commits as it goes, so a kill
+//! leaves the row `reverting`) is finished by running it again: the live schema says whether that
+//! down took effect or not, and anything between is left to `repair`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,7 +15,7 @@ use crate::snapshot::{Seed, Snapshot, SEED_PREFIX};
 use crate::Error;
 use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
-use strata_db::HistoryRow;
+use strata_db::{HistoryRow, HistoryState};
 use strata_migrations::generate::replay;
 use strata_project::compose::{render, RenderContext};
 use strata_project::project::Tenant;
@@ -33,6 +36,9 @@ pub struct RollbackReport {
     pub reseeded: Vec<String>,
     /// The data the plan drops, counted on the tenant before anything runs.
     pub hazards: Vec<Hazard>,
+    /// What the rollback settled on its own (a down an earlier run left unfinished), said so that
+    /// nothing happens silently.
+    pub notes: Vec<String>,
 }
 
 /// A table or column the rollback drops, with what is in it now.
@@ -65,6 +71,9 @@ impl std::fmt::Display for Hazard {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RollbackStep {
     pub id: String,
+    /// The down file, for messages.
+    #[serde(skip)]
+    pub path: String,
     pub sql: String,
     /// `-- strata:no-transaction` migrations: the down's statements, run one at a time.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,7 +138,32 @@ pub async fn rollback(
         }
         Goal::Steps(steps) => migrations.iter().rev().take(*steps).copied().collect(),
     };
-    let planned = downs(&source, tenant, &env.name, &going)?;
+    refuse_unsettled_ups(&history, (&env.name, tenant_id))?;
+    let mut planned = downs(&source, tenant, &env.name, &going)?;
+    // A down an earlier rollback left unfinished is settled by the live schema first: it took
+    // effect (the row is forgotten and counts as reverted) or none of it did (the row is applied
+    // again, and the down runs again if it is planned).
+    let unfinished = match history.iter().find(|r| r.state == HistoryState::Reverting && is_migration(&r.id)) {
+        Some(row) => Some((row, unfinished_down(&source, tenant, (&env.name, &history), row, &mut db).await?)),
+        None => None,
+    };
+    let mut notes = Vec::new();
+    if let Some((row, took_effect)) = unfinished {
+        notes.push(match took_effect {
+            true => format!(
+                "{} was being rolled back when its down stopped, and the live schema matches the state before it: its down had taken effect, recorded as rolled back",
+                row.id
+            ),
+            false => format!(
+                "{} was being rolled back when its down stopped before any of it took effect: still applied{}",
+                row.id,
+                if planned.iter().any(|s| s.id == row.id) { ", its down runs again" } else { "" }
+            ),
+        });
+        if took_effect {
+            planned.retain(|s| s.id != row.id);
+        }
+    }
     let going_ids: BTreeSet<&str> = going.iter().map(|r| r.id.as_str()).collect();
     let (order, seeds) = source.tenant_work(tenant)?;
     let context = RenderContext::for_tenant(tenant, Some(&env.name));
@@ -143,14 +177,28 @@ pub async fn rollback(
         reverted: Vec::new(),
         reseeded: Vec::new(),
         hazards: dropping.counted(dialect, &mut db).await,
+        notes,
     };
     let everything = !going.is_empty() && going.len() == migrations.len();
-    if dry_run || report.planned.is_empty() {
+    if dry_run {
         return Ok(report);
     }
-    let confirmation =
-        Confirmation { tenant: tenant_id, planned: &report.planned, everything, hazards: &report.hazards };
-    if !confirm(&confirmation)? {
+    // What the live schema shows is recorded whether or not the rest is confirmed: it is a fact,
+    // as `apply` records it, not a change.
+    if let Some((row, took_effect)) = unfinished {
+        db.settle(&row.id, (!took_effect).then_some(HistoryState::Applied)).await?;
+        if took_effect {
+            report.reverted.push(row.id.clone());
+        }
+    }
+    if !report.planned.is_empty()
+        && !confirm(&Confirmation {
+            tenant: tenant_id,
+            planned: &report.planned,
+            everything,
+            hazards: &report.hazards,
+        })?
+    {
         return Err(Error::Usage(format!("rollback of tenant {tenant_id} not confirmed; nothing was run")));
     }
     for step in &report.planned {
@@ -244,6 +292,67 @@ fn seeds_to_forget(
         .collect()
 }
 
+/// A migration an apply left `failed` or `running` may be partly there: its down would undo what
+/// perhaps never ran, so the rollback refuses, touching nothing, until it is settled.
+fn refuse_unsettled_ups(history: &[HistoryRow], (env, tenant): (&str, &str)) -> Result<(), Error> {
+    let unsettled =
+        history.iter().find(|r| is_migration(&r.id) && matches!(r.state, HistoryState::Failed | HistoryState::Running));
+    match unsettled {
+        Some(row) => Err(Error::Usage(format!(
+            "{} {} on tenant {tenant}; settle it first (`strata apply --env {env} --tenant {tenant}` does where the live schema shows the outcome, else `strata repair --env {env} --tenant {tenant}`); nothing was rolled back",
+            row.id,
+            row.state.what_happened()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Whether the down of `row` (left `reverting` by a rollback that stopped part-way) took effect,
+/// by the live schema: `true` when it matches the state without the migration, `false` when it
+/// matches the state with it. A schema between the two, or a down holding data statements (whose
+/// effect no schema shows), is refused, naming what is left, for `repair`.
+async fn unfinished_down(
+    source: &Snapshot,
+    tenant: &Tenant,
+    (env, history): (&str, &[HistoryRow]),
+    row: &HistoryRow,
+    db: &mut TenantDb,
+) -> Result<bool, Error> {
+    let dialect = source.project.config.dialect;
+    let tenant_id = &tenant.id;
+    let repair = format!("strata repair --env {env} --tenant {tenant_id}");
+    let step = downs(source, tenant, env, &[row])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Usage(format!("{} has no down file to finish", row.id)))?;
+    let unwitnessed = strata_schema::parse::unwitnessed_statements(dialect, &step.sql)
+        .map_err(|e| Error::Usage(format!("{}:{}: {}", step.path, e.line, e.message)))?;
+    if !unwitnessed.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} was being rolled back when its down stopped, and {} holds {} the schema cannot witness: they may or may not have run, so strata will not decide. Look at the tenant's rows, then record it with `{repair} --mark rolled-back` (its down took effect) or `--mark applied` (the migration is still there; the rollback runs its down again)",
+            row.id,
+            step.path,
+            strata_core::count(unwitnessed.len(), "data statement")
+        )));
+    }
+    let order = source.tenant_order(tenant)?;
+    let context = RenderContext::for_tenant(tenant, Some(env));
+    let standing = super::repair::standing(dialect, (&order, history), &row.id, &context, db).await?;
+    match (standing.matches_before, standing.matches_after) {
+        (true, _) => Ok(true),
+        (false, true) => Ok(false),
+        (false, false) => {
+            let mut left = standing.missing_for_before;
+            left.extend(standing.invalid_indexes.iter().map(|i| format!("index {i} is INVALID")));
+            Err(Error::Usage(format!(
+                "{} was being rolled back when its down stopped, and the live schema matches neither the state before it nor after it (left for its down to undo: {}); finish it by hand, then record it with `{repair} --mark rolled-back`, or put it back and record `--mark applied`",
+                row.id,
+                left.join("; ")
+            )))
+        }
+    }
+}
+
 /// The seed rows (`seed:<layer>/...`) of every layer none of whose migrations the tenant has left.
 fn seeds_of_emptied_layers(history: &[HistoryRow], reverted: &[String]) -> Vec<String> {
     let layer_of = |id: &str| id.split_once('/').map(|(layer, _)| layer.to_string());
@@ -295,7 +404,7 @@ fn downs(source: &Snapshot, tenant: &Tenant, env: &str, going: &[&HistoryRow]) -
             ),
             false => None,
         };
-        planned.push(RollbackStep { id: row.id.clone(), sql, statements });
+        planned.push(RollbackStep { id: row.id.clone(), path: down_path, sql, statements });
     }
     Ok(planned)
 }

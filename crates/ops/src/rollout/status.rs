@@ -125,12 +125,16 @@ impl TenantState {
 /// The failed row of a tenant's history, else its error in the last rollout recorded here.
 fn last_failure(rows: &[strata_db::HistoryRow], rollouts: &[super::LastRun], tenant: &str) -> Option<String> {
     if let Some(row) = rows.iter().rev().find(|r| r.state.is_unsettled()) {
-        let what = match row.state {
-            HistoryState::Running => "was cut off",
-            _ => "failed",
+        let (what, settles) = match row.state {
+            HistoryState::Running => ("was cut off", "the next apply settles it"),
+            HistoryState::Reverting => (
+                "was being rolled back when its down stopped",
+                "running the rollback again finishes it (the next apply settles it too)",
+            ),
+            _ => ("failed", "the next apply settles it"),
         };
         return Some(format!(
-            "{} {what} at {} (commit {}); the next apply settles it when the live schema shows the outcome, else `strata repair`",
+            "{} {what} at {} (commit {}); {settles} when the live schema shows the outcome, else `strata repair`",
             row.id,
             row.applied_at,
             short(&row.commit_sha)

@@ -100,6 +100,54 @@ fn a_backfill_cut_off_without_its_progress_stops_the_tenant_until_repair_decides
     assert!(apply.contains("nrna: up to date"), "{apply}");
 }
 
+/// A statement that writes no rows may have completed without its progress: the live schema
+/// says so. On SQLite with the row set by hand as a kill leaves it: the table the recorded
+/// progress lacks is there (resumed after it, the insert runs once), or the schema is neither
+/// before nor after the statement (the tenant stops for `repair`).
+#[test]
+fn a_cut_off_ddl_statement_is_resumed_at_or_after_by_the_live_schema() {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    let tables = "CREATE TABLE audit_a (id INTEGER PRIMARY KEY);\nCREATE TABLE audit_b (id INTEGER PRIMARY KEY);\n";
+    let path = "modules/events/schema/01_events.sql";
+    repo.write(path, &format!("{}{tables}", repo.read(path)));
+    let created = repo.ok(&["migration", "new", "module.events", "audit tables"]);
+    let up = created.lines().next().expect("the up path").to_string();
+    let body = format!("-- strata:no-transaction\n{tables}INSERT INTO audit_a (id) VALUES (1);\n");
+    repo.write(&up, &format!("{}{body}", repo.read(&up)));
+    let down = up.replace(".up.sql", ".down.sql");
+    repo.write(&down, &format!("{}DROP TABLE audit_b;\nDROP TABLE audit_a;\n", repo.read(&down)));
+    repo.ok(&["commit", "--bump", "minor", "-m", "audit tables"]);
+    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    let id = format!("module.events/{}", up.rsplit('/').next().unwrap_or_default().trim_end_matches(".up.sql"));
+    let set = |state: &str| format!("UPDATE strata_history SET state = '{state}' WHERE id = '{id}'");
+
+    // audit_b made, its progress never recorded, the insert not run.
+    repo.execute("nrna", &set("running:1"));
+    repo.execute("nrna", "DELETE FROM audit_a");
+    let apply = repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    assert!(
+        apply.contains(&format!("nrna: note: {id} was cut off after 1 of 3 statements: the live schema shows statement 2 had taken effect; resumed after it"))
+            && apply.contains(&format!("nrna: applied {id}")),
+        "{apply}"
+    );
+    assert_eq!(repo.column("nrna", "SELECT count(*) FROM audit_a"), ["1"]);
+
+    // audit_b there but not audit_a, which the progress says is the next statement: neither.
+    repo.execute("nrna", &set("running:0"));
+    repo.execute("nrna", "DROP TABLE audit_a");
+    let stuck = repo.run(&["apply", "--env", "local", "--tenant", "nrna"]);
+    assert_eq!(stuck.code, 4, "{}{}", stuck.stdout, stuck.stderr);
+    let said = format!("{}{}", stuck.stdout, stuck.stderr);
+    assert!(
+        said.contains(&format!("{id} was cut off after 0 of 3 statements, and the live schema matches neither the state before statement 1 nor after it"))
+            && said.contains("settle it with `strata repair --env local --tenant nrna`"),
+        "{said}"
+    );
+    assert_eq!(repo.column("nrna", &format!("SELECT state FROM strata_history WHERE id = '{id}'")), ["running:0"]);
+}
+
 /// On PostgreSQL and MariaDB: a column added, a row inserted and a first batch backfilled, then a
 /// pause where the run is killed, then the second batch. The rerun resumes at the pause (which
 /// changes no schema, so it runs again) and runs the second batch only.

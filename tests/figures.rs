@@ -11,8 +11,9 @@
 //!   test resets every connection and refuses new ones for a while), then rerun;
 //! - (d) a release of two hand-written data migrations, a multi-statement one and a
 //!   `no-transaction` batched one, each pausing between its statements, killed while tenants are
-//!   in the pause; a tenant whose run was cut between data statements must stop for a person
-//!   (never be settled by its schema), who looks at the rows and marks it for a rerun.
+//!   in the pause; a `no-transaction` run recorded its progress and resumes after its last
+//!   statement done, any other tenant whose run was cut between data statements must stop for a
+//!   person (never be settled by its schema), who looks at the rows and marks it for a rerun.
 //!
 //! Then every tenant is counted: converged (a last `apply` finds it up to date), duplicate history
 //! rows, a live schema that differs from what its history replays to (`drift`), tenant locks
@@ -344,15 +345,16 @@ impl Fleet {
 
     /// (d): `kills` releases, each of two data migrations that relabel the rows of the two newest
     /// release tables (`A1`, `B1`, then `A2`, ...), pausing between their statements, and each
-    /// rollout killed while tenants pause. After each kill the rerun must stop every tenant cut
-    /// between data statements; the test does what a person would (the statements set values, so
-    /// running them again is safe): `repair --mark rolled-back`, and apply again. Says how many
-    /// kills landed, how many tenants stopped for a decision, and how many rows a migration
+    /// rollout killed while tenants pause. After each kill the rerun resumes a `no-transaction`
+    /// run that recorded its progress, and must stop every other tenant cut between data
+    /// statements; the test does what a person would (the statements set values, so running them
+    /// again is safe): `repair --mark rolled-back`, and apply again. Says how many kills landed,
+    /// how many tenants resumed, how many stopped for a decision, and how many rows a migration
     /// recorded as applied lacks.
     async fn cut_between_statements(&mut self, kills: usize, rng: &mut Rng) -> String {
         let (a, b) = (self.release, self.release - 1);
         let pause = self.pause();
-        let (mut landed, mut stopped) = (0, 0);
+        let (mut landed, mut resumed, mut stopped) = (0, 0, 0);
         let segment = (self.tenants.len() / 2).max(2) as u64;
         for round in 1..=kills {
             let relabel = |table: usize| {
@@ -372,7 +374,8 @@ impl Fleet {
             if let Ended::Killed = self.apply_killed(after, Duration::from_millis(rng.between(50, 250))) {
                 landed += 1;
             }
-            stopped += self.settle_cut_tenants();
+            let (resumed_now, stopped_now) = self.settle_cut_tenants();
+            (resumed, stopped) = (resumed + resumed_now, stopped + stopped_now);
         }
         // Every tenant recorded every migration applied: its rows must say so.
         let mut lost = 0;
@@ -385,20 +388,23 @@ impl Fleet {
                 lost += labels.iter().zip(&want).filter(|(got, want)| got.trim() != want.as_str()).count();
             }
         }
-        format!("{landed} kills: {stopped} stopped for repair, {lost} rows lost")
+        format!("{landed} kills: {resumed} resumed, {stopped} stopped for repair, {lost} rows lost")
     }
 
     /// Reruns the rollout until it finishes; each tenant that stops because its run was cut
     /// between data statements is marked for a rerun, as a person who looked would. Any other
-    /// failure fails the test. Returns how many tenants stopped.
-    fn settle_cut_tenants(&mut self) -> usize {
-        let mut stopped = 0;
+    /// failure fails the test. Returns how many tenants resumed a cut-off run, and how many
+    /// stopped.
+    fn settle_cut_tenants(&mut self) -> (usize, usize) {
+        let (mut resumed, mut stopped) = (0, 0);
         loop {
             let run = self.run(&["apply", "--env", "local", "--report", "cut.json"]);
-            if run.code == 0 {
-                return stopped;
-            }
             let report: serde_json::Value = serde_json::from_str(&self.repo.read("cut.json")).expect("a report");
+            let notes = report["tenants"].as_array().into_iter().flatten().flat_map(|t| t["notes"].as_array());
+            resumed += notes.flatten().filter(|n| n.as_str().is_some_and(|n| n.contains("; resumed "))).count();
+            if run.code == 0 {
+                return (resumed, stopped);
+            }
             let failed: Vec<(String, String)> = report["tenants"]
                 .as_array()
                 .expect("tenants")

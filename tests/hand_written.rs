@@ -96,11 +96,11 @@ async fn concurrently(server: &Server, repo: &Repo, prefix: &str) {
         "{}",
         stuck.stdout
     );
-    // Once the index is dropped (and the data fixed), nothing of it took effect: apply settles
-    // that by itself, says so, and runs it again.
+    // Once the index is dropped (and the data fixed), the statement that failed had not taken
+    // effect: apply settles that by itself, says so, and resumes at it.
     server.execute_in(&nrna, "DROP INDEX campaigns_name_key; DELETE FROM campaigns WHERE name = 'dup'").await;
     let again = ok(repo, &url, &["apply", "--env", "local"]);
-    assert!(again.contains("nrna: note: module.donations/0004_unique_campaign_names had failed before any of it took effect: it runs again"), "{again}");
+    assert!(again.contains("nrna: note: module.donations/0004_unique_campaign_names had failed after 0 of 1 statements: the live schema shows statement 1 had not taken effect; resumed at it"), "{again}");
     assert!(again.contains("nrna: applied module.donations/0004_unique_campaign_names"), "{again}");
     ok(repo, &url, &["drift", "--env", "local"]);
 }

@@ -126,8 +126,30 @@ impl HistoryState {
         matches!(self, HistoryState::Applied | HistoryState::Baselined)
     }
 
-    /// The state a stored word stands for; any other word is damaged history.
-    pub fn parse(word: &str) -> Result<Self, String> {
+    /// The state a stored word stands for, and the count of statements done when the word carries
+    /// one (`running:3`: a `no-transaction` run records its progress in the state column, which
+    /// existing fleets' tables already have and whose MySQL width, 16, holds it). A bare word has
+    /// no count: a row written before progress was recorded, or by a run not statement by
+    /// statement. Any other word is damaged history.
+    pub fn parse(stored: &str) -> Result<(Self, Option<usize>), String> {
+        let (word, done) = match stored.split_once(':') {
+            Some((word, count)) => match count.parse::<usize>() {
+                Ok(done) if matches!(word, "running" | "failed") => (word, Some(done)),
+                _ => {
+                    return Err(format!("strata_history.state holds {stored:?}, whose statement count is not a number"))
+                }
+            },
+            None => (stored, None),
+        };
+        Self::parse_word(word).map(|state| (state, done))
+    }
+
+    /// How a state is stored with the count of statements done (see [`parse`](Self::parse)).
+    pub fn with_progress(self, done: usize) -> String {
+        format!("{}:{done}", self.as_str())
+    }
+
+    fn parse_word(word: &str) -> Result<Self, String> {
         match word {
             "applied" => Ok(HistoryState::Applied),
             "baselined" => Ok(HistoryState::Baselined),
@@ -160,6 +182,10 @@ pub struct HistoryRow {
     pub applied_at: String,
     pub applied_by: Option<String>,
     pub duration_ms: Option<i64>,
+    /// A `no-transaction` run's statements done (its state word `running:N` or `failed:N`); none
+    /// for a row that records no progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements_done: Option<usize>,
 }
 
 /// What the executor needs to run and record one migration for one tenant.
@@ -174,8 +200,12 @@ pub struct MigrationRun<'a> {
     pub commit_sha: &'a str,
     pub schema_hash: &'a str,
     /// `-- strata:no-transaction`: `sql` split into statements, run one at a time outside a
-    /// transaction; a failure is recorded as `failed` (what ran before it stays).
+    /// transaction, each recording its progress; a failure is recorded as `failed` (what ran
+    /// before it stays).
     pub statements: Option<&'a [String]>,
+    /// A cut-off `no-transaction` run taken up again: its row exists (written `running` by the
+    /// earlier run) and this many of `statements` are known done.
+    pub resume: Option<usize>,
     /// `-- strata:timeout`: this migration's bounds in place of the environment's.
     pub lock_timeout: Option<std::time::Duration>,
     pub statement_timeout: Option<std::time::Duration>,
@@ -228,19 +258,36 @@ where
 {
     rows.iter()
         .map(|row| {
+            let (state, statements_done) = HistoryState::parse(&row.try_get::<String, _>("state")?)
+                .map_err(|message| sqlx::Error::Decode(message.into()))?;
             Ok(HistoryRow {
                 id: row.try_get("id")?,
                 layer: row.try_get("layer")?,
                 seq: row.try_get("seq")?,
                 checksum: row.try_get("checksum")?,
                 commit_sha: row.try_get("commit_sha")?,
-                state: HistoryState::parse(&row.try_get::<String, _>("state")?)
-                    .map_err(|message| sqlx::Error::Decode(message.into()))?,
+                state,
                 schema_hash: row.try_get("schema_hash")?,
                 applied_at: row.try_get("applied_at")?,
                 applied_by: row.try_get("applied_by")?,
                 duration_ms: row.try_get("duration_ms")?,
+                statements_done,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HistoryState;
+
+    #[test]
+    fn a_state_word_carries_the_statements_done_and_a_bare_word_none() {
+        assert_eq!(HistoryState::parse("running:3"), Ok((HistoryState::Running, Some(3))));
+        assert_eq!(HistoryState::parse("failed:0"), Ok((HistoryState::Failed, Some(0))));
+        assert_eq!(HistoryState::parse("running"), Ok((HistoryState::Running, None)));
+        assert_eq!(HistoryState::Running.with_progress(12), "running:12");
+        assert!(HistoryState::parse("running:x").is_err());
+        assert!(HistoryState::parse("applied:3").is_err(), "only a run in progress or failed counts statements");
+    }
 }

@@ -187,7 +187,7 @@ impl MySqlTenant {
         let recorded = match ran {
             Ok(_) => {
                 let took = started.elapsed().as_millis() as i64;
-                Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, HistoryState::Applied, took).await
+                Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, HistoryState::Applied.as_str(), took).await
             }
             Err(e) => Err(e),
         };
@@ -216,14 +216,19 @@ impl MySqlTenant {
             .await
             .map_err(|e| self.error(e))?;
         match state.as_deref().map(HistoryState::parse) {
-            Some(Ok(state)) if state.is_done() => return Ok(RunOutcome::AlreadyApplied),
+            Some(Ok((state, _))) if state.is_done() => return Ok(RunOutcome::AlreadyApplied),
+            // A cut-off `no-transaction` run taken up again has its row.
+            Some(_) if run.resume.is_some() => {}
             Some(_) => return Err(DbError::FailedBefore { target: self.target.clone(), id: run.id.to_string() }),
             None => {}
         }
         if run.seed {
             return self.run_seed(run, started).await;
         }
-        Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, HistoryState::Running, 0)
+        if let Some(statements) = run.statements {
+            return self.run_statements(run, statements).await;
+        }
+        Queries::<MySql>::insert(&mut self.conn, &SPELLING, run, HistoryState::Running.as_str(), 0)
             .await
             .map_err(|e| self.error(e))?;
         let restore = self.set_timeouts(run).await.map_err(|e| DbError::migration(run.id, e, ""))?;
@@ -232,13 +237,31 @@ impl MySqlTenant {
             sqlx::raw_sql(&restore).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
         }
         let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
-        Queries::<MySql>::set_outcome(&mut self.conn, &SPELLING, run.id, state, started)
+        Queries::<MySql>::set_outcome(&mut self.conn, &SPELLING, run.id, state.as_str(), started)
             .await
             .map_err(|e| self.error(e))?;
         match outcome {
             Ok(_) => Ok(RunOutcome::Applied),
             Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
         }
+    }
+}
+
+impl MySqlTenant {
+    /// `-- strata:no-transaction`: each statement sent on its own with its progress, as on the
+    /// other engines (a DML statement commits with its progress, InnoDB; DDL commits itself), so
+    /// a kill lets at most the statement in flight finish on the server and the rerun resumes
+    /// after the last one recorded.
+    async fn run_statements(&mut self, run: &MigrationRun<'_>, statements: &[String]) -> Result<RunOutcome, DbError> {
+        let restore = self.set_timeouts(run).await.map_err(|e| DbError::migration(run.id, e, ""))?;
+        let target = self.target.clone();
+        let outcome =
+            Queries::<MySql>::run_outside(&mut self.conn, &SPELLING, run, statements, &|e| query_error(&target, e))
+                .await;
+        if let Some(restore) = restore {
+            sqlx::raw_sql(&restore).execute(&mut self.conn).await.map_err(|e| self.error(e))?;
+        }
+        outcome
     }
 }
 

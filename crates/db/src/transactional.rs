@@ -44,7 +44,7 @@ pub struct Timeouts {
 
 /// What a failed `no-transaction` migration leaves, for its error.
 pub const RECORDED_FAILED: &str =
-    "; recorded as failed (statements before it stay applied): settle it with `strata repair`";
+    "; recorded as failed with the statements before it done: the next apply resumes at the one that failed";
 
 /// What a down left unfinished leaves (its statements commit as they go): the row `reverting`.
 pub const DOWN_UNFINISHED: &str =
@@ -101,7 +101,7 @@ where
                 }
             }
             let took = started.elapsed().as_millis() as i64;
-            Self::insert(conn, spelling, run, HistoryState::Applied, took).await.map_err(error)?;
+            Self::insert(conn, spelling, run, HistoryState::Applied.as_str(), took).await.map_err(error)?;
             Ok(RunOutcome::Applied)
         }
         .await;
@@ -113,10 +113,14 @@ where
         }
     }
 
-    /// `-- strata:no-transaction`: a `running` row first, each statement on its own, then the
-    /// outcome; a failure is recorded as `failed`, since what ran before it cannot be taken back,
-    /// and a run cut off in between leaves `running`, which the next apply settles.
-    async fn run_outside(
+    /// `-- strata:no-transaction`: a `running:0` row first, each statement on its own followed by
+    /// its progress (`running:N`, N statements done), then the outcome. A data statement commits
+    /// with its progress or not at all, so a run cut off after it is never taken for one cut off
+    /// before it; any other statement may need no transaction block (`CREATE INDEX CONCURRENTLY`)
+    /// and runs alone, then its progress. A failure is recorded as `failed:N`, since what ran
+    /// before it cannot be taken back; a run cut off leaves `running:N`; the next apply resumes
+    /// either (`run.resume`).
+    pub async fn run_outside(
         conn: &mut DB::Connection,
         spelling: &Spelling,
         run: &MigrationRun<'_>,
@@ -124,32 +128,67 @@ where
         error: &dyn Fn(sqlx::Error) -> DbError,
     ) -> Result<RunOutcome, DbError> {
         let started = Instant::now();
-        sqlx::raw_sql(spelling.history_ddl).execute(&mut *conn).await.map_err(error)?;
-        if sqlx::query::<DB>(spelling.find).bind(run.id).fetch_optional(&mut *conn).await.map_err(error)?.is_some() {
-            return Ok(RunOutcome::AlreadyApplied);
-        }
-        Self::insert(conn, spelling, run, HistoryState::Running, 0).await.map_err(error)?;
+        let first = match run.resume {
+            Some(done) => done,
+            None => {
+                sqlx::raw_sql(spelling.history_ddl).execute(&mut *conn).await.map_err(error)?;
+                let find = sqlx::query::<DB>(spelling.find).bind(run.id).fetch_optional(&mut *conn).await;
+                if find.map_err(error)?.is_some() {
+                    return Ok(RunOutcome::AlreadyApplied);
+                }
+                let running = HistoryState::Running.with_progress(0);
+                Self::insert(conn, spelling, run, &running, 0).await.map_err(error)?;
+                0
+            }
+        };
         let timeouts = spelling.timeouts.as_ref().filter(|_| has_timeouts(run));
         if let Some(timeouts) = timeouts {
             let set = (timeouts.set)(false, run.lock_timeout, run.statement_timeout);
             sqlx::raw_sql(&set).execute(&mut *conn).await.map_err(|e| DbError::migration(run.id, e, ""))?;
         }
         let mut outcome = Ok(());
-        for statement in statements {
-            if let Err(e) = sqlx::raw_sql(statement).execute(&mut *conn).await {
-                outcome = Err(e);
+        for (index, statement) in statements.iter().enumerate().skip(first) {
+            let progress = HistoryState::Running.with_progress(index + 1);
+            if let Err(e) = Self::step(conn, spelling, run.id, statement, &progress).await {
+                outcome = Err((index, e));
                 break;
             }
         }
         if let Some(timeouts) = timeouts {
             sqlx::raw_sql(timeouts.reset).execute(&mut *conn).await.map_err(error)?;
         }
-        let state = if outcome.is_ok() { HistoryState::Applied } else { HistoryState::Failed };
-        Self::set_outcome(conn, spelling, run.id, state, started).await.map_err(error)?;
+        let state = match &outcome {
+            Ok(()) => HistoryState::Applied.as_str().to_string(),
+            Err((done, _)) => HistoryState::Failed.with_progress(*done),
+        };
+        Self::set_outcome(conn, spelling, run.id, &state, started).await.map_err(error)?;
         match outcome {
             Ok(()) => Ok(RunOutcome::Applied),
-            Err(e) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
+            Err((_, e)) => Err(DbError::migration(run.id, e, RECORDED_FAILED)),
         }
+    }
+
+    /// One statement of a `no-transaction` run and its progress: a data statement in one
+    /// transaction with it (InnoDB's too), any other alone and then its progress.
+    async fn step(
+        conn: &mut DB::Connection,
+        spelling: &Spelling,
+        id: &str,
+        statement: &str,
+        progress: &str,
+    ) -> Result<(), sqlx::Error> {
+        let record = sqlx::query::<DB>(spelling.set_state).bind(progress).bind(id);
+        if !strata_schema::parse::is_unwitnessed(statement) {
+            sqlx::raw_sql(statement).execute(&mut *conn).await?;
+            return record.execute(&mut *conn).await.map(|_| ());
+        }
+        sqlx::raw_sql(spelling.begin).execute(&mut *conn).await?;
+        let ran = match sqlx::raw_sql(statement).execute(&mut *conn).await {
+            Ok(_) => record.execute(&mut *conn).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let finished = Self::finish(conn, ran.is_ok()).await;
+        ran.and(finished)
     }
 
     /// Replaces a `running` row's state with the outcome, and records how long the run took.
@@ -157,11 +196,11 @@ where
         conn: &mut DB::Connection,
         spelling: &Spelling,
         id: &str,
-        state: HistoryState,
+        state: &str,
         started: Instant,
     ) -> Result<(), sqlx::Error> {
         sqlx::query::<DB>(spelling.set_outcome)
-            .bind(state.as_str())
+            .bind(state)
             .bind(started.elapsed().as_millis() as i64)
             .bind(id)
             .execute(&mut *conn)
@@ -169,12 +208,12 @@ where
             .map(|_| ())
     }
 
-    /// One history row.
+    /// One history row; `state` as stored (see [`HistoryState::parse`]).
     pub async fn insert(
         conn: &mut DB::Connection,
         spelling: &Spelling,
         run: &MigrationRun<'_>,
-        state: HistoryState,
+        state: &str,
         duration_ms: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query::<DB>(spelling.insert)
@@ -183,7 +222,7 @@ where
             .bind(i64::from(run.seq))
             .bind(run.checksum)
             .bind(run.commit_sha)
-            .bind(state.as_str())
+            .bind(state)
             .bind(run.schema_hash)
             .bind(super::applied_by().as_str())
             .bind(duration_ms)
@@ -210,7 +249,7 @@ where
                 return Err(DbError::HasHistory { target: target.to_string() });
             }
             for run in runs {
-                Self::insert(conn, spelling, run, HistoryState::Baselined, 0).await.map_err(error)?;
+                Self::insert(conn, spelling, run, HistoryState::Baselined.as_str(), 0).await.map_err(error)?;
             }
             Ok(())
         }

@@ -174,6 +174,7 @@ mod tests {
             applied_at: String::new(),
             applied_by: None,
             duration_ms: None,
+            statements_done: None,
         }
     }
 

@@ -66,17 +66,18 @@ pub fn split_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, Synt
 /// before it, so only a person who looks at the rows can say whether it ran. (`SELECT` reads;
 /// a `SELECT` whose function writes is the one form this cannot see.)
 pub fn unwitnessed_statements(dialect: Dialect, sql: &str) -> Result<Vec<String>, SyntaxError> {
+    Ok(split_statements(dialect, sql)?.into_iter().filter(|statement| is_unwitnessed(statement)).collect())
+}
+
+/// Whether one statement (as `split_statements` gives it) writes rows rather than schema, by its
+/// first word: see [`unwitnessed_statements`].
+pub fn is_unwitnessed(statement: &str) -> bool {
     const UNWITNESSED: &[&str] = &[
         "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE", "COPY", "LOAD", "CALL", "DO",
         "EXECUTE", "WITH", "GRANT", "REVOKE", "HANDLER",
     ];
-    Ok(split_statements(dialect, sql)?
-        .into_iter()
-        .filter(|statement| {
-            let word = statement.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
-            UNWITNESSED.contains(&word.to_ascii_uppercase().as_str())
-        })
-        .collect())
+    let word = statement.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
+    UNWITNESSED.contains(&word.to_ascii_uppercase().as_str())
 }
 
 /// The tables a seed's statements write: the name after `INSERT INTO`, `REPLACE INTO`, `UPDATE`

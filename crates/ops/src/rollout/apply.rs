@@ -372,6 +372,14 @@ fn spent(timings: &RefCell<Timings>, since: Instant, field: fn(&mut Timings) -> 
 /// The ids applied so far, and the error that stopped the tenant.
 type Failure = (Vec<String>, String);
 
+/// A tenant's history once an unsettled row was settled, and the `no-transaction` migration
+/// that resumes (its id, the statements known done), whose row is left out of `history` so that
+/// it runs.
+struct Settled {
+    history: Vec<strata_db::HistoryRow>,
+    resume: Option<(String, usize)>,
+}
+
 /// A tenant's migrations rendered for it, and the schema hash after each.
 type Rendered<'m> = (Vec<Cow<'m, str>>, Arc<Replayed>);
 
@@ -541,7 +549,8 @@ impl Fleet<'_> {
             Some(db) => self.settle_failed(tenant, order, history, db).await.map_err(|e| fail(&applied, e))?,
             None => None,
         };
-        let history = settled.as_deref().unwrap_or(history);
+        let resume = settled.as_ref().and_then(|s| s.resume.clone());
+        let history = settled.as_ref().map_or(history, |s| s.history.as_slice());
         check_history(view, tenant, order, history).map_err(|e| fail(&applied, e))?;
         // An unmarked edit of a seed the tenant ran refuses the tenant before anything runs.
         let seed_runs = crate::seeds::to_run(seeds, history).map_err(|e| fail(&applied, e))?;
@@ -592,6 +601,7 @@ impl Fleet<'_> {
                 commit_sha: &view.commit_sha,
                 schema_hash,
                 statements: statements.as_deref(),
+                resume: resume.as_ref().filter(|(resumed, _)| *resumed == id).map(|(_, at)| *at),
                 lock_timeout: directives.lock_timeout,
                 statement_timeout: directives.statement_timeout,
                 seed: false,
@@ -617,6 +627,7 @@ impl Fleet<'_> {
                 commit_sha: &view.commit_sha,
                 schema_hash: &final_hash,
                 statements: None,
+                resume: None,
                 lock_timeout: None,
                 statement_timeout: None,
                 seed: true,
@@ -629,6 +640,7 @@ impl Fleet<'_> {
     /// A migration that failed earlier (MySQL DDL, a `no-transaction` step) is settled here when
     /// the live schema says what happened: all of it took effect (recorded as applied) or none of
     /// it did (forgotten, to run again). Only a live schema between the two is left to `repair`.
+    /// A `no-transaction` migration that recorded its progress resumes instead (see `resume`).
     /// Returns the history afterwards, when it changed.
     async fn settle_failed(
         &self,
@@ -636,7 +648,7 @@ impl Fleet<'_> {
         order: &[&Migration],
         history: &[strata_db::HistoryRow],
         db: &mut TenantDb,
-    ) -> Result<Option<Vec<strata_db::HistoryRow>>, String> {
+    ) -> Result<Option<Settled>, String> {
         let failed = history.iter().find(|r| r.state.is_unsettled() && !r.id.starts_with(crate::snapshot::SEED_PREFIX));
         let Some(failed) = failed.filter(|f| order.iter().any(|m| m.id() == f.id)) else { return Ok(None) };
         let context = RenderContext::for_tenant(tenant, Some(&self.env.name));
@@ -645,7 +657,25 @@ impl Fleet<'_> {
         // settled by the schema it would lose rows (a backfill half done, an insert never made).
         // For a down that stopped part-way, the statements that ran are the down's.
         let reverting = failed.state == strata_db::HistoryState::Reverting;
-        if let Some(migration) = order.iter().find(|m| m.id() == failed.id) {
+        let migration = order.iter().find(|m| m.id() == failed.id);
+        let progress = failed.statements_done.filter(|_| !reverting);
+        if let Some((migration, done)) = migration.filter(|m| m.directives.no_transaction).zip(progress) {
+            let at = super::resume::resume_point(
+                dialect,
+                (order, history),
+                (failed, migration, done),
+                &context,
+                db,
+                (&self.env.name, &tenant.id),
+            )
+            .await?;
+            self.notes.borrow_mut().entry(tenant.id.clone()).or_default().push(at.note);
+            // The row stays as it is until the run records its progress on it: a kill meanwhile
+            // leaves what was known.
+            let history = history.iter().filter(|r| r.id != failed.id).cloned().collect();
+            return Ok(Some(Settled { history, resume: Some((failed.id.clone(), at.at)) }));
+        }
+        if let Some(migration) = migration {
             let (path, text) = match (reverting, &migration.down) {
                 (true, Some(down)) => (migration.down_path(), down),
                 _ => (migration.up_path.clone(), &migration.up),
@@ -687,7 +717,8 @@ impl Fleet<'_> {
         };
         db.settle(&failed.id, state).await.map_err(|e| e.to_string())?;
         self.notes.borrow_mut().entry(tenant.id.clone()).or_default().push(note);
-        db.history().await.map(Some).map_err(|e| e.to_string())
+        let history = db.history().await.map_err(|e| e.to_string())?;
+        Ok(Some(Settled { history, resume: None }))
     }
 
     /// Runs one migration or seed with its history row; `applied` gains its id unless another
@@ -805,6 +836,7 @@ impl Fleet<'_> {
             commit_sha: &self.view.commit_sha,
             schema_hash: &step.schema_hash,
             statements: None,
+            resume: None,
             lock_timeout: None,
             statement_timeout: None,
             seed: false,

@@ -10,6 +10,7 @@ pub mod drift;
 mod preflight;
 pub mod repair;
 mod replays;
+mod resume;
 pub mod rollback;
 pub mod shard;
 pub mod status;
@@ -107,6 +108,7 @@ pub fn check_history(
         }
         if !row.state.is_done() {
             let settle = match row.state {
+                _ if row.statements_done.is_some() => "the next apply resumes it after the statements it recorded done",
                 strata_db::HistoryState::Reverting => "run the rollback again to finish it, or `strata repair`",
                 _ => "run `strata repair`",
             };

@@ -46,8 +46,18 @@ pub(crate) async fn standing(
         history.iter().filter(|r| r.state.is_done()).map(|r| r.id.as_str()).collect();
     let before: Vec<_> = order.iter().copied().filter(|m| done.contains(m.id().as_str())).collect();
     let after: Vec<_> = order.iter().copied().filter(|m| done.contains(m.id().as_str()) || m.id() == failed).collect();
-    let before = replay(dialect, &before, context)?.schema;
-    let after = replay(dialect, &after, context)?.schema;
+    compare(dialect, (&before, &after), context, db).await
+}
+
+/// Compares the live schema with the replays of `before` and `after`.
+pub(crate) async fn compare(
+    dialect: strata_core::Dialect,
+    (before, after): (&[&strata_migrations::Migration], &[&strata_migrations::Migration]),
+    context: &RenderContext,
+    db: &mut TenantDb,
+) -> Result<Standing, Error> {
+    let before = replay(dialect, before, context)?.schema;
+    let after = replay(dialect, after, context)?.schema;
     let live: Schema = db.inspect().await?;
     let invalid_indexes = db.invalid_indexes().await?;
     // An INVALID index is left out of the live schema but is there: never "nothing took effect".

@@ -9,6 +9,8 @@ use crate::Error;
 use strata_db::session::Session;
 use strata_db::tenant::TenantDb;
 use strata_db::HistoryState;
+use strata_migrations::Migration;
+use strata_project::compose::{render, RenderContext};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TenantState {
@@ -80,7 +82,14 @@ pub async fn status(
             last_commit: rows.last().map(|r| r.commit_sha.clone()),
             last_applied_at: rows.last().map(|r| r.applied_at.clone()),
             problem: check_history(&view, tenant, &order, rows).err(),
-            last_failure: last_failure(rows, &rollouts, &tenant.id),
+            last_failure: last_failure(rows, &rollouts, &tenant.id, &|id| {
+                statement_count(
+                    view.project.config.dialect,
+                    &order,
+                    id,
+                    &RenderContext::for_tenant(tenant, Some(&env.name)),
+                )
+            }),
             changed_seeds: seeds.iter().filter_map(|seed| crate::seeds::changed_note(seed, rows)).collect(),
         });
     }
@@ -122,9 +131,38 @@ impl TenantState {
     }
 }
 
-/// The failed row of a tenant's history, else its error in the last rollout recorded here.
-fn last_failure(rows: &[strata_db::HistoryRow], rollouts: &[super::LastRun], tenant: &str) -> Option<String> {
-    if let Some(row) = rows.iter().rev().find(|r| r.state.is_unsettled()) {
+/// How many statements a migration of `order` has, rendered for a tenant, when it renders.
+fn statement_count(
+    dialect: strata_core::Dialect,
+    order: &[&Migration],
+    id: &str,
+    context: &RenderContext,
+) -> Option<usize> {
+    let migration = order.iter().find(|m| m.id() == id)?;
+    let sql = render(dialect, &migration.up_path, &migration.up, context).ok()?;
+    strata_schema::parse::split_statements(dialect, &sql).ok().map(|s| s.len())
+}
+
+/// The failed row of a tenant's history, else its error in the last rollout recorded here;
+/// `statements` counts a migration's statements, for a row that recorded its progress.
+fn last_failure(
+    rows: &[strata_db::HistoryRow],
+    rollouts: &[super::LastRun],
+    tenant: &str,
+    statements: &dyn Fn(&str) -> Option<usize>,
+) -> Option<String> {
+    let unsettled = rows.iter().rev().find(|r| r.state.is_unsettled());
+    if let Some((row, done)) = unsettled.and_then(|r| r.statements_done.map(|done| (r, done))) {
+        let of = statements(&row.id).map(|total| format!(" of {total}")).unwrap_or_default();
+        return Some(format!(
+            "{} {} after {done}{of} statements at {} (commit {}); the next apply resumes it",
+            row.id,
+            row.state.what_happened(),
+            row.applied_at,
+            short(&row.commit_sha)
+        ));
+    }
+    if let Some(row) = unsettled {
         let (what, settles) = match row.state {
             HistoryState::Running => ("was cut off", "the next apply settles it"),
             HistoryState::Reverting => (

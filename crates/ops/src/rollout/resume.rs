@@ -47,7 +47,15 @@ pub(crate) async fn resume_point(
         return Ok(Resume { at: done, note });
     }
     // The migration cut to its first statements (which `split_statements` gives without their
-    // `;`), replayed in its place: already rendered, so kept from a second rendering.
+    // `;`), replayed in its place: already rendered, so kept from a second rendering. A tenant
+    // value holding `{% endraw %}` would end that guard and be rendered as a template: such a run
+    // is left to `repair` rather than compared with a schema the value made up.
+    let through = statements[..number].concat();
+    if through.contains("endraw") {
+        return Err(format!(
+            "{head}, and a value in it holds `endraw`, which keeps strata from replaying it to compare with the live schema; settle it with `strata repair --env {env} --tenant {tenant}`"
+        ));
+    }
     let cut = |count: usize| Migration {
         up: format!(
             "{{% raw %}}{}{{% endraw %}}",

@@ -467,7 +467,18 @@ fn retype(what: &str, alter: &dyn Fn(String) -> String, old: &Column, new: &Colu
     // one, numeric, refuses any COLLATE).
     let collate = new.collation.as_ref().map(|c| format!(" COLLATE {}", D.ident(c))).unwrap_or_default();
     let (ty, c) = (&new.data_type, D.ident(&new.name));
-    step(format!("change type of {what} to {ty}"), alter(format!("TYPE {ty}{collate} USING {c}::{ty}")), &hazards)
+    // Into a string type every type has an assignment cast, which refuses a value too long
+    // ("value too long for type character varying(32)") where an explicit `::varchar(32)` cuts it
+    // in silence: no USING there, so the engine's assignment rules decide and a row is never cut.
+    let using = if is_string_type(ty) { String::new() } else { format!(" USING {c}::{ty}") };
+    step(format!("change type of {what} to {ty}"), alter(format!("TYPE {ty}{collate}{using}")), &hazards)
+}
+
+/// `text`, `character varying(32)`, `character(1)`, `varchar`, `bpchar`: the types an explicit
+/// cast truncates into.
+fn is_string_type(data_type: &str) -> bool {
+    let base = data_type.split('(').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(base.as_str(), "text" | "character varying" | "varchar" | "character" | "char" | "bpchar")
 }
 
 #[cfg(test)]

@@ -38,12 +38,7 @@ fn backfill_release() -> (Repo, String) {
 /// Kills `strata apply` of nrna while its migration works between the two batches: the insert
 /// and the first batch written, the history row `running:2` (two statements done).
 fn cut_off_after_the_first_batch(repo: &Repo, id: &str) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--repo", &repo.path().display().to_string(), "apply", "--env", "local", "--tenant", "nrna"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("strata runs");
+    let mut child = util::servers::spawn(repo, "", &["apply", "--env", "local", "--tenant", "nrna"]);
     let started = std::time::Instant::now();
     let state = format!("SELECT count(*) FROM strata_history WHERE id = '{id}' AND state = 'running:2'");
     while repo.column("nrna", "SELECT count(*) FROM events WHERE venue = 'tbd'") != ["501"]
@@ -100,21 +95,30 @@ fn a_backfill_cut_off_without_its_progress_stops_the_tenant_until_repair_decides
     assert!(apply.contains("nrna: up to date"), "{apply}");
 }
 
+/// The starter applied to nrna, with two audit tables added to the events module's schema (not
+/// yet committed).
+fn with_audit_tables_declared() -> Repo {
+    let repo = Repo::init();
+    repo.commit("first release");
+    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
+    let path = "modules/events/schema/01_events.sql";
+    repo.write(path, &format!("{}{AUDIT_TABLES}", repo.read(path)));
+    repo
+}
+
+const AUDIT_TABLES: &str =
+    "CREATE TABLE audit_a (id INTEGER PRIMARY KEY);\nCREATE TABLE audit_b (id INTEGER PRIMARY KEY);\n";
+
 /// A statement that writes no rows may have completed without its progress: the live schema
 /// says so. On SQLite with the row set by hand as a kill leaves it: the table the recorded
 /// progress lacks is there (resumed after it, the insert runs once), or the schema is neither
 /// before nor after the statement (the tenant stops for `repair`).
 #[test]
 fn a_cut_off_ddl_statement_is_resumed_at_or_after_by_the_live_schema() {
-    let repo = Repo::init();
-    repo.commit("first release");
-    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
-    let tables = "CREATE TABLE audit_a (id INTEGER PRIMARY KEY);\nCREATE TABLE audit_b (id INTEGER PRIMARY KEY);\n";
-    let path = "modules/events/schema/01_events.sql";
-    repo.write(path, &format!("{}{tables}", repo.read(path)));
+    let repo = with_audit_tables_declared();
     let created = repo.ok(&["migration", "new", "module.events", "audit tables"]);
     let up = created.lines().next().expect("the up path").to_string();
-    let body = format!("-- strata:no-transaction\n{tables}INSERT INTO audit_a (id) VALUES (1);\n");
+    let body = format!("-- strata:no-transaction\n{AUDIT_TABLES}INSERT INTO audit_a (id) VALUES (1);\n");
     repo.write(&up, &format!("{}{body}", repo.read(&up)));
     let down = up.replace(".up.sql", ".down.sql");
     repo.write(&down, &format!("{}DROP TABLE audit_b;\nDROP TABLE audit_a;\n", repo.read(&down)));
@@ -303,15 +307,7 @@ async fn a_rollback_killed_in_its_down_on_mariadb_is_finished_by_running_it_agai
     let id = format!("template.party/{}", up.rsplit('/').next().unwrap_or_default().trim_end_matches(".up.sql"));
 
     let rollback = ["rollback", "--env", "local", "--tenant", "uml", "--steps", "1", "--yes"];
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--repo")
-        .arg(repo.path())
-        .args(rollback)
-        .env("DATABASE_URL", &url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("strata runs");
+    let mut child = util::servers::spawn(&repo, &url, &rollback);
     let uml = format!("{prefix}_uml");
     let state = format!("SELECT CAST(state AS CHAR(16)) FROM strata_history WHERE id = '{id}'");
     let table_b = "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'audit_b'";
@@ -350,12 +346,7 @@ async fn a_rollback_killed_in_its_down_on_mariadb_is_finished_by_running_it_agai
 /// apply, records it and goes on).
 #[test]
 fn a_down_that_stopped_is_settled_by_the_live_schema() {
-    let repo = Repo::init();
-    repo.commit("first release");
-    repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
-    let path = "modules/events/schema/01_events.sql";
-    let tables = "CREATE TABLE audit_a (id INTEGER PRIMARY KEY);\nCREATE TABLE audit_b (id INTEGER PRIMARY KEY);\n";
-    repo.write(path, &format!("{}{tables}", repo.read(path)));
+    let repo = with_audit_tables_declared();
     repo.ok(&["commit", "--bump", "minor", "-m", "audit tables"]);
     repo.ok(&["apply", "--env", "local", "--tenant", "nrna"]);
     let id = repo.column("nrna", "SELECT id FROM strata_history WHERE id LIKE 'module.events/0002%'").concat();
